@@ -1,0 +1,1 @@
+"""Local stand-ins for AWS and X, for `make run` and the tests."""

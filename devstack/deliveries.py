@@ -1,0 +1,51 @@
+"""Builds Account Activity deliveries shaped like X's, for the simulator, events/ and tests."""
+
+import json
+from typing import Any
+
+BOT_USER = {"id": "4337869213", "name": "Support Bot", "screen_name": "supportbot"}
+USER = {"id": "3001969357", "name": "Jordan", "screen_name": "jordan"}
+
+
+def dm_event(
+    event_id: str,
+    sender_id: str,
+    recipient_id: str,
+    text: str,
+    *,
+    created_ms: int = 1795521600000,
+    quick_reply_metadata: str | None = None,
+) -> dict[str, Any]:
+    """A ``message_create`` DM event; ``text`` is HTML-escaped as X escapes it."""
+    message_data: dict[str, Any] = {
+        "text": text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"),
+        "entities": {"hashtags": [], "symbols": [], "user_mentions": [], "urls": []},
+    }
+    if quick_reply_metadata is not None:
+        message_data["quick_reply_response"] = {"type": "options", "metadata": quick_reply_metadata}
+    return {
+        "type": "message_create",
+        "id": event_id,
+        "created_timestamp": str(created_ms),
+        "message_create": {
+            "target": {"recipient_id": recipient_id},
+            "sender_id": sender_id,
+            "message_data": message_data,
+        },
+    }
+
+
+def dm_delivery(
+    events: list[dict[str, Any]], users: list[dict[str, str]], for_user_id: str = BOT_USER["id"]
+) -> dict[str, Any]:
+    """A delivery of DM events to the subscribed account ``for_user_id``."""
+    return {
+        "for_user_id": for_user_id,
+        "direct_message_events": events,
+        "users": {user["id"]: user for user in users},
+    }
+
+
+def encode(delivery: dict[str, Any]) -> bytes:
+    """The body bytes, compact JSON as X sends it."""
+    return json.dumps(delivery, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -1,0 +1,94 @@
+"""Creates, on whatever AWS endpoint boto3 is pointed at, the resources template.yaml defines.
+
+The local stack and the tests run against moto with the same queues, secret and
+tables as the deployed stack, derived from the template rather than copied by hand.
+"""
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+from devstack.template import load_template, parameter_defaults, resources_of_type
+
+
+@dataclass
+class LocalStack:
+    """What was created: each resource's Ref value and attributes, and the template."""
+
+    template: dict[str, Any]
+    parameters: dict[str, str]
+    refs: dict[str, str] = field(default_factory=dict)
+    attributes: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def resolve(self, value: Any) -> str:
+        """Resolve a template value (plain, Ref, GetAtt or Sub) to a string."""
+        if isinstance(value, Mapping):
+            (function, argument), *_ = value.items()
+            if function == "Ref":
+                return self.parameters[argument] if argument in self.parameters else self.refs[argument]
+            if function == "Fn::GetAtt":
+                return self.attributes[(argument[0], argument[1])]
+            if function == "Fn::Sub":
+                return self._substitute(argument)
+            raise ValueError(f"unsupported intrinsic function {function}")
+        return str(value).lower() if isinstance(value, bool) else str(value)
+
+    def _substitute(self, text: str) -> str:
+        pseudo = {
+            "AWS::Region": boto3.session.Session().region_name or "us-east-1",
+            "AWS::URLSuffix": "amazonaws.com",
+        }
+        for name, value in {**pseudo, **self.parameters, **self.refs}.items():
+            text = text.replace("${" + name + "}", value)
+        return text
+
+    def function_environment(self, logical_id: str) -> dict[str, str]:
+        """A function's environment variables, its own over the template's Globals."""
+        global_env = self.template.get("Globals", {}).get("Function", {}).get("Environment", {})
+        own_env = self.template["Resources"][logical_id]["Properties"].get("Environment", {})
+        variables = {**global_env.get("Variables", {}), **own_env.get("Variables", {})}
+        return {name: self.resolve(value) for name, value in variables.items()}
+
+
+def _create_queues(stack: LocalStack) -> None:
+    queues = resources_of_type(stack.template, "AWS::SQS::Queue")
+    sqs = boto3.client("sqs")
+    # Dead-letter queues first: the others' redrive policies name them.
+    for logical_id, properties in sorted(queues.items(), key=lambda item: "RedrivePolicy" in item[1]):
+        fifo = bool(properties.get("FifoQueue"))
+        name = properties.get("QueueName", logical_id + (".fifo" if fifo else ""))
+        attributes: dict[Any, str] = {
+            key: stack.resolve(value)
+            for key, value in properties.items()
+            if key not in ("QueueName", "RedrivePolicy", "Tags")
+        }
+        if "RedrivePolicy" in properties:
+            policy = {key: stack.resolve(value) for key, value in properties["RedrivePolicy"].items()}
+            attributes["RedrivePolicy"] = json.dumps(policy)
+        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        stack.refs[logical_id] = url
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        stack.attributes[(logical_id, "Arn")] = arn
+        stack.attributes[(logical_id, "QueueName")] = name
+
+
+def _create_secrets(stack: LocalStack, secret_values: Mapping[str, str]) -> None:
+    secrets = boto3.client("secretsmanager")
+    for logical_id, properties in resources_of_type(stack.template, "AWS::SecretsManager::Secret").items():
+        value = secret_values.get(logical_id, properties.get("SecretString", "{}"))
+        arn = secrets.create_secret(Name=properties.get("Name", logical_id), SecretString=value)["ARN"]
+        stack.refs[logical_id] = arn
+
+
+def provision(
+    secret_values: Mapping[str, str] | None = None, parameters: Mapping[str, str] | None = None
+) -> LocalStack:
+    """Create the template's queues and secrets; secret_values replaces a secret's template value."""
+    template = load_template()
+    stack = LocalStack(template=template, parameters={**parameter_defaults(template), **(parameters or {})})
+    _create_queues(stack)
+    _create_secrets(stack, secret_values or {})
+    return stack

@@ -1,0 +1,81 @@
+"""The files in events/: API Gateway events for `sam local invoke`, signed with the dev credentials.
+
+Run ``python -m devstack.sample_events`` to write them again; a test keeps them in step.
+"""
+
+import json
+from pathlib import Path
+from typing import Any
+
+from devstack.apigw import http_api_event
+from devstack.deliveries import BOT_USER, USER, dm_delivery, dm_event, encode
+from devstack.dev_credentials import DEV_CREDENTIALS
+from dmchannel.signature import SIGNATURE_HEADER, sign
+
+EVENTS_DIR = Path(__file__).resolve().parent.parent / "events"
+CRC_TOKEN = "Q0hBTExFTkdFLXRva2VuLWZyb20tWA"
+BOT_ID, USER_ID = BOT_USER["id"], USER["id"]
+
+
+def _post(body: bytes, *, signature: str | None = None, base64_body: bool = False) -> dict[str, Any]:
+    headers = {
+        "content-type": "application/json; charset=utf-8",
+        "user-agent": "Twitter-Webhooks/1.0",
+        SIGNATURE_HEADER: signature or sign(DEV_CREDENTIALS["consumer_secret"], body),
+    }
+    return http_api_event("POST", "/webhook", headers=headers, body=body, base64_body=base64_body)
+
+
+def sample_events() -> dict[str, dict[str, Any]]:
+    """File name -> event."""
+    dm = encode(
+        dm_delivery(
+            [dm_event("1795521600000000001", USER_ID, BOT_ID, "Hi! What can you do?")], [USER, BOT_USER]
+        )
+    )
+    tap = encode(
+        dm_delivery(
+            [
+                dm_event(
+                    "1795521600000000002",
+                    USER_ID,
+                    BOT_ID,
+                    "Opening hours",
+                    quick_reply_metadata="intent:hours",
+                )
+            ],
+            [USER, BOT_USER],
+        )
+    )
+    echo = encode(
+        dm_delivery(
+            [dm_event("1795521600000000003", BOT_ID, USER_ID, "Hello Jordan & welcome")], [USER, BOT_USER]
+        )
+    )
+    return {
+        "webhook-crc.json": http_api_event(
+            "GET",
+            "/webhook",
+            query={"crc_token": CRC_TOKEN, "nonce": "MTc5NTUyMTYwMA"},
+            headers={"user-agent": "Twitter-CRC"},
+        ),
+        "webhook-dm.json": _post(dm),
+        "webhook-quick-reply.json": _post(tap, base64_body=True),
+        "webhook-echo.json": _post(echo),
+        "webhook-forged.json": _post(dm, signature=sign("not-the-consumer-secret", dm)),
+    }
+
+
+def render(event: dict[str, Any]) -> str:
+    """The file's text."""
+    return json.dumps(event, indent=2, ensure_ascii=False) + "\n"
+
+
+def main() -> None:
+    """Write every sample event into events/."""
+    for name, event in sample_events().items():
+        (EVENTS_DIR / name).write_text(render(event), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

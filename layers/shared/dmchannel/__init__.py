@@ -1,0 +1,1 @@
+"""The X Direct Message channel's logic, shared by the Lambda functions."""

@@ -1,0 +1,39 @@
+"""The X credentials, read from Secrets Manager through Powertools parameters (cached)."""
+
+from dataclasses import dataclass, field
+
+from aws_lambda_powertools.utilities import parameters
+
+# A rotated secret takes effect within this many seconds, without a redeploy.
+SECRET_MAX_AGE_SECONDS = 300
+CREDENTIAL_KEYS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+
+
+class CredentialsError(Exception):
+    """The secret does not hold the four X credentials."""
+
+
+@dataclass(frozen=True)
+class XCredentials:
+    """OAuth 1.0a user-context credentials: the app's and the bot account's."""
+
+    consumer_key: str = field(repr=False)
+    consumer_secret: str = field(repr=False)
+    access_token: str = field(repr=False)
+    access_token_secret: str = field(repr=False)
+
+    @property
+    def bot_user_id(self) -> str:
+        """The bot account's user id: the numeric prefix of its access token."""
+        return self.access_token.split("-", 1)[0]
+
+
+def load_credentials(secret_id: str) -> XCredentials:
+    """Return the credentials held in the secret (cached for a few minutes)."""
+    value = parameters.get_secret(secret_id, transform="json", max_age=SECRET_MAX_AGE_SECONDS)
+    if not isinstance(value, dict):
+        raise CredentialsError(f"secret {secret_id} is not a JSON object")
+    missing = [key for key in CREDENTIAL_KEYS if not isinstance(value.get(key), str) or not value[key]]
+    if missing:
+        raise CredentialsError(f"secret {secret_id} has no value for: {', '.join(missing)}")
+    return XCredentials(**{key: value[key] for key in CREDENTIAL_KEYS})

@@ -1,0 +1,84 @@
+"""Cold start of the webhook: import plus init, against a bare `import boto3` plus one SQS client.
+
+Each sample is a fresh Python process (as a Lambda cold start is); prints the median and
+the 90th percentile over the runs, and the peak resident memory of the process.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+BASELINE = """
+import time; start = time.perf_counter()
+import boto3
+boto3.client("sqs")
+"""
+
+WEBHOOK = """
+import time; start = time.perf_counter()
+import importlib.util
+spec = importlib.util.spec_from_file_location("app", "functions/webhook/app.py")
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+"""
+
+REPORT = """
+elapsed = time.perf_counter() - start
+import json, resource, sys
+print(json.dumps({"ms": elapsed * 1000, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "modules": len(sys.modules)}))
+"""
+
+
+def sample(code: str) -> dict[str, float]:
+    """Run one fresh interpreter and return what it measured."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "layers" / "shared"),
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/DmQueue.fifo",
+        "SECRET_ID": "XCredentialsSecret",
+        "POWERTOOLS_SERVICE_NAME": "x-dm-channel",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code + REPORT], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout
+    result: dict[str, float] = json.loads(out)
+    return result
+
+
+def summary(name: str, samples: list[dict[str, float]]) -> str:
+    """One line: median and p90 time, memory and module count."""
+    times = sorted(s["ms"] for s in samples)
+    p90 = times[min(len(times) - 1, int(len(times) * 0.9))]
+    rss = statistics.median(s["rss_mb"] for s in samples)
+    modules = int(statistics.median(s["modules"] for s in samples))
+    return (
+        f"{name:<28} median {statistics.median(times):7.1f} ms   p90 {p90:7.1f} ms"
+        f"   rss {rss:6.1f} MB   {modules} modules"
+    )
+
+
+def main() -> None:
+    """Alternate the two measurements so that machine noise hits both alike."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=20)
+    runs = parser.parse_args().runs
+    baseline, webhook = [], []
+    sample(BASELINE)  # warm the file system cache
+    for _ in range(runs):
+        baseline.append(sample(BASELINE))
+        webhook.append(sample(WEBHOOK))
+    print(f"Python {sys.version.split()[0]}, {runs} fresh processes each")
+    print(summary("import boto3 + SQS client", baseline))
+    print(summary("webhook import + init", webhook))
+
+
+if __name__ == "__main__":
+    main()

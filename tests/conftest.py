@@ -1,0 +1,137 @@
+"""Shared fixtures: a moto server for SQS, DynamoDB and Secrets Manager, and the functions' handlers."""
+
+import importlib.util
+import io
+import json
+import logging
+import os
+import socket
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+import requests
+from aws_lambda_powertools.utilities import parameters
+from moto.server import ThreadedMotoServer
+
+from devstack.dev_credentials import DEV_CREDENTIALS
+from devstack.provision import LocalStack, provision
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = ROOT / "events"
+
+os.environ.update(
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",
+    AWS_DEFAULT_REGION="us-east-1",
+    POWERTOOLS_METRICS_NAMESPACE="XDmChannelTest",
+)
+os.environ.pop("AWS_PROFILE", None)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    """A moto server on loopback; boto3 reaches it through AWS_ENDPOINT_URL."""
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    url = f"http://127.0.0.1:{port}"
+    os.environ["AWS_ENDPOINT_URL"] = url
+    yield url
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    server.stop()
+
+
+@pytest.fixture
+def stack(moto_url: str) -> LocalStack:
+    """A fresh copy of the template's resources, the secret holding the dev credentials."""
+    requests.post(f"{moto_url}/moto-api/reset", timeout=10).raise_for_status()
+    parameters.clear_caches()
+    return provision(secret_values={"XCredentialsSecret": json.dumps(DEV_CREDENTIALS)})
+
+
+@dataclass
+class FakeLambdaContext:
+    """The fields of Lambda's context object that Powertools reads."""
+
+    function_name: str = "local-function"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:local-function"
+    aws_request_id: str = "local-request"
+
+
+@pytest.fixture
+def lambda_context() -> FakeLambdaContext:
+    return FakeLambdaContext()
+
+
+def import_function(name: str) -> ModuleType:
+    """Import functions/<name>/app.py afresh, as a cold start would."""
+    module_name = f"{name}_app"
+    sys.modules.pop(module_name, None)
+    spec = importlib.util.spec_from_file_location(module_name, ROOT / "functions" / name / "app.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def load_function(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Callable[[str, str], ModuleType]:
+    """Import a function with the environment the template gives it (resolved against moto)."""
+
+    def load(name: str, logical_id: str) -> ModuleType:
+        for key, value in stack.function_environment(logical_id).items():
+            monkeypatch.setenv(key, value)
+        return import_function(name)
+
+    return load
+
+
+@pytest.fixture
+def service_logs() -> Iterator[io.StringIO]:
+    """What the service's Powertools logger writes, from now on (request it after the function)."""
+    handlers = [
+        h
+        for h in logging.getLogger(os.environ["POWERTOOLS_SERVICE_NAME"]).handlers
+        if isinstance(h, logging.StreamHandler)
+    ]
+    assert handlers, "load the function before asking for its logs"
+    buffer = io.StringIO()
+    previous = [handler.setStream(buffer) for handler in handlers]
+    yield buffer
+    for handler, stream in zip(handlers, previous, strict=True):
+        handler.setStream(stream)
+
+
+def drain(queue_url: str) -> list[dict[str, Any]]:
+    """Receive and delete every message (FIFO holds a group back while a batch of it is in flight)."""
+    sqs = boto3.client("sqs")
+    messages: list[Any] = []
+    while batch := sqs.receive_message(
+        QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
+    ).get("Messages", []):
+        messages.extend(batch)
+        sqs.delete_message_batch(
+            QueueUrl=queue_url,
+            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)],
+        )
+    return messages
+
+
+def load_event(name: str) -> dict[str, object]:
+    event: dict[str, object] = json.loads((EVENTS / name).read_text(encoding="utf-8"))
+    return event

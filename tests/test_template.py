@@ -1,0 +1,105 @@
+"""template.yaml: lints clean, keeps its contracts, and `sam build` works with no Docker and no python3.13."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from devstack.template import load_template, resources_of_type
+from tests.conftest import ROOT
+
+BIN = Path(sys.executable).parent
+TEMPLATE = load_template()
+
+
+def test_cfn_lint_is_clean() -> None:
+    result = subprocess.run(
+        [BIN / "cfn-lint", str(ROOT / "template.yaml")], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_functions_run_python313_on_arm64() -> None:
+    function_globals = TEMPLATE["Globals"]["Function"]
+    assert function_globals["Runtime"] == "python3.13"
+    assert function_globals["Architectures"] == ["arm64"]
+    assert set(function_globals["Environment"]["Variables"]) == {"LOG_LEVEL", "POWERTOOLS_SERVICE_NAME"}
+
+
+def test_webhook_routes_environment_and_least_privilege() -> None:
+    webhook = TEMPLATE["Resources"]["WebhookFunction"]["Properties"]
+    assert webhook["Handler"] == "app.lambda_handler"
+    assert webhook["CodeUri"] == "functions/webhook/"
+    routes = {
+        (e["Type"], e["Properties"]["Method"], e["Properties"]["Path"]) for e in webhook["Events"].values()
+    }
+    assert routes == {("HttpApi", "GET", "/webhook"), ("HttpApi", "POST", "/webhook")}
+    assert webhook["Environment"]["Variables"] == {
+        "QUEUE_URL": {"Ref": "DmQueue"},
+        "SECRET_ID": {"Ref": "XCredentialsSecret"},
+    }
+    assert webhook["Policies"] == [
+        {"SQSSendMessagePolicy": {"QueueName": {"Fn::GetAtt": ["DmQueue", "QueueName"]}}},
+        {"AWSSecretsManagerGetSecretValuePolicy": {"SecretArn": {"Ref": "XCredentialsSecret"}}},
+    ]
+
+
+def test_fifo_queue_redrives_to_a_fifo_dead_letter_queue() -> None:
+    queues = resources_of_type(TEMPLATE, "AWS::SQS::Queue")
+    assert queues["DmQueue"]["FifoQueue"] is True
+    assert queues["DmQueue"]["ContentBasedDeduplication"] is False
+    assert queues["DmQueue"]["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["DmDeadLetterQueue", "Arn"]
+    }
+    assert queues["DmDeadLetterQueue"]["FifoQueue"] is True
+
+
+def test_secret_holds_the_four_keys_without_values() -> None:
+    secret = resources_of_type(TEMPLATE, "AWS::SecretsManager::Secret")["XCredentialsSecret"]
+    assert json.loads(secret["SecretString"]) == dict.fromkeys(
+        ("consumer_key", "consumer_secret", "access_token", "access_token_secret"), ""
+    )
+
+
+def test_outputs() -> None:
+    assert {"WebhookUrl", "QueueUrl", "SecretArn"} <= set(TEMPLATE["Outputs"])
+
+
+def test_sam_build_needs_no_docker_nor_python313(tmp_path: Path) -> None:
+    build_dir = tmp_path / "build"
+    env = {
+        **os.environ,
+        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+        "SAM_CLI_TELEMETRY": "0",
+        "DOCKER_HOST": "unix:///nonexistent",
+    }
+    result = subprocess.run(
+        [
+            BIN / "sam",
+            "build",
+            "--template-file",
+            str(ROOT / "template.yaml"),
+            "--build-dir",
+            str(build_dir),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--no-use-container",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    shared = build_dir / "SharedLayer" / "python" / "dmchannel"
+    assert (shared / "signature.py").is_file()
+    assert not list(shared.rglob("__pycache__"))
+    deps = build_dir / "DepsLayer" / "python"
+    assert (deps / "aws_lambda_powertools").is_dir()
+    assert (deps / "requests_oauthlib").is_dir()
+    assert not (deps / "boto3").exists() and not (deps / "botocore").exists()
+    assert list(deps.glob("yaml/_yaml.cpython-313-aarch64-linux-gnu.so"))
+    assert (build_dir / "WebhookFunction" / "app.py").is_file()
