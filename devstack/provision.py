@@ -83,12 +83,30 @@ def _create_secrets(stack: LocalStack, secret_values: Mapping[str, str]) -> None
         stack.refs[logical_id] = arn
 
 
+def _create_tables(stack: LocalStack) -> None:
+    dynamodb = boto3.client("dynamodb")
+    for logical_id, properties in resources_of_type(stack.template, "AWS::DynamoDB::Table").items():
+        name = properties.get("TableName", logical_id)
+        dynamodb.create_table(
+            TableName=name,
+            BillingMode=properties["BillingMode"],
+            AttributeDefinitions=properties["AttributeDefinitions"],
+            KeySchema=properties["KeySchema"],
+        )
+        ttl = properties.get("TimeToLiveSpecification")
+        if ttl:
+            dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+        stack.refs[logical_id] = name
+        stack.attributes[(logical_id, "Arn")] = dynamodb.describe_table(TableName=name)["Table"]["TableArn"]
+
+
 def provision(
     secret_values: Mapping[str, str] | None = None, parameters: Mapping[str, str] | None = None
 ) -> LocalStack:
-    """Create the template's queues and secrets; secret_values replaces a secret's template value."""
+    """Create the template's queues, tables and secrets; secret_values replaces a secret's template value."""
     template = load_template()
     stack = LocalStack(template=template, parameters={**parameter_defaults(template), **(parameters or {})})
     _create_queues(stack)
+    _create_tables(stack)
     _create_secrets(stack, secret_values or {})
     return stack

@@ -3,6 +3,7 @@
 Run ``python -m devstack.sample_events`` to write them again; a test keeps them in step.
 """
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,8 @@ from typing import Any
 from devstack.apigw import http_api_event
 from devstack.deliveries import BOT_USER, USER, dm_delivery, dm_event, encode
 from devstack.dev_credentials import DEV_CREDENTIALS
+from devstack.sqs_events import sqs_event
+from dmchannel.delivery import dms_to_answer
 from dmchannel.signature import SIGNATURE_HEADER, sign
 
 EVENTS_DIR = Path(__file__).resolve().parent.parent / "events"
@@ -29,9 +32,7 @@ def _post(body: bytes, *, signature: str | None = None, base64_body: bool = Fals
 def sample_events() -> dict[str, dict[str, Any]]:
     """File name -> event."""
     dm = encode(
-        dm_delivery(
-            [dm_event("1795521600000000001", USER_ID, BOT_ID, "Hi! What can you do?")], [USER, BOT_USER]
-        )
+        dm_delivery([dm_event("1795521600000000001", USER_ID, BOT_ID, "Hi! What can you do?")], [USER, BOT_USER])
     )
     tap = encode(
         dm_delivery(
@@ -48,9 +49,7 @@ def sample_events() -> dict[str, dict[str, Any]]:
         )
     )
     echo = encode(
-        dm_delivery(
-            [dm_event("1795521600000000003", BOT_ID, USER_ID, "Hello Jordan & welcome")], [USER, BOT_USER]
-        )
+        dm_delivery([dm_event("1795521600000000003", BOT_ID, USER_ID, "Hello Jordan & welcome")], [USER, BOT_USER])
     )
     return {
         "webhook-crc.json": http_api_event(
@@ -63,7 +62,31 @@ def sample_events() -> dict[str, dict[str, Any]]:
         "webhook-quick-reply.json": _post(tap, base64_body=True),
         "webhook-echo.json": _post(echo),
         "webhook-forged.json": _post(dm, signature=sign("not-the-consumer-secret", dm)),
+        "responder-dm.json": _queued(dm, 1),
+        "responder-quick-reply.json": _queued(tap, 2),
     }
+
+
+def _queued(delivery: bytes, sequence: int) -> dict[str, Any]:
+    """The SQS event the responder gets for the DM of a delivery (as the webhook queued it)."""
+    (dm,) = dms_to_answer(json.loads(delivery))
+    body = dm.to_message()
+    message = {
+        "MessageId": f"00000000-0000-4000-8000-{sequence:012d}",
+        "ReceiptHandle": f"local-receipt-{sequence}",
+        "Body": body,
+        "MD5OfBody": hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
+        "Attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": "1795521600000",
+            "SequenceNumber": f"{18_000_000_000_000_000_000 + sequence}",
+            "MessageGroupId": dm.conversation_id,
+            "SenderId": "AIDAEXAMPLE",
+            "MessageDeduplicationId": dm.event_id,
+            "ApproximateFirstReceiveTimestamp": "1795521600000",
+        },
+    }
+    return sqs_event([message], "arn:aws:sqs:us-east-1:123456789012:DmQueue.fifo")
 
 
 def render(event: dict[str, Any]) -> str:

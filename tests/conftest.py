@@ -17,9 +17,9 @@ import boto3
 import pytest
 import requests
 from aws_lambda_powertools.utilities import parameters
-from moto.server import ThreadedMotoServer
 
 from devstack.dev_credentials import DEV_CREDENTIALS
+from devstack.moto_server import start_moto
 from devstack.provision import LocalStack, provision
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,14 +44,12 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
     """A moto server on loopback; boto3 reaches it through AWS_ENDPOINT_URL."""
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    url = f"http://127.0.0.1:{port}"
+    server = start_moto()
+    url = f"http://127.0.0.1:{server.server_port}"
     os.environ["AWS_ENDPOINT_URL"] = url
     yield url
     os.environ.pop("AWS_ENDPOINT_URL", None)
-    server.stop()
+    server.shutdown()
 
 
 @pytest.fixture
@@ -121,9 +119,9 @@ def drain(queue_url: str) -> list[dict[str, Any]]:
     """Receive and delete every message (FIFO holds a group back while a batch of it is in flight)."""
     sqs = boto3.client("sqs")
     messages: list[Any] = []
-    while batch := sqs.receive_message(
-        QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
-    ).get("Messages", []):
+    while batch := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]).get(
+        "Messages", []
+    ):
         messages.extend(batch)
         sqs.delete_message_batch(
             QueueUrl=queue_url,

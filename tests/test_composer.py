@@ -45,9 +45,7 @@ def test_description_is_at_most_72() -> None:
 
 def test_shortened_labels_stay_unique() -> None:
     title = "The same very long beginning of a title, "
-    options, _ = to_options(
-        [Button(title + "one", "1"), Button(title + "two", "2"), Button(title + "3", "3")], "k"
-    )
+    options, _ = to_options([Button(title + "one", "1"), Button(title + "two", "2"), Button(title + "3", "3")], "k")
     labels = [o.label for o in options]
     assert len(set(labels)) == 3
     assert all(len(label) <= 36 for label in labels)

@@ -47,8 +47,7 @@ def stubbed_sqs() -> tuple[Any, Stubber]:
 def batch_answer(successful: list[str], failed: list[str]) -> dict[str, Any]:
     return {
         "Successful": [
-            {"Id": entry_id, "MessageId": f"m-{entry_id}", "MD5OfMessageBody": "0" * 32}
-            for entry_id in successful
+            {"Id": entry_id, "MessageId": f"m-{entry_id}", "MD5OfMessageBody": "0" * 32} for entry_id in successful
         ],
         "Failed": [{"Id": entry_id, "SenderFault": False, "Code": "InternalError"} for entry_id in failed],
     }
@@ -91,12 +90,8 @@ def test_entries_failing_twice_raise_with_their_dms() -> None:
 
 def test_a_failed_call_counts_as_every_entry_failed() -> None:
     sqs, stubber = stubbed_sqs()
-    stubber.add_client_error(
-        "send_message_batch", "AWS.SimpleQueueService.NonExistentQueue", http_status_code=400
-    )
-    stubber.add_client_error(
-        "send_message_batch", "AWS.SimpleQueueService.NonExistentQueue", http_status_code=400
-    )
+    stubber.add_client_error("send_message_batch", "AWS.SimpleQueueService.NonExistentQueue", http_status_code=400)
+    stubber.add_client_error("send_message_batch", "AWS.SimpleQueueService.NonExistentQueue", http_status_code=400)
     with stubber, pytest.raises(EnqueueError) as raised:
         enqueue(sqs, QUEUE_URL, make_dms(2))
     assert len(raised.value.failed) == 2

@@ -31,9 +31,7 @@ def test_webhook_routes_environment_and_least_privilege() -> None:
     webhook = TEMPLATE["Resources"]["WebhookFunction"]["Properties"]
     assert webhook["Handler"] == "app.lambda_handler"
     assert webhook["CodeUri"] == "functions/webhook/"
-    routes = {
-        (e["Type"], e["Properties"]["Method"], e["Properties"]["Path"]) for e in webhook["Events"].values()
-    }
+    routes = {(e["Type"], e["Properties"]["Method"], e["Properties"]["Path"]) for e in webhook["Events"].values()}
     assert routes == {("HttpApi", "GET", "/webhook"), ("HttpApi", "POST", "/webhook")}
     assert webhook["Environment"]["Variables"] == {
         "QUEUE_URL": {"Ref": "DmQueue"},
@@ -49,9 +47,7 @@ def test_fifo_queue_redrives_to_a_fifo_dead_letter_queue() -> None:
     queues = resources_of_type(TEMPLATE, "AWS::SQS::Queue")
     assert queues["DmQueue"]["FifoQueue"] is True
     assert queues["DmQueue"]["ContentBasedDeduplication"] is False
-    assert queues["DmQueue"]["RedrivePolicy"]["deadLetterTargetArn"] == {
-        "Fn::GetAtt": ["DmDeadLetterQueue", "Arn"]
-    }
+    assert queues["DmQueue"]["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["DmDeadLetterQueue", "Arn"]}
     assert queues["DmDeadLetterQueue"]["FifoQueue"] is True
 
 

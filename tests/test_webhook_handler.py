@@ -60,9 +60,7 @@ def test_every_sample_event_is_covered() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_sample_events(
-    name: str, webhook: ModuleType, stack: LocalStack, lambda_context: FakeLambdaContext
-) -> None:
+def test_sample_events(name: str, webhook: ModuleType, stack: LocalStack, lambda_context: FakeLambdaContext) -> None:
     status, ids = EXPECTED[name]
     answer_status, _ = invoke(webhook, load_event(name), lambda_context)
     assert answer_status == status
@@ -127,9 +125,7 @@ def test_unconfigured_secret_answers_500_and_says_why(
     assert "has no value for: consumer_secret" in service_logs.getvalue()
 
 
-def test_missing_signature_is_401(
-    webhook: ModuleType, stack: LocalStack, lambda_context: FakeLambdaContext
-) -> None:
+def test_missing_signature_is_401(webhook: ModuleType, stack: LocalStack, lambda_context: FakeLambdaContext) -> None:
     body = encode(dm_delivery([dm_event("1", USER["id"], BOT_USER["id"], "hi")], [USER]))
     assert invoke(webhook, post(body, None), lambda_context) == (401, {"error": "missing signature"})
     assert queued(stack) == []
@@ -155,10 +151,7 @@ def test_signature_is_checked_on_the_decoded_bytes(
         200,
         {"queued": 1},
     )
-    assert (
-        json.loads(queued(stack)[0]["Body"])["event"]["message_create"]["message_data"]["text"]
-        == "ça va ? 👋"
-    )
+    assert json.loads(queued(stack)[0]["Body"])["event"]["message_create"]["message_data"]["text"] == "ça va ? 👋"
 
 
 @pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'"text"', b"\xff\xfe", b""])

@@ -23,9 +23,7 @@ def test_webhook_imports_no_x_client_and_no_bot() -> None:
         "QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/DmQueue.fifo",
         "SECRET_ID": "XCredentialsSecret",
     }
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, check=True
-    )
+    out = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     modules = set(json.loads(out.stdout))
     assert "dmchannel.webhook" in modules
     for heavy in ("requests", "oauthlib", "requests_oauthlib", "yaml", "pydantic", "aws_xray_sdk"):

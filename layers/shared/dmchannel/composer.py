@@ -108,9 +108,7 @@ def compose(replies: Sequence[Reply], replies_left: int, more_key: str) -> Compo
     dropped_messages = max(0, len(texts) - max(replies_left, 0))
     texts = texts[: max(replies_left, 0)]
     if not texts:
-        return Composition(
-            messages=[], dropped_messages=dropped_messages, dropped_buttons=dropped_buttons + len(valid)
-        )
+        return Composition(messages=[], dropped_messages=dropped_messages, dropped_buttons=dropped_buttons + len(valid))
     options, more = to_options(valid, more_key)
     messages = [OutboundMessage(text) for text in texts[:-1]]
     messages.append(OutboundMessage(texts[-1], options))

@@ -106,9 +106,7 @@ class FaqBot:
     def _reply(self, text: str, intent_names: Sequence[str], turn: Turn) -> Reply:
         by_name = {intent.name: intent for intent in self.intents}
         buttons = tuple(
-            Button(by_name[name].title, INTENT_PAYLOAD_PREFIX + name)
-            for name in intent_names
-            if name in by_name
+            Button(by_name[name].title, INTENT_PAYLOAD_PREFIX + name) for name in intent_names if name in by_name
         )
         return Reply(text.replace("{name}", turn.sender_name or "there"), buttons)
 

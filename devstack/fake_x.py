@@ -1,0 +1,232 @@
+"""A stand-in for X's DM API on loopback: checks OAuth 1.0a signatures and X's limits, records DMs.
+
+It answers like X, error bodies included, and can be told to fail the next calls.
+"""
+
+import json
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import count
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from oauthlib.oauth1 import RequestValidator, ResourceEndpoint
+
+SEND_PATH = "/1.1/direct_messages/events/new.json"
+TYPING_PATH = "/1.1/direct_messages/indicate_typing.json"
+MARK_READ_PATH = "/1.1/direct_messages/mark_read.json"
+MAX_TEXT, MAX_OPTIONS, MAX_LABEL, MAX_DESCRIPTION, MAX_METADATA = 10_000, 20, 36, 72, 1_000
+
+
+class _Validator(RequestValidator):  # type: ignore[misc]
+    """Accepts exactly one app and one access token, as X does for the bot account."""
+
+    def __init__(self, credentials: Mapping[str, str]) -> None:
+        super().__init__()
+        self.credentials = credentials
+        self._nonces: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+
+    enforce_ssl = False
+    dummy_client = "dummy-client"
+    dummy_access_token = "dummy-token"
+
+    def check_client_key(self, client_key: str) -> bool:
+        return bool(client_key)
+
+    def check_access_token(self, request_token: str) -> bool:
+        return bool(request_token)
+
+    def check_nonce(self, nonce: str) -> bool:
+        return bool(nonce)
+
+    def validate_client_key(self, client_key: str, request: Any) -> bool:
+        return client_key == self.credentials["consumer_key"]
+
+    def validate_access_token(self, client_key: str, token: str, request: Any) -> bool:
+        return token == self.credentials["access_token"]
+
+    def validate_timestamp_and_nonce(self, client_key: str, timestamp: str, nonce: str, request: Any, **_: Any) -> bool:
+        with self._lock:
+            if (timestamp, nonce) in self._nonces:
+                return False  # a replayed request
+            self._nonces.add((timestamp, nonce))
+        return True
+
+    def validate_realms(self, *_: Any, **__: Any) -> bool:
+        return True
+
+    def get_client_secret(self, client_key: str, request: Any) -> str:
+        return self.credentials["consumer_secret"] if client_key == self.credentials["consumer_key"] else "x"
+
+    def get_access_token_secret(self, client_key: str, token: str, request: Any) -> str:
+        return self.credentials["access_token_secret"] if token == self.credentials["access_token"] else "x"
+
+
+@dataclass
+class SentDM:
+    """A DM the fake accepted."""
+
+    event_id: str
+    recipient_id: str
+    text: str
+    options: list[dict[str, str]]
+
+
+@dataclass
+class Answer:
+    """An HTTP answer of the fake."""
+
+    status: int
+    body: dict[str, Any] | None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Failure:
+    answer: Answer
+    delay: float
+
+
+@dataclass
+class FakeX:
+    """The fake's state: accepted DMs, calls, and failures to play next."""
+
+    credentials: Mapping[str, str]
+    sent: list[SentDM] = field(default_factory=list)
+    calls: list[tuple[str, int]] = field(default_factory=list)
+    _failures: list[_Failure] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _ids: "count[int]" = field(default_factory=lambda: count(1_900_000_000_000_000_001))
+
+    def __post_init__(self) -> None:
+        self.endpoint = ResourceEndpoint(_Validator(self.credentials))
+
+    def fail_next(
+        self,
+        status: int,
+        codes: tuple[int, ...] = (),
+        *,
+        times: int = 1,
+        headers: Mapping[str, str] | None = None,
+        delay: float = 0,
+    ) -> None:
+        """Answer the next DM sends with an error (or after a delay, for timeouts)."""
+        body = {"errors": [{"code": code, "message": f"error {code}"} for code in codes]}
+        with self._lock:
+            self._failures.extend(_Failure(Answer(status, body, dict(headers or {})), delay) for _ in range(times))
+
+    def handle(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> Answer:
+        """Answer one request as X would."""
+        path = urlsplit(url).path
+        valid, _ = self.endpoint.validate_protected_resource_request(url, method, body or None, dict(headers))
+        if not valid:
+            answer = _error(401, 32, "Could not authenticate you.")
+        elif method != "POST" or path not in (SEND_PATH, TYPING_PATH, MARK_READ_PATH):
+            answer = _error(404, 34, "Sorry, that page does not exist.")
+        elif path == SEND_PATH:
+            answer = self._send(body)
+        else:
+            answer = self._courtesy(path, url)
+        with self._lock:
+            self.calls.append((path, answer.status))
+        return answer
+
+    def _courtesy(self, path: str, url: str) -> Answer:
+        query = parse_qs(urlsplit(url).query)
+        needed = ["recipient_id"] + (["last_read_event_id"] if path == MARK_READ_PATH else [])
+        if any(name not in query for name in needed):
+            return _error(400, 214, f"{', '.join(needed)} required")
+        return Answer(204, None)
+
+    def _send(self, body: bytes) -> Answer:
+        with self._lock:
+            failure = self._failures.pop(0) if self._failures else None
+        if failure:
+            time.sleep(failure.delay)
+            return failure.answer
+        try:
+            create = json.loads(body)["event"]["message_create"]
+            recipient_id = create["target"]["recipient_id"]
+            data = create["message_data"]
+        except (ValueError, KeyError, TypeError):
+            return _error(400, 214, "event parameter is missing or invalid.")
+        problem = limit_problem(data)
+        if problem:
+            return _error(400, 214, problem)
+        options = data.get("quick_reply", {}).get("options", [])
+        with self._lock:
+            event_id = str(next(self._ids))
+            self.sent.append(SentDM(event_id, recipient_id, data["text"], options))
+        created = str(int(time.time() * 1000))
+        event = {
+            "type": "message_create",
+            "id": event_id,
+            "created_timestamp": created,
+            "message_create": create,
+        }
+        return Answer(200, {"event": event})
+
+
+def _error(status: int, code: int, message: str) -> Answer:
+    return Answer(status, {"errors": [{"code": code, "message": message}]})
+
+
+def limit_problem(data: Mapping[str, Any]) -> str | None:
+    """What breaks X's limits in message_data, if anything."""
+    text = data.get("text")
+    if not isinstance(text, str) or not text or len(text) > MAX_TEXT:
+        return f"text must be 1 to {MAX_TEXT} characters"
+    quick_reply = data.get("quick_reply")
+    if quick_reply is None:
+        return None
+    options = quick_reply.get("options", [])
+    if quick_reply.get("type") != "options" or not 1 <= len(options) <= MAX_OPTIONS:
+        return f"quick_reply must be of type options with 1 to {MAX_OPTIONS} options"
+    for option in options:
+        if not 1 <= len(option.get("label", "")) <= MAX_LABEL:
+            return f"option label must be 1 to {MAX_LABEL} characters"
+        if len(option.get("description", "")) > MAX_DESCRIPTION:
+            return f"option description must be at most {MAX_DESCRIPTION} characters"
+        if len(option.get("metadata", "")) > MAX_METADATA:
+            return f"option metadata must be at most {MAX_METADATA} characters"
+    return None
+
+
+def _handler_class(fake: FakeX) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self._answer("POST")
+
+        def do_GET(self) -> None:
+            self._answer("GET")
+
+        def _answer(self, method: str) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            url = f"http://{self.headers['Host']}{self.path}"
+            answer = fake.handle(method, url, dict(self.headers.items()), body)
+            payload = b"" if answer.body is None else json.dumps(answer.body).encode()
+            self.send_response(answer.status)
+            for name, value in answer.headers.items():
+                self.send_header(name, value)
+            if answer.body is not None:
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet: the fake records its calls."""
+
+    return Handler
+
+
+def serve(fake: FakeX, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
+    """Start the fake in a background thread; the caller stops it with shutdown()."""
+    server = ThreadingHTTPServer((host, port), _handler_class(fake))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    return server
