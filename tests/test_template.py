@@ -24,7 +24,11 @@ def test_functions_run_python313_on_arm64() -> None:
     function_globals = TEMPLATE["Globals"]["Function"]
     assert function_globals["Runtime"] == "python3.13"
     assert function_globals["Architectures"] == ["arm64"]
-    assert set(function_globals["Environment"]["Variables"]) == {"LOG_LEVEL", "POWERTOOLS_SERVICE_NAME"}
+    assert set(function_globals["Environment"]["Variables"]) == {
+        "LOG_LEVEL",
+        "POWERTOOLS_SERVICE_NAME",
+        "POWERTOOLS_METRICS_NAMESPACE",
+    }
 
 
 def test_webhook_routes_environment_and_least_privilege() -> None:
