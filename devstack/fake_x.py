@@ -98,7 +98,7 @@ class FakeX:
     credentials: Mapping[str, str]
     sent: list[SentDM] = field(default_factory=list)
     calls: list[tuple[str, int]] = field(default_factory=list)
-    _failures: list[_Failure] = field(default_factory=list)
+    _failures: dict[str, list[_Failure]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: "count[int]" = field(default_factory=lambda: count(1_900_000_000_000_000_001))
 
@@ -113,11 +113,21 @@ class FakeX:
         times: int = 1,
         headers: Mapping[str, str] | None = None,
         delay: float = 0,
+        path: str = SEND_PATH,
     ) -> None:
-        """Answer the next DM sends with an error (or after a delay, for timeouts)."""
+        """Answer the next calls to path (DM sends by default) with an error, or after a delay."""
         body = {"errors": [{"code": code, "message": f"error {code}"} for code in codes]}
+        failure = _Failure(Answer(status, body, dict(headers or {})), delay)
         with self._lock:
-            self._failures.extend(_Failure(Answer(status, body, dict(headers or {})), delay) for _ in range(times))
+            self._failures.setdefault(path, []).extend([failure] * times)
+
+    def _next_failure(self, path: str) -> Answer | None:
+        with self._lock:
+            failures = self._failures.get(path)
+            failure = failures.pop(0) if failures else None
+        if failure:
+            time.sleep(failure.delay)
+        return failure.answer if failure else None
 
     def handle(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> Answer:
         """Answer one request as X would."""
@@ -127,10 +137,8 @@ class FakeX:
             answer = _error(401, 32, "Could not authenticate you.")
         elif method != "POST" or path not in (SEND_PATH, TYPING_PATH, MARK_READ_PATH):
             answer = _error(404, 34, "Sorry, that page does not exist.")
-        elif path == SEND_PATH:
-            answer = self._send(body)
         else:
-            answer = self._courtesy(path, url)
+            answer = self._next_failure(path) or (self._send(body) if path == SEND_PATH else self._courtesy(path, url))
         with self._lock:
             self.calls.append((path, answer.status))
         return answer
@@ -143,11 +151,6 @@ class FakeX:
         return Answer(204, None)
 
     def _send(self, body: bytes) -> Answer:
-        with self._lock:
-            failure = self._failures.pop(0) if self._failures else None
-        if failure:
-            time.sleep(failure.delay)
-            return failure.answer
         try:
             create = json.loads(body)["event"]["message_create"]
             recipient_id = create["target"]["recipient_id"]

@@ -41,8 +41,8 @@ def sample_events() -> dict[str, dict[str, Any]]:
                     "1795521600000000002",
                     USER_ID,
                     BOT_ID,
-                    "Opening hours",
-                    quick_reply_metadata="intent:hours",
+                    "What limits apply?",
+                    quick_reply_metadata="intent:limits",
                 )
             ],
             [USER, BOT_USER],

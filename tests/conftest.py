@@ -19,8 +19,10 @@ import requests
 from aws_lambda_powertools.utilities import parameters
 
 from devstack.dev_credentials import DEV_CREDENTIALS
+from devstack.fake_x import FakeX, serve
 from devstack.moto_server import start_moto
 from devstack.provision import LocalStack, provision
+from devstack.template import load_template
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
@@ -29,7 +31,12 @@ os.environ.update(
     AWS_ACCESS_KEY_ID="testing",
     AWS_SECRET_ACCESS_KEY="testing",
     AWS_DEFAULT_REGION="us-east-1",
-    POWERTOOLS_METRICS_NAMESPACE="XDmChannelTest",
+    # As in Lambda, set before the shared package is first imported (its child loggers attach to the service).
+    **{
+        name: str(value)
+        for name, value in load_template()["Globals"]["Function"]["Environment"]["Variables"].items()
+        if name.startswith("POWERTOOLS_")
+    },
 )
 os.environ.pop("AWS_PROFILE", None)
 
@@ -69,6 +76,9 @@ class FakeLambdaContext:
     invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:local-function"
     aws_request_id: str = "local-request"
 
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
 
 @pytest.fixture
 def lambda_context() -> FakeLambdaContext:
@@ -88,11 +98,11 @@ def import_function(name: str) -> ModuleType:
 
 
 @pytest.fixture
-def load_function(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Callable[[str, str], ModuleType]:
-    """Import a function with the environment the template gives it (resolved against moto)."""
+def load_function(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Callable[..., ModuleType]:
+    """Import a function with the environment the template gives it (resolved against moto), plus overrides."""
 
-    def load(name: str, logical_id: str) -> ModuleType:
-        for key, value in stack.function_environment(logical_id).items():
+    def load(name: str, logical_id: str, **overrides: str) -> ModuleType:
+        for key, value in {**stack.function_environment(logical_id), **overrides}.items():
             monkeypatch.setenv(key, value)
         return import_function(name)
 
@@ -100,19 +110,29 @@ def load_function(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Callabl
 
 
 @pytest.fixture
-def service_logs() -> Iterator[io.StringIO]:
-    """What the service's Powertools logger writes, from now on (request it after the function)."""
-    handlers = [
-        h
-        for h in logging.getLogger(os.environ["POWERTOOLS_SERVICE_NAME"]).handlers
-        if isinstance(h, logging.StreamHandler)
-    ]
-    assert handlers, "load the function before asking for its logs"
+def fake_x() -> Iterator[tuple[FakeX, str]]:
+    """The fake X API on loopback, accepting the dev credentials; yields it and its base URL."""
+    fake = FakeX(DEV_CREDENTIALS)
+    server = serve(fake)
+    yield fake, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def capture_service_logs(monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
+    """What the service's Powertools logger writes from now on (call it after loading the function)."""
+    logger = logging.getLogger(os.environ["POWERTOOLS_SERVICE_NAME"])
+    handlers = [h for h in logger.handlers if isinstance(h, logging.StreamHandler)]
+    assert handlers, "load the function before capturing its logs"
     buffer = io.StringIO()
-    previous = [handler.setStream(buffer) for handler in handlers]
-    yield buffer
-    for handler, stream in zip(handlers, previous, strict=True):
-        handler.setStream(stream)
+    for handler in handlers:
+        monkeypatch.setattr(handler, "stream", buffer)
+    return buffer
+
+
+@pytest.fixture
+def service_logs(monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
+    """The service's logs (request it after the function's fixture)."""
+    return capture_service_logs(monkeypatch)
 
 
 def drain(queue_url: str) -> list[dict[str, Any]]:

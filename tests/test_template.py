@@ -62,6 +62,40 @@ def test_secret_holds_the_four_keys_without_values() -> None:
     )
 
 
+def test_responder_trigger_environment_and_parameters() -> None:
+    responder = TEMPLATE["Resources"]["ResponderFunction"]["Properties"]
+    assert responder["Handler"] == "app.lambda_handler"
+    assert responder["Events"]["Queue"] == {
+        "Type": "SQS",
+        "Properties": {
+            "Queue": {"Fn::GetAtt": ["DmQueue", "Arn"]},
+            "BatchSize": 10,
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        },
+    }
+    variables = responder["Environment"]["Variables"]
+    assert variables["DAILY_MESSAGE_LIMIT"] == {"Ref": "DailyMessageLimit"}
+    assert variables["REPLIES_PER_MESSAGE"] == {"Ref": "RepliesPerMessage"}
+    assert TEMPLATE["Parameters"]["DailyMessageLimit"]["Default"] == 1000
+    assert TEMPLATE["Parameters"]["RepliesPerMessage"]["Default"] == 5
+    assert {"TABLE_NAME", "SECRET_ID", "QUEUE_URL", "X_API_BASE_URL"} <= set(variables)
+    # The queue hides a message for at least six times the function's timeout, as AWS advises.
+    assert TEMPLATE["Resources"]["DmQueue"]["Properties"]["VisibilityTimeout"] >= 6 * responder["Timeout"]
+
+
+def test_state_table_is_on_demand_with_ttl_and_point_in_time_recovery() -> None:
+    table = resources_of_type(TEMPLATE, "AWS::DynamoDB::Table")["StateTable"]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+
+
+def test_dead_letter_queue_has_an_alarm() -> None:
+    alarm = TEMPLATE["Resources"]["DeadLetterAlarm"]["Properties"]
+    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["DmDeadLetterQueue", "QueueName"]}}]
+    assert (alarm["MetricName"], alarm["Threshold"]) == ("ApproximateNumberOfMessagesVisible", 0)
+
+
 def test_outputs() -> None:
     assert {"WebhookUrl", "QueueUrl", "SecretArn"} <= set(TEMPLATE["Outputs"])
 
@@ -103,3 +137,4 @@ def test_sam_build_needs_no_docker_nor_python313(tmp_path: Path) -> None:
     assert not (deps / "boto3").exists() and not (deps / "botocore").exists()
     assert list(deps.glob("yaml/_yaml.cpython-313-aarch64-linux-gnu.so"))
     assert (build_dir / "WebhookFunction" / "app.py").is_file()
+    assert {p.name for p in (build_dir / "ResponderFunction").iterdir()} == {"app.py", "faq.yaml"}

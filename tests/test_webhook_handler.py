@@ -34,7 +34,7 @@ EXPECTED = {
 
 
 @pytest.fixture
-def webhook(load_function: Callable[[str, str], ModuleType]) -> ModuleType:
+def webhook(load_function: Callable[..., ModuleType]) -> ModuleType:
     return load_function("webhook", "WebhookFunction")
 
 

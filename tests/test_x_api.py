@@ -1,26 +1,16 @@
 """The X client over real HTTP against the fake X, which checks each OAuth 1.0a signature."""
 
-from collections.abc import Iterator
-
 import pytest
 import requests
 
 from devstack.dev_credentials import DEV_CREDENTIALS
-from devstack.fake_x import SEND_PATH, FakeX, serve
+from devstack.fake_x import SEND_PATH, FakeX
 from dmchannel.composer import Option, OutboundMessage
 from dmchannel.credentials import XCredentials
 from dmchannel.x_api import ErrorKind, XApiError, XClient, message_body
 from tests.conftest import free_port
 
 CREDENTIALS = XCredentials(**DEV_CREDENTIALS)
-
-
-@pytest.fixture
-def fake_x() -> Iterator[tuple[FakeX, str]]:
-    fake = FakeX(DEV_CREDENTIALS)
-    server = serve(fake)
-    yield fake, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
 
 
 def test_body_matches_xs_message_create() -> None:

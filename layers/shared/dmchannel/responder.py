@@ -75,7 +75,8 @@ class Responder:
             self._count("RepliesDropped", composition.dropped_messages)
         if composition.more_buttons:
             self.state.save_more_buttons(inbound.event_id, composition.more_buttons)
-        self._send_all(inbound, composition.messages, log)
+        sent = self._send_all(inbound, composition.messages, log)
+        logger.info("DM answered", extra={**log, "replies_sent": sent, "replies_planned": len(composition.messages)})
 
     def _replies(self, inbound: InboundTurn, log: dict[str, str]) -> list[Reply] | None:
         """The replies to send, or None when the user must not be answered."""
@@ -116,7 +117,9 @@ class Responder:
             except XApiError as error:
                 logger.info("Read receipt or typing indicator failed", extra={"error": str(error)})
 
-    def _send_all(self, inbound: InboundTurn, messages: list[OutboundMessage], log: dict[str, str]) -> None:
+    def _send_all(self, inbound: InboundTurn, messages: list[OutboundMessage], log: dict[str, str]) -> int:
+        """Send the replies in order, each through its slot; return how many were sent now."""
+        sent = 0
         for index, message in enumerate(messages):
             slot = self.ledger.reserve(inbound.event_id, index)
             if slot is Slot.ALREADY_RECORDED:
@@ -127,13 +130,15 @@ class Responder:
             if slot is Slot.DAILY_LIMIT:
                 logger.warning("Unanswered: the daily DM limit is reached", extra={**log, "index": index})
                 self._count("UnansweredDailyLimit")
-                return
+                break
             if slot is Slot.MESSAGE_LIMIT:
                 logger.warning("Replies dropped: the per-message limit is reached", extra={**log, "index": index})
                 self._count("RepliesDropped", len(messages) - index)
-                return
+                break
             if not self._send(inbound, index, message, log):
-                return
+                break
+            sent += 1
+        return sent
 
     def _send(self, inbound: InboundTurn, index: int, message: OutboundMessage, log: dict[str, str]) -> bool:
         """Send one reserved reply; False when the DM must not get more replies."""

@@ -1,0 +1,146 @@
+"""The Responder with bots of its own (the protocol's plug-in point), on moto and the fake X."""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import boto3
+import pytest
+from aws_lambda_powertools import Metrics
+
+from devstack.deliveries import BOT_USER, USER, dm_delivery, dm_event, encode
+from devstack.dev_credentials import DEV_CREDENTIALS
+from devstack.fake_x import FakeX
+from devstack.provision import LocalStack
+from dmchannel.bot import Button, Reply, Turn
+from dmchannel.composer import MORE_OPTIONS_LABEL
+from dmchannel.conversation_state import ConversationState
+from dmchannel.credentials import XCredentials
+from dmchannel.delivery import dms_to_answer
+from dmchannel.inbound import read_queued_dm
+from dmchannel.ledger import Ledger
+from dmchannel.responder import Responder, RetryLaterError
+from dmchannel.settings import ResponderSettings
+from dmchannel.x_api import XClient
+
+
+@dataclass
+class ScriptedBot:
+    """Answers every turn with the same replies and remembers the turns."""
+
+    replies: list[Reply]
+    turns: list[Turn] = field(default_factory=list)
+
+    def answer(self, turn: Turn) -> list[Reply]:
+        self.turns.append(turn)
+        return self.replies
+
+
+def queued(event_id: str, text: str = "hi", metadata: str | None = None) -> dict[str, object]:
+    delivery = dm_delivery(
+        [dm_event(event_id, USER["id"], BOT_USER["id"], text, quick_reply_metadata=metadata)], [USER]
+    )
+    message: dict[str, object] = json.loads(dms_to_answer(json.loads(encode(delivery)))[0].to_message())
+    return message
+
+
+@pytest.fixture
+def make_responder(stack: LocalStack, fake_x: tuple[FakeX, str]) -> Callable[..., Responder]:
+    def make(bot: ScriptedBot, read_timeout: float = 10.0) -> Responder:
+        table, dynamodb = stack.refs["StateTable"], boto3.client("dynamodb")
+        settings = ResponderSettings(
+            table_name=table, queue_url=stack.refs["DmQueue"], secret_id="", mark_read=False, typing_indicator=False
+        )
+        return Responder(
+            bot=bot,
+            x=XClient(XCredentials(**DEV_CREDENTIALS), fake_x[1], read_timeout=read_timeout),
+            ledger=Ledger(dynamodb, table, BOT_USER["id"], 1000, 5),
+            state=ConversationState(dynamodb, table, BOT_USER["id"]),
+            settings=settings,
+            metrics=Metrics(namespace="XDmChannelTest"),
+            remaining_seconds=lambda: 30.0,
+        )
+
+    return make
+
+
+def test_seven_long_replies_become_the_five_allowed(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    bot = ScriptedBot([Reply(str(n) * 9_000) for n in range(7)])
+    make_responder(bot).handle(queued("1"))
+    assert [dm.text[0] for dm in fake_x[0].sent] == ["0", "1", "2", "3", "4"]
+
+
+def test_short_replies_over_the_budget_are_joined(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    bot = ScriptedBot([Reply(f"line {n}") for n in range(8)])
+    make_responder(bot).handle(queued("1"))
+    assert [dm.text for dm in fake_x[0].sent] == ["\n\n".join(f"line {n}" for n in range(8))]
+
+
+def test_more_options_are_answered_without_the_bot(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    fake = fake_x[0]
+    bot = ScriptedBot([Reply("Pick a city", tuple(Button(f"City {n}", f"city:{n}") for n in range(45)))])
+    responder = make_responder(bot)
+    responder.handle(queued("1"))
+    first = fake.sent[0].options
+    assert len(first) == 20 and first[-1]["label"] == MORE_OPTIONS_LABEL
+    responder.handle(queued("2", MORE_OPTIONS_LABEL, first[-1]["metadata"]))
+    second = fake.sent[1].options
+    assert [o["metadata"] for o in second[:19]] == [f"city:{n}" for n in range(19, 38)]
+    responder.handle(queued("3", MORE_OPTIONS_LABEL, second[-1]["metadata"]))
+    assert [o["metadata"] for o in fake.sent[2].options] == [f"city:{n}" for n in range(38, 45)]
+    assert len(bot.turns) == 1
+
+
+def test_the_bot_sees_unescaped_text_and_the_tapped_payload(make_responder: Callable[..., Responder]) -> None:
+    bot = ScriptedBot([])
+    make_responder(bot).handle(queued("1", "Q&A <now>", "intent:qa"))
+    assert bot.turns[0].text == "Q&A <now>"
+    assert bot.turns[0].button_payload == "intent:qa"
+    assert (bot.turns[0].sender_name, bot.turns[0].sender_screen_name) == ("Jordan", "jordan")
+
+
+def test_a_read_timeout_is_never_resent(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str], stack: LocalStack
+) -> None:
+    fake = fake_x[0]
+    responder = make_responder(ScriptedBot([Reply("one"), Reply("two")]), read_timeout=0.2)
+    fake.fail_next(200, delay=0.5)  # X may have sent it, but the answer never came
+    with pytest.raises(RetryLaterError):
+        responder.handle(queued("1"))
+    responder.handle(queued("1"))  # the redelivery
+    assert [dm.text for dm in fake.sent] == ["two"]
+    assert responder.ledger.used_for("1") == 2
+
+
+def test_crash_between_reservation_and_send_never_sends_twice(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    responder = make_responder(ScriptedBot([Reply("only")]))
+    crashed: list[bool] = []
+
+    def crash_after_reserve(**_: object) -> None:
+        if not crashed:
+            crashed.append(True)
+            raise RuntimeError("the function died here")
+
+    responder.ledger.dynamodb.meta.events.register("after-call.dynamodb.TransactWriteItems", crash_after_reserve)
+    with pytest.raises(RuntimeError):
+        responder.handle(queued("1"))
+    responder.handle(queued("1"))
+    # The documented window: that reply is lost rather than risked twice.
+    assert fake_x[0].sent == []
+    assert responder.ledger.used_for("1") == 1
+
+
+def test_read_queued_dm_keeps_attachment() -> None:
+    message = queued("1", "look")
+    data = message["event"]["message_create"]["message_data"]  # type: ignore[index]
+    data["attachment"] = {"type": "media", "media": {"type": "photo", "media_url_https": "https://ton.x.com/1.jpg"}}
+    turn = read_queued_dm(message).turn
+    assert (turn.attachment_type, turn.attachment_url) == ("photo", "https://ton.x.com/1.jpg")
