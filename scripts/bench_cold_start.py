@@ -1,4 +1,4 @@
-"""Cold start of the webhook: import plus init, against a bare `import boto3` plus one SQS client.
+"""Cold start of the functions: import plus init, against a bare `import boto3` plus one SQS client.
 
 Each sample is a fresh Python process (as a Lambda cold start is); prints the median and
 the 90th percentile over the runs, and the peak resident memory of the process.
@@ -20,10 +20,10 @@ import boto3
 boto3.client("sqs")
 """
 
-WEBHOOK = """
+FUNCTION = """
 import time; start = time.perf_counter()
 import importlib.util
-spec = importlib.util.spec_from_file_location("app", "functions/webhook/app.py")
+spec = importlib.util.spec_from_file_location("app", "functions/{name}/app.py")
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
 """
@@ -44,6 +44,10 @@ def sample(code: str) -> dict[str, float]:
         "AWS_DEFAULT_REGION": "us-east-1",
         "QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/DmQueue.fifo",
         "SECRET_ID": "XCredentialsSecret",
+        "TABLE_NAME": "StateTable",
+        # What Lambda sets: Powertools and the X-Ray SDK take their Lambda code paths.
+        "AWS_LAMBDA_FUNCTION_NAME": "bench",
+        "LAMBDA_TASK_ROOT": str(ROOT),
         "POWERTOOLS_SERVICE_NAME": "x-dm-channel",
     }
     out = subprocess.run(
@@ -66,18 +70,24 @@ def summary(name: str, samples: list[dict[str, float]]) -> str:
 
 
 def main() -> None:
-    """Alternate the two measurements so that machine noise hits both alike."""
+    """Alternate the measurements so that machine noise hits them alike."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=20)
     runs = parser.parse_args().runs
-    baseline, webhook = [], []
-    sample(BASELINE)  # warm the file system cache
+    programs = {
+        "import boto3 + SQS client": BASELINE,
+        "webhook import + init": FUNCTION.format(name="webhook"),
+        "responder import + init": FUNCTION.format(name="responder"),
+    }
+    samples: dict[str, list[dict[str, float]]] = {name: [] for name in programs}
+    for code in programs.values():
+        sample(code)  # warm the file system cache
     for _ in range(runs):
-        baseline.append(sample(BASELINE))
-        webhook.append(sample(WEBHOOK))
+        for name, code in programs.items():
+            samples[name].append(sample(code))
     print(f"Python {sys.version.split()[0]}, {runs} fresh processes each")
-    print(summary("import boto3 + SQS client", baseline))
-    print(summary("webhook import + init", webhook))
+    for name, measured in samples.items():
+        print(summary(name, measured))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import boto3
@@ -144,3 +145,17 @@ def test_read_queued_dm_keeps_attachment() -> None:
     data["attachment"] = {"type": "media", "media": {"type": "photo", "media_url_https": "https://ton.x.com/1.jpg"}}
     turn = read_queued_dm(message).turn
     assert (turn.attachment_type, turn.attachment_url) == ("photo", "https://ton.x.com/1.jpg")
+
+
+def test_many_threads_answering_at_once_never_exceed_the_daily_limit(
+    stack: LocalStack, fake_x: tuple[FakeX, str], make_responder: Callable[..., Responder]
+) -> None:
+    responders = [make_responder(ScriptedBot([Reply("a"), Reply("b")])) for _ in range(8)]
+    for responder in responders:
+        responder.ledger.daily_limit = 15
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda n: responders[n % 8].handle(queued(f"in-{n}")), range(24)))
+    assert len(fake_x[0].sent) == 15
+    assert responders[0].ledger.used_today() == 15
+    used = [responders[0].ledger.used_for(f"in-{n}") for n in range(24)]
+    assert sum(used) == 15 and max(used) <= 2
