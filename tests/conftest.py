@@ -1,14 +1,11 @@
 """Shared fixtures: a moto server for SQS, DynamoDB and Secrets Manager, and the functions' handlers."""
 
-import importlib.util
 import io
 import json
 import logging
 import os
 import socket
-import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -20,6 +17,7 @@ from aws_lambda_powertools.utilities import parameters
 
 from devstack.dev_credentials import DEV_CREDENTIALS
 from devstack.fake_x import FakeX, serve
+from devstack.lambda_runtime import LocalLambdaContext, import_function
 from devstack.moto_server import start_moto
 from devstack.provision import LocalStack, provision
 from devstack.template import load_template
@@ -67,34 +65,9 @@ def stack(moto_url: str) -> LocalStack:
     return provision(secret_values={"XCredentialsSecret": json.dumps(DEV_CREDENTIALS)})
 
 
-@dataclass
-class FakeLambdaContext:
-    """The fields of Lambda's context object that Powertools reads."""
-
-    function_name: str = "local-function"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:local-function"
-    aws_request_id: str = "local-request"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
-
-
 @pytest.fixture
-def lambda_context() -> FakeLambdaContext:
-    return FakeLambdaContext()
-
-
-def import_function(name: str) -> ModuleType:
-    """Import functions/<name>/app.py afresh, as a cold start would."""
-    module_name = f"{name}_app"
-    sys.modules.pop(module_name, None)
-    spec = importlib.util.spec_from_file_location(module_name, ROOT / "functions" / name / "app.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
+def lambda_context() -> LocalLambdaContext:
+    return LocalLambdaContext()
 
 
 @pytest.fixture

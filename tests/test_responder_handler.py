@@ -13,10 +13,11 @@ from devstack.apigw import http_api_event
 from devstack.deliveries import BOT_USER, USER, dm_delivery, dm_event, encode
 from devstack.dev_credentials import DEV_CREDENTIALS
 from devstack.fake_x import MARK_READ_PATH, SEND_PATH, TYPING_PATH, FakeX
+from devstack.lambda_runtime import LocalLambdaContext
 from devstack.poller import BatchResult, poll_once
 from devstack.provision import LocalStack
 from dmchannel.signature import sign
-from tests.conftest import EVENTS, FakeLambdaContext, capture_service_logs, load_event
+from tests.conftest import EVENTS, capture_service_logs, load_event
 
 Loader = Callable[..., ModuleType]
 BOT_ID, USER_ID = BOT_USER["id"], USER["id"]
@@ -24,7 +25,7 @@ BOT_ID, USER_ID = BOT_USER["id"], USER["id"]
 
 @pytest.fixture
 def pipeline(
-    load_function: Loader, stack: LocalStack, fake_x: tuple[FakeX, str], lambda_context: FakeLambdaContext
+    load_function: Loader, stack: LocalStack, fake_x: tuple[FakeX, str], lambda_context: LocalLambdaContext
 ) -> Callable[..., "Pipeline"]:
     def make(**overrides: str) -> Pipeline:
         webhook = load_function("webhook", "WebhookFunction")
@@ -38,7 +39,7 @@ class Pipeline:
     """Webhook -> FIFO queue -> responder -> fake X, driven one step at a time."""
 
     def __init__(
-        self, webhook: ModuleType, responder: ModuleType, stack: LocalStack, fake: FakeX, context: FakeLambdaContext
+        self, webhook: ModuleType, responder: ModuleType, stack: LocalStack, fake: FakeX, context: LocalLambdaContext
     ) -> None:
         self.webhook, self.responder, self.stack, self.fake, self.context = webhook, responder, stack, fake, context
         self.sqs = boto3.client("sqs")

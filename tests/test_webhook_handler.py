@@ -14,10 +14,11 @@ from aws_lambda_powertools.utilities import parameters
 from devstack.apigw import http_api_event
 from devstack.deliveries import BOT_USER, USER, dm_delivery, dm_event, encode
 from devstack.dev_credentials import DEV_CREDENTIALS
+from devstack.lambda_runtime import LocalLambdaContext
 from devstack.provision import LocalStack
 from devstack.sample_events import CRC_TOKEN
 from dmchannel.signature import sign
-from tests.conftest import EVENTS, FakeLambdaContext, drain, load_event
+from tests.conftest import EVENTS, drain, load_event
 
 SECRET = DEV_CREDENTIALS["consumer_secret"]
 # printf '%s' Q0hBTExFTkdFLXRva2VuLWZyb20tWA | openssl dgst -sha256 -hmac dev-consumer-secret -binary | base64
@@ -38,7 +39,7 @@ def webhook(load_function: Callable[..., ModuleType]) -> ModuleType:
     return load_function("webhook", "WebhookFunction")
 
 
-def invoke(module: ModuleType, event: dict[str, Any], context: FakeLambdaContext) -> tuple[int, Any]:
+def invoke(module: ModuleType, event: dict[str, Any], context: LocalLambdaContext) -> tuple[int, Any]:
     response = module.lambda_handler(event, context)
     assert response["headers"]["Content-Type"] == "application/json"
     return response["statusCode"], json.loads(response["body"])
@@ -60,7 +61,7 @@ def test_every_sample_event_is_covered() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_sample_events(name: str, webhook: ModuleType, stack: LocalStack, lambda_context: FakeLambdaContext) -> None:
+def test_sample_events(name: str, webhook: ModuleType, stack: LocalStack, lambda_context: LocalLambdaContext) -> None:
     status, ids = EXPECTED[name]
     answer_status, _ = invoke(webhook, load_event(name), lambda_context)
     assert answer_status == status
@@ -74,7 +75,7 @@ def test_sample_events(name: str, webhook: ModuleType, stack: LocalStack, lambda
         assert message["Attributes"]["MessageDeduplicationId"] == body["event"]["id"]
 
 
-def test_crc_answer(webhook: ModuleType, lambda_context: FakeLambdaContext) -> None:
+def test_crc_answer(webhook: ModuleType, lambda_context: LocalLambdaContext) -> None:
     assert invoke(webhook, load_event("webhook-crc.json"), lambda_context) == (
         200,
         {"response_token": CRC_ANSWER},
@@ -92,7 +93,7 @@ def test_crc_answer(webhook: ModuleType, lambda_context: FakeLambdaContext) -> N
     ],
 )
 def test_crc_refuses_missing_or_unshaped_tokens(
-    query: dict[str, str], webhook: ModuleType, lambda_context: FakeLambdaContext
+    query: dict[str, str], webhook: ModuleType, lambda_context: LocalLambdaContext
 ) -> None:
     status, body = invoke(webhook, http_api_event("GET", "/webhook", query=query), lambda_context)
     assert status == 400
@@ -100,7 +101,7 @@ def test_crc_refuses_missing_or_unshaped_tokens(
 
 
 def test_crc_uses_the_rotated_secret_after_the_cache(
-    webhook: ModuleType, stack: LocalStack, lambda_context: FakeLambdaContext
+    webhook: ModuleType, stack: LocalStack, lambda_context: LocalLambdaContext
 ) -> None:
     event = load_event("webhook-crc.json")
     assert invoke(webhook, event, lambda_context)[1]["response_token"] == CRC_ANSWER
@@ -114,7 +115,7 @@ def test_crc_uses_the_rotated_secret_after_the_cache(
 
 
 def test_unconfigured_secret_answers_500_and_says_why(
-    webhook: ModuleType, stack: LocalStack, lambda_context: FakeLambdaContext, service_logs: io.StringIO
+    webhook: ModuleType, stack: LocalStack, lambda_context: LocalLambdaContext, service_logs: io.StringIO
 ) -> None:
     boto3.client("secretsmanager").put_secret_value(
         SecretId=stack.refs["XCredentialsSecret"],
@@ -125,14 +126,14 @@ def test_unconfigured_secret_answers_500_and_says_why(
     assert "has no value for: consumer_secret" in service_logs.getvalue()
 
 
-def test_missing_signature_is_401(webhook: ModuleType, stack: LocalStack, lambda_context: FakeLambdaContext) -> None:
+def test_missing_signature_is_401(webhook: ModuleType, stack: LocalStack, lambda_context: LocalLambdaContext) -> None:
     body = encode(dm_delivery([dm_event("1", USER["id"], BOT_USER["id"], "hi")], [USER]))
     assert invoke(webhook, post(body, None), lambda_context) == (401, {"error": "missing signature"})
     assert queued(stack) == []
 
 
 def test_signature_header_name_is_case_insensitive(
-    webhook: ModuleType, stack: LocalStack, lambda_context: FakeLambdaContext
+    webhook: ModuleType, stack: LocalStack, lambda_context: LocalLambdaContext
 ) -> None:
     body = encode(dm_delivery([dm_event("7", USER["id"], BOT_USER["id"], "hi")], [USER]))
     event = post(body, None)
@@ -142,7 +143,7 @@ def test_signature_header_name_is_case_insensitive(
 
 
 def test_signature_is_checked_on_the_decoded_bytes(
-    webhook: ModuleType, stack: LocalStack, lambda_context: FakeLambdaContext
+    webhook: ModuleType, stack: LocalStack, lambda_context: LocalLambdaContext
 ) -> None:
     body = encode(dm_delivery([dm_event("8", USER["id"], BOT_USER["id"], "ça va ? 👋")], [USER]))
     signed_over_base64 = sign(SECRET, base64.b64encode(body))
@@ -156,14 +157,14 @@ def test_signature_is_checked_on_the_decoded_bytes(
 
 @pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'"text"', b"\xff\xfe", b""])
 def test_signed_body_that_is_not_a_json_object_is_400(
-    body: bytes, webhook: ModuleType, stack: LocalStack, lambda_context: FakeLambdaContext
+    body: bytes, webhook: ModuleType, stack: LocalStack, lambda_context: LocalLambdaContext
 ) -> None:
     event = post(body, sign(SECRET, body), base64_body=True)
     assert invoke(webhook, event, lambda_context) == (400, {"error": "body is not a JSON object"})
     assert queued(stack) == []
 
 
-def test_invalid_base64_body_is_400(webhook: ModuleType, lambda_context: FakeLambdaContext) -> None:
+def test_invalid_base64_body_is_400(webhook: ModuleType, lambda_context: LocalLambdaContext) -> None:
     event = post(b"{}", sign(SECRET, b"{}"))
     event["isBase64Encoded"] = True
     event["body"] = "%%%"
@@ -171,7 +172,7 @@ def test_invalid_base64_body_is_400(webhook: ModuleType, lambda_context: FakeLam
 
 
 def test_deliveries_without_dms_are_200_and_queue_nothing(
-    webhook: ModuleType, stack: LocalStack, lambda_context: FakeLambdaContext
+    webhook: ModuleType, stack: LocalStack, lambda_context: LocalLambdaContext
 ) -> None:
     for delivery in (
         {"for_user_id": BOT_USER["id"], "direct_message_indicate_typing_events": [{"sender_id": USER["id"]}]},
@@ -184,7 +185,7 @@ def test_deliveries_without_dms_are_200_and_queue_nothing(
 
 
 def test_twelve_dms_in_one_delivery_are_all_queued(
-    webhook: ModuleType, stack: LocalStack, lambda_context: FakeLambdaContext
+    webhook: ModuleType, stack: LocalStack, lambda_context: LocalLambdaContext
 ) -> None:
     events = [dm_event(str(500 + i), USER["id"], BOT_USER["id"], f"n{i}") for i in range(12)]
     body = encode(dm_delivery(events, [USER]))
@@ -193,7 +194,7 @@ def test_twelve_dms_in_one_delivery_are_all_queued(
 
 
 def test_queue_failure_is_500_so_that_x_delivers_again(
-    webhook: ModuleType, stack: LocalStack, lambda_context: FakeLambdaContext
+    webhook: ModuleType, stack: LocalStack, lambda_context: LocalLambdaContext
 ) -> None:
     boto3.client("sqs").delete_queue(QueueUrl=stack.refs["DmQueue"])
     status, body = invoke(webhook, load_event("webhook-dm.json"), lambda_context)
@@ -201,12 +202,12 @@ def test_queue_failure_is_500_so_that_x_delivers_again(
     assert "retry" in body["error"]
 
 
-def test_unknown_path_is_404(webhook: ModuleType, lambda_context: FakeLambdaContext) -> None:
+def test_unknown_path_is_404(webhook: ModuleType, lambda_context: LocalLambdaContext) -> None:
     assert invoke(webhook, http_api_event("GET", "/other"), lambda_context) == (404, {"error": "not found"})
 
 
 def test_no_text_signature_or_secret_in_the_logs(
-    webhook: ModuleType, lambda_context: FakeLambdaContext, service_logs: io.StringIO
+    webhook: ModuleType, lambda_context: LocalLambdaContext, service_logs: io.StringIO
 ) -> None:
     event = load_event("webhook-dm.json")
     invoke(webhook, event, lambda_context)
