@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum requirements/dev.txt | cut -d' ' -f1)
 
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: venv test lint typecheck unit events bench build clean
+.PHONY: venv run test lint typecheck browser unit events bench screenshot build clean
 
 # The benchmark runs where only the Lambda runtime's packages are (no dev tools on the import path).
 BENCH_VENV := .venv-bench
@@ -24,7 +24,10 @@ $(STAMP): requirements/dev.txt
 
 venv: $(STAMP)
 
-test: lint typecheck unit
+run: $(STAMP)
+	PYTHONPATH=layers/shared:. $(BIN)/python -m devstack.run
+
+test: lint typecheck browser unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -33,8 +36,18 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The simulator's browser test drives Debian's Chromium (no browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Chromium (Debian package) for the browser test"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 unit: $(STAMP)
 	$(BIN)/pytest
+
+screenshot: $(STAMP) browser
+	SIMULATOR_SCREENSHOT=docs/simulator.png $(BIN)/pytest -q tests/test_simulator_browser.py
 
 events: $(STAMP)
 	PYTHONPATH=layers/shared:. $(BIN)/python -m devstack.sample_events

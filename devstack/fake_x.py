@@ -74,6 +74,7 @@ class SentDM:
     recipient_id: str
     text: str
     options: list[dict[str, str]]
+    created_ms: int
 
 
 @dataclass
@@ -161,14 +162,14 @@ class FakeX:
         if problem:
             return _error(400, 214, problem)
         options = data.get("quick_reply", {}).get("options", [])
+        created = int(time.time() * 1000)
         with self._lock:
             event_id = str(next(self._ids))
-            self.sent.append(SentDM(event_id, recipient_id, data["text"], options))
-        created = str(int(time.time() * 1000))
+            self.sent.append(SentDM(event_id, recipient_id, data["text"], options, created))
         event = {
             "type": "message_create",
             "id": event_id,
-            "created_timestamp": created,
+            "created_timestamp": str(created),
             "message_create": create,
         }
         return Answer(200, {"event": event})

@@ -1,0 +1,122 @@
+"""The local HTTP endpoint: /webhook as the deployed HTTP API, plus the DM simulator and its API."""
+
+import base64
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from devstack.apigw import http_api_event
+from devstack.lambda_runtime import LocalFunction
+
+SIMULATOR_PAGE = Path(__file__).resolve().parent / "simulator.html"
+WEBHOOK_ROUTES = {("GET", "/webhook"), ("POST", "/webhook")}
+
+StateSource = Callable[[dict[str, list[str]]], dict[str, Any]]
+
+
+@dataclass
+class CallLog:
+    """The last calls to the webhook, for the simulator's side panel."""
+
+    calls: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=20))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, method: str, status: int) -> None:
+        """Note one call."""
+        with self._lock:
+            self.calls.append({"method": method, "status": status, "at": int(time.time() * 1000)})
+
+    def recent(self) -> list[dict[str, Any]]:
+        """The last calls, oldest first."""
+        with self._lock:
+            return list(self.calls)
+
+
+def api_gateway_answer(
+    webhook: LocalFunction, method: str, path: str, *, query: str, headers: dict[str, str], body: bytes
+) -> tuple[int, dict[str, str], bytes]:
+    """Hand a request to the webhook function as the HTTP API does (POST bodies base64-encoded)."""
+    if (method, path) not in WEBHOOK_ROUTES:
+        return 404, {"content-type": "application/json"}, b'{"message":"Not Found"}'
+    values = parse_qs(query, keep_blank_values=True)
+    event = http_api_event(
+        method,
+        path,
+        query={name: ",".join(items) for name, items in values.items()},
+        headers=headers,
+        body=body if method == "POST" else None,
+        base64_body=method == "POST",
+    )
+    event["rawQueryString"] = query
+    answer = webhook.invoke(event)
+    payload = answer.get("body") or ""
+    raw = base64.b64decode(payload) if answer.get("isBase64Encoded") else payload.encode("utf-8")
+    return int(answer["statusCode"]), {k.lower(): str(v) for k, v in (answer.get("headers") or {}).items()}, raw
+
+
+def make_server(
+    host: str, port: int, webhook: LocalFunction, state: StateSource, config: dict[str, Any]
+) -> ThreadingHTTPServer:
+    """The local endpoint's server (not started)."""
+    log = CallLog()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
+            self.send_response(status)
+            for name, value in headers.items():
+                if name != "content-length":
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _json(self, value: Any) -> None:
+            self._send(
+                200, {"content-type": "application/json", "cache-control": "no-store"}, json.dumps(value).encode()
+            )
+
+        def _handle(self, method: str) -> None:
+            url = urlsplit(self.path)
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if method == "GET" and url.path == "/":
+                self._send(200, {"content-type": "text/html; charset=utf-8"}, SIMULATOR_PAGE.read_bytes())
+            elif method == "GET" and url.path == "/simulator/config":
+                self._json(config)
+            elif method == "GET" and url.path == "/simulator/state":
+                self._json({**state(parse_qs(url.query)), "webhook_calls": log.recent()})
+            else:
+                headers = {name.lower(): value for name, value in self.headers.items()}
+                status, answer_headers, answer = api_gateway_answer(
+                    webhook, method, url.path, query=url.query, headers=headers, body=body
+                )
+                if url.path == "/webhook":
+                    log.add(method, status)
+                self._send(status, answer_headers, answer)
+
+        def do_GET(self) -> None:
+            self._handle("GET")
+
+        def do_POST(self) -> None:
+            self._handle("POST")
+
+        def do_PUT(self) -> None:
+            self._handle("PUT")
+
+        def do_DELETE(self) -> None:
+            self._handle("DELETE")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet: the functions log what matters."""
+
+    server = ThreadingHTTPServer((host, port), Handler)
+    server.daemon_threads = True
+    return server

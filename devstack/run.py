@@ -1,0 +1,187 @@
+"""`make run`: the whole pipeline on this machine, with moto for AWS and a fake X, and the DM simulator."""
+
+import errno
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from dataclasses import asdict
+from typing import Any
+
+import boto3
+
+from devstack.deliveries import BOT_USER
+from devstack.dev_credentials import ENVIRONMENT_NAMES, local_credentials
+from devstack.fake_x import FakeX, serve
+from devstack.lambda_runtime import LocalFunction, import_function
+from devstack.local_api import make_server
+from devstack.moto_server import start_moto
+from devstack.poller import poll_once
+from devstack.provision import LocalStack, provision
+
+HOST = "127.0.0.1"
+POLL_INTERVAL_SECONDS = 0.2
+
+
+def function_environment(stack: LocalStack, logical_id: str) -> dict[str, str]:
+    """A function's environment from the template; variables set from a Parameter can be overridden here."""
+    variables = stack.template["Resources"][logical_id]["Properties"].get("Environment", {}).get("Variables", {})
+    tunable = {
+        name
+        for name, value in variables.items()
+        if isinstance(value, dict) and value.get("Ref") in stack.template.get("Parameters", {})
+    } | {"LOG_LEVEL"}
+    environment = stack.function_environment(logical_id)
+    return {name: os.environ.get(name, value) if name in tunable else value for name, value in environment.items()}
+
+
+def poll_forever(stack: LocalStack, responder: LocalFunction, stop: threading.Event) -> None:
+    """Feed the responder from the queue, as Lambda's SQS event source does."""
+    sqs = boto3.client("sqs")
+    queue_url, queue_arn = stack.refs["DmQueue"], stack.attributes[("DmQueue", "Arn")]
+    while not stop.is_set():
+        if not poll_once(sqs, queue_url, queue_arn, responder.invoke, None).delivered:
+            stop.wait(POLL_INTERVAL_SECONDS)
+
+
+def state_source(stack: LocalStack, fake: FakeX | None, env: dict[str, str], bot_id: str) -> Any:
+    """What the simulator's side panel shows."""
+    from dmchannel.ledger import Ledger  # noqa: PLC0415 - the layer's package, importable once the paths are set
+
+    ledger = Ledger(
+        boto3.client("dynamodb"),
+        stack.refs["StateTable"],
+        bot_id,
+        int(env["DAILY_MESSAGE_LIMIT"]),
+        int(env["REPLIES_PER_MESSAGE"]),
+    )
+    sqs = boto3.client("sqs")
+
+    def depth(logical_id: str) -> dict[str, int]:
+        answer = sqs.get_queue_attributes(
+            QueueUrl=stack.refs[logical_id],
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return {
+            "visible": int(answer["ApproximateNumberOfMessages"]),
+            "in_flight": int(answer["ApproximateNumberOfMessagesNotVisible"]),
+        }
+
+    def state(query: dict[str, list[str]]) -> dict[str, Any]:
+        user_id = query.get("user_id", [""])[0]
+        last_event_id = query.get("last_event_id", [""])[0]
+        sent = [asdict(dm) for dm in (fake.sent if fake else []) if dm.recipient_id == user_id]
+        return {
+            "bot_messages": sent,
+            "daily": {"used": ledger.used_today(), "limit": ledger.daily_limit},
+            "per_message": {
+                "event_id": last_event_id,
+                "used": ledger.used_for(last_event_id) if last_event_id else 0,
+                "limit": ledger.replies_per_message,
+            },
+            "queue": depth("DmQueue"),
+            "dead_letter_queue": depth("DmDeadLetterQueue"),
+            "x_calls": [{"path": path, "status": status} for path, status in (fake.calls[-20:] if fake else [])],
+        }
+
+    return state
+
+
+def main() -> int:
+    """Start everything, print where it is, and run until Ctrl-C or SIGTERM."""
+    port = int(os.environ.get("LOCAL_PORT", "3000"))
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        os.environ.setdefault(name, value)
+    os.environ.pop("AWS_PROFILE", None)
+
+    moto = start_moto(HOST, 0)
+    os.environ["AWS_ENDPOINT_URL"] = f"http://{HOST}:{moto.server_port}"
+    credentials = local_credentials()
+    stack = provision(secret_values={"XCredentialsSecret": json.dumps(credentials)})
+
+    fake: FakeX | None = None
+    servers: list[Any] = [moto]
+    if not os.environ.get("X_API_BASE_URL"):
+        fake = FakeX(credentials)
+        fake_server = serve(fake, HOST, 0)
+        servers.append(fake_server)
+        os.environ["X_API_BASE_URL"] = f"http://{HOST}:{fake_server.server_address[1]}"
+    webhook_env = function_environment(stack, "WebhookFunction")
+    responder_env = function_environment(stack, "ResponderFunction")
+    os.environ.update({**webhook_env, **responder_env})
+    webhook = LocalFunction("webhook", import_function("webhook"), timeout_seconds=10)
+    responder = LocalFunction("responder", import_function("responder"), timeout_seconds=30)
+
+    bot_id = credentials["access_token"].split("-", 1)[0]
+    config = {
+        "bot": {**BOT_USER, "id": bot_id},
+        "consumer_secret": credentials["consumer_secret"],
+        "daily_limit": int(responder_env["DAILY_MESSAGE_LIMIT"]),
+        "replies_per_message": int(responder_env["REPLIES_PER_MESSAGE"]),
+        "fake_x": fake is not None,
+    }
+    try:
+        api = make_server(HOST, port, webhook, state_source(stack, fake, responder_env, bot_id), config)
+    except OSError as error:
+        for server in servers:
+            server.shutdown()
+        if error.errno == errno.EADDRINUSE:
+            print(
+                f"Port {port} on {HOST} is already in use. Stop what uses it, or choose another: LOCAL_PORT={port + 1} make run",
+                file=sys.stderr,
+            )
+            return 1
+        raise
+    threading.Thread(target=api.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True).start()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    poller = threading.Thread(target=poll_forever, args=(stack, responder, stop), daemon=True)
+    poller.start()
+
+    base = f"http://{HOST}:{port}"
+    x_line = (
+        f"fake X API        {os.environ['X_API_BASE_URL']} (checks OAuth 1.0a and X's limits)"
+        if fake
+        else f"X API             {os.environ['X_API_BASE_URL']}"
+    )
+    print(
+        "\n".join(
+            [
+                "X DM channel, running locally:",
+                f"  DM simulator      {base}/",
+                f"  webhook           {base}/webhook  (GET: CRC, POST: signed deliveries)",
+                f"  moto (AWS)        {os.environ['AWS_ENDPOINT_URL']}  (queue, dead-letter queue, table, secret from template.yaml)",
+                f"  {x_line}",
+                "  queue poller      feeding the responder (batches of 10, FIFO, partial failures)",
+                f"  bot account       {bot_id}, credentials from {', '.join(ENVIRONMENT_NAMES.values())} or the dev defaults",
+                f"  limits            {config['daily_limit']} DMs a day, {config['replies_per_message']} replies per message",
+                "",
+                "Try a CRC:",
+                f'  curl "{base}/webhook?crc_token=$(openssl rand -hex 16)"',
+                "",
+                "Ctrl-C stops everything.",
+            ]
+        ),
+        flush=True,
+    )
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        stop.set()
+    poller.join(timeout=5)
+    for server in [api, *servers]:
+        server.shutdown()
+    print("Stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""Starts `python -m devstack.run` as a user's `make run` does, and talks to it over HTTP only."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from itertools import count
+from typing import Any
+
+import requests
+
+from devstack.deliveries import BOT_USER, dm_delivery, dm_event, encode
+from devstack.dev_credentials import DEV_CREDENTIALS
+from dmchannel.signature import sign
+from tests.conftest import ROOT, free_port
+
+_event_ids = count(1_795_800_000_000_000_000)
+
+
+COMMAND = [sys.executable, "-m", "devstack.run"]
+
+
+def stack_environment(port: int, **extra: str) -> dict[str, str]:
+    """A user's environment (no AWS settings of the test session), with the stack's variables."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "POWERTOOLS_", "X_API"))}
+    return {**env, "LOCAL_PORT": str(port), "PYTHONPATH": f"{ROOT / 'layers' / 'shared'}{os.pathsep}{ROOT}", **extra}
+
+
+class LocalStackProcess:
+    """One `make run` process."""
+
+    def __init__(self, port: int | None = None, **environment: str) -> None:
+        self.port = port or free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            COMMAND,
+            cwd=ROOT,
+            env=stack_environment(self.port, **environment),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.banner = self._read_banner()
+
+    def _read_banner(self) -> str:
+        lines = []
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            lines.append(line)
+            if line.startswith("Ctrl-C stops everything."):
+                return "".join(lines)
+        raise AssertionError("the local stack did not start:\n" + "".join(lines))
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=15)
+
+    def post_dm(
+        self, text: str, user: dict[str, str], metadata: str | None = None, event_id: str | None = None
+    ) -> requests.Response:
+        event = dm_event(
+            event_id or str(next(_event_ids)), user["id"], BOT_USER["id"], text, quick_reply_metadata=metadata
+        )
+        body = encode(dm_delivery([event], [user, BOT_USER]))
+        return self.post_body(body, sign(DEV_CREDENTIALS["consumer_secret"], body))
+
+    def post_body(self, body: bytes, signature: str) -> requests.Response:
+        headers = {"content-type": "application/json", "x-twitter-webhooks-signature": signature}
+        return requests.post(f"{self.base}/webhook", data=body, headers=headers, timeout=10)
+
+    def state(self, user_id: str, last_event_id: str = "") -> dict[str, Any]:
+        answer = requests.get(
+            f"{self.base}/simulator/state", params={"user_id": user_id, "last_event_id": last_event_id}, timeout=10
+        )
+        answer.raise_for_status()
+        state: dict[str, Any] = answer.json()
+        return state
+
+    def wait_until(self, check: Callable[[], bool], timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if check():
+                return
+            time.sleep(0.1)
+        raise AssertionError("timed out")
+
+    def settled(self, user_id: str) -> dict[str, Any]:
+        """The state once the queue is empty and nothing is in flight."""
+        self.wait_until(lambda: _queue_empty(self.state(user_id)))
+        time.sleep(0.3)
+        return self.state(user_id)
+
+
+def _queue_empty(state: dict[str, Any]) -> bool:
+    return bool(state["queue"]["visible"] == 0 and state["queue"]["in_flight"] == 0)
+
+
+def bot_texts(state: dict[str, Any]) -> list[str]:
+    return [message["text"] for message in state["bot_messages"]]
+
+
+def to_json(response: requests.Response) -> Any:
+    return json.loads(response.content)
