@@ -4,6 +4,7 @@ It answers like X, error bodies included, and can be told to fail the next calls
 """
 
 import json
+import re
 import threading
 import time
 from collections.abc import Mapping
@@ -18,6 +19,8 @@ from oauthlib.oauth1 import RequestValidator, ResourceEndpoint
 SEND_PATH = "/1.1/direct_messages/events/new.json"
 TYPING_PATH = "/1.1/direct_messages/indicate_typing.json"
 MARK_READ_PATH = "/1.1/direct_messages/mark_read.json"
+SEND_V2_ROUTE = "/2/dm_conversations/with/:participant_id/messages"
+V2_SEND = re.compile(r"/2/dm_conversations/with/[0-9]+/messages")
 MAX_TEXT, MAX_OPTIONS, MAX_LABEL, MAX_DESCRIPTION, MAX_METADATA = 10_000, 20, 36, 72, 1_000
 
 
@@ -136,6 +139,8 @@ class FakeX:
         valid, _ = self.endpoint.validate_protected_resource_request(url, method, body or None, dict(headers))
         if not valid:
             answer = _error(401, 32, "Could not authenticate you.")
+        elif method == "POST" and V2_SEND.fullmatch(path):
+            answer = self._next_failure(SEND_V2_ROUTE) or self._send_v2(path.split("/")[4], body)
         elif method != "POST" or path not in (SEND_PATH, TYPING_PATH, MARK_READ_PATH):
             answer = _error(404, 34, "Sorry, that page does not exist.")
         else:
@@ -173,6 +178,22 @@ class FakeX:
             "message_create": create,
         }
         return Answer(200, {"event": event})
+
+    def _send_v2(self, participant_id: str, body: bytes) -> Answer:
+        """X API v2: text only (no quick replies), answered 201."""
+        try:
+            text = json.loads(body)["text"]
+        except (ValueError, KeyError, TypeError):
+            text = None
+        if not isinstance(text, str) or not 1 <= len(text) <= MAX_TEXT:
+            detail = f"text must be 1 to {MAX_TEXT} characters"
+            return Answer(400, {"title": "Invalid Request", "detail": detail, "type": "about:blank", "status": 400})
+        created = int(time.time() * 1000)
+        with self._lock:
+            event_id = str(next(self._ids))
+            self.sent.append(SentDM(event_id, participant_id, text, [], created))
+        conversation = "-".join(sorted((self.credentials["access_token"].split("-", 1)[0], participant_id)))
+        return Answer(201, {"data": {"dm_conversation_id": conversation, "dm_event_id": event_id}})
 
 
 def _error(status: int, code: int, message: str) -> Answer:

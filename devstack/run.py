@@ -14,6 +14,7 @@ import boto3
 
 from devstack.deliveries import BOT_USER
 from devstack.dev_credentials import ENVIRONMENT_NAMES, local_credentials
+from devstack.fake_lex import serve_lex
 from devstack.fake_x import FakeX, serve
 from devstack.lambda_runtime import LocalFunction, import_function
 from devstack.local_api import make_server
@@ -22,6 +23,7 @@ from devstack.poller import poll_once
 from devstack.provision import LocalStack, provision
 
 HOST = "127.0.0.1"
+LEX_ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_LEX_RUNTIME_V2"
 POLL_INTERVAL_SECONDS = 0.2
 
 
@@ -89,6 +91,23 @@ def state_source(stack: LocalStack, fake: FakeX | None, env: dict[str, str], bot
     return state
 
 
+def start_bot_stand_in(responder_env: dict[str, str], servers: list[Any]) -> str:
+    """Start the fake Lex when BOT_KIND=lex and no Lex endpoint is given; describe the bot."""
+    kind = responder_env["BOT_KIND"]
+    if kind == "http":
+        return f"HTTP bot (Rasa REST protocol) at {responder_env['BOT_URL'] or 'BOT_URL (not set!)'}"
+    if kind != "lex":
+        return f"built-in FAQ bot ({responder_env['FAQ_PATH']})"
+    if not os.environ.get(LEX_ENDPOINT_VARIABLE):
+        lex = serve_lex(HOST, 0)
+        servers.append(lex)
+        os.environ[LEX_ENDPOINT_VARIABLE] = f"http://{HOST}:{lex.server_address[1]}"
+        responder_env["LEX_BOT_ID"] = responder_env["LEX_BOT_ID"] or "LOCALBOT01"
+        responder_env["LEX_BOT_ALIAS_ID"] = responder_env["LEX_BOT_ALIAS_ID"] or "LOCALALIAS"
+        return f"fake Amazon Lex V2 at {os.environ[LEX_ENDPOINT_VARIABLE]} (a scripted coffee shop)"
+    return f"Amazon Lex V2 bot {responder_env['LEX_BOT_ID']} at {os.environ[LEX_ENDPOINT_VARIABLE]}"
+
+
 def main() -> int:
     """Start everything, print where it is, and run until Ctrl-C or SIGTERM."""
     port = int(os.environ.get("LOCAL_PORT", "3000"))
@@ -115,6 +134,7 @@ def main() -> int:
         os.environ["X_API_BASE_URL"] = f"http://{HOST}:{fake_server.server_address[1]}"
     webhook_env = function_environment(stack, "WebhookFunction")
     responder_env = function_environment(stack, "ResponderFunction")
+    bot_line = start_bot_stand_in(responder_env, servers)
     os.environ.update({**webhook_env, **responder_env})
     webhook = LocalFunction("webhook", import_function("webhook"), timeout_seconds=10)
     responder = LocalFunction("responder", import_function("responder"), timeout_seconds=30)
@@ -146,11 +166,8 @@ def main() -> int:
     poller.start()
 
     base = f"http://{HOST}:{port}"
-    x_line = (
-        f"fake X API        {os.environ['X_API_BASE_URL']} (checks OAuth 1.0a and X's limits)"
-        if fake
-        else f"X API             {os.environ['X_API_BASE_URL']}"
-    )
+    x_api = f"{os.environ['X_API_BASE_URL']}, DM API {responder_env['X_DM_API']}"
+    x_line = f"fake X API        {x_api} (checks OAuth 1.0a and X's limits)" if fake else f"X API             {x_api}"
     print(
         "\n".join(
             [
@@ -160,6 +177,7 @@ def main() -> int:
                 f"  moto (AWS)        {os.environ['AWS_ENDPOINT_URL']}  (queue, dead-letter queue, table, secret from template.yaml)",
                 f"  {x_line}",
                 "  queue poller      feeding the responder (batches of 10, FIFO, partial failures)",
+                f"  bot               {bot_line}",
                 f"  bot account       {bot_id}, credentials from {', '.join(ENVIRONMENT_NAMES.values())} or the dev defaults",
                 f"  limits            {config['daily_limit']} DMs a day, {config['replies_per_message']} replies per message",
                 "",

@@ -37,6 +37,6 @@ def test_loop_breaker_mutes_until_quiet(stack: LocalStack) -> None:
 def test_more_buttons_are_kept(stack: LocalStack) -> None:
     state = make_state(stack, [NOW])
     buttons = [Button("Ünïcode title", "p1"), Button("Two", "p2")]
-    state.save_more_buttons("in-1", buttons)
-    assert state.more_buttons("in-1") == buttons
-    assert state.more_buttons("unknown") == []
+    state.save_buttons("more#in-1", buttons)
+    assert state.buttons("more#in-1") == buttons
+    assert state.buttons("more#unknown") == []

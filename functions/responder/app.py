@@ -13,9 +13,9 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from dmchannel.bots import build_bot
 from dmchannel.conversation_state import ConversationState
-from dmchannel.credentials import load_credentials
-from dmchannel.faq_bot import load_faq_bot
+from dmchannel.credentials import load_bot_token, load_credentials
 from dmchannel.ledger import Ledger
 from dmchannel.redelivery import delay_redelivery
 from dmchannel.responder import Responder, RetryLaterError
@@ -31,7 +31,7 @@ processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 dynamodb = boto3.client("dynamodb")
 sqs = boto3.client("sqs")
 http = requests.Session()
-bot = load_faq_bot(settings.faq_path)
+bot = build_bot(settings, lambda: load_bot_token(settings.secret_id))
 
 
 def responder_for(context: LambdaContext) -> Responder:
@@ -40,7 +40,7 @@ def responder_for(context: LambdaContext) -> Responder:
     table, bot_id = settings.table_name, credentials.bot_user_id
     return Responder(
         bot=bot,
-        x=XClient(credentials, settings.x_api_base_url, http),
+        x=XClient(credentials, settings.x_api_base_url, http, api_version=settings.x_dm_api),
         ledger=Ledger(dynamodb, table, bot_id, settings.daily_limit, settings.replies_per_message),
         state=ConversationState(dynamodb, table, bot_id),
         settings=settings,
@@ -52,7 +52,7 @@ def responder_for(context: LambdaContext) -> Responder:
 def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
     """Answer one queued DM; a failure sends it back to the queue (then to the dead-letter queue)."""
     try:
-        responder_for(lambda_context).handle(record.json_body)
+        responder_for(lambda_context).handle(record.json_body, int(record.attributes.approximate_receive_count))
     except RetryLaterError as error:
         if error.retry_at:
             delay_redelivery(sqs, settings.queue_url, record.receipt_handle, error.retry_at - time.time())

@@ -33,9 +33,17 @@ class Turn:
     attachment_url: str | None = None
 
 
+class BotError(Exception):
+    """The bot could not answer; retryable when trying again later may work (timeouts, 5xx, throttling)."""
+
+    def __init__(self, reason: str, *, retryable: bool) -> None:
+        super().__init__(reason)
+        self.retryable = retryable
+
+
 class Bot(Protocol):
     """A chatbot back end."""
 
     def answer(self, turn: Turn) -> list[Reply]:
-        """Return the replies to one turn (possibly none)."""
+        """Return the replies to one turn (possibly none); raise BotError when it cannot answer."""
         ...

@@ -1,4 +1,4 @@
-"""Per-conversation state in DynamoDB: opt-out, the loop breaker, and buttons kept for "More options"."""
+"""Per-conversation state in DynamoDB: opt-out, the loop breaker, and buttons kept for later."""
 
 import json
 import time
@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 WINDOW_SECONDS = 60
-MORE_BUTTONS_TTL_SECONDS = 7 * 86_400
+BUTTONS_TTL_SECONDS = 7 * 86_400
 
 
 @dataclass
@@ -64,14 +64,14 @@ class ConversationState:
             self.dynamodb.put_item(TableName=self.table, Item=item)
         return too_fast or muted
 
-    def save_more_buttons(self, key: str, buttons: Sequence[Button]) -> None:
-        """Keep the buttons that a "More options" button shows when tapped."""
+    def save_buttons(self, key: str, buttons: Sequence[Button]) -> None:
+        """Keep buttons for later: those a "More options" button shows, or those offered as a numbered list."""
         value = json.dumps([[b.title, b.payload] for b in buttons], ensure_ascii=False)
-        expires = str(int(self.clock()) + MORE_BUTTONS_TTL_SECONDS)
-        item = {**self._key("more", key), "buttons": {"S": value}, "expires_at": {"N": expires}}
+        expires = str(int(self.clock()) + BUTTONS_TTL_SECONDS)
+        item = {**self._key("buttons", key), "buttons": {"S": value}, "expires_at": {"N": expires}}
         self.dynamodb.put_item(TableName=self.table, Item=item)
 
-    def more_buttons(self, key: str) -> list[Button]:
+    def buttons(self, key: str) -> list[Button]:
         """The buttons kept under key (none once expired)."""
-        item = self.dynamodb.get_item(TableName=self.table, Key=self._key("more", key)).get("Item", {})
+        item = self.dynamodb.get_item(TableName=self.table, Key=self._key("buttons", key)).get("Item", {})
         return [Button(title, payload) for title, payload in json.loads(item.get("buttons", {}).get("S", "[]"))]

@@ -1,12 +1,14 @@
 """The X credentials, read from Secrets Manager through Powertools parameters (cached)."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from aws_lambda_powertools.utilities import parameters
 
 # A rotated secret takes effect within this many seconds, without a redeploy.
 SECRET_MAX_AGE_SECONDS = 300
 CREDENTIAL_KEYS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+BOT_TOKEN_KEY = "bot_token"  # noqa: S105 - the name of a key, not a value
 
 
 class CredentialsError(Exception):
@@ -28,11 +30,22 @@ class XCredentials:
         return self.access_token.split("-", 1)[0]
 
 
-def load_credentials(secret_id: str) -> XCredentials:
-    """Return the credentials held in the secret (cached for a few minutes)."""
+def _secret(secret_id: str) -> dict[str, Any]:
     value = parameters.get_secret(secret_id, transform="json", max_age=SECRET_MAX_AGE_SECONDS)
     if not isinstance(value, dict):
         raise CredentialsError(f"secret {secret_id} is not a JSON object")
+    return value
+
+
+def load_bot_token(secret_id: str) -> str | None:
+    """The HTTP bot's bearer token, if the secret holds one (key ``bot_token``)."""
+    token = _secret(secret_id).get(BOT_TOKEN_KEY)
+    return token if isinstance(token, str) and token else None
+
+
+def load_credentials(secret_id: str) -> XCredentials:
+    """Return the credentials held in the secret (cached for a few minutes)."""
+    value = _secret(secret_id)
     missing = [key for key in CREDENTIAL_KEYS if not isinstance(value.get(key), str) or not value[key]]
     if missing:
         raise CredentialsError(f"secret {secret_id} has no value for: {', '.join(missing)}")

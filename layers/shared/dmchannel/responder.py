@@ -2,17 +2,18 @@
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from dmchannel.bot import Bot, Reply
+from dmchannel.bot import Bot, BotError, Reply, Turn
 from dmchannel.composer import MORE_OPTIONS_PREFIX, OutboundMessage, compose
 from dmchannel.conversation_state import ConversationState
 from dmchannel.inbound import InboundTurn, read_queued_dm
 from dmchannel.ledger import Ledger, Slot
+from dmchannel.numbered_choices import chosen_payload, render_choices
 from dmchannel.settings import ResponderSettings
 from dmchannel.x_api import CONNECT_TIMEOUT, ErrorKind, XApiError, XClient
 
@@ -49,8 +50,8 @@ class Responder:
     def _count(self, name: str, value: float = 1, unit: MetricUnit = MetricUnit.Count) -> None:
         self.metrics.add_metric(name=name, unit=unit, value=value)
 
-    def handle(self, message: Mapping[str, Any]) -> None:
-        """Answer one queued DM (raises RetryLaterError when it must come back later)."""
+    def handle(self, message: Mapping[str, Any], receive_count: int = 1) -> None:
+        """Answer one queued DM, received receive_count times (raises RetryLaterError to come back later)."""
         inbound = read_queued_dm(message)
         turn = inbound.turn
         log = {"event_id": inbound.event_id, "sender_id": turn.sender_id}
@@ -59,9 +60,13 @@ class Responder:
             logger.warning("Conversation muted: DMs come faster than a person writes", extra=log)
             self._count("ConversationMuted")
             return
-        replies = self._replies(inbound, log)
+        replies = self._replies(inbound, log, receive_count)
         if replies is None:
             return
+        if self.settings.x_dm_api == "v2":
+            replies, offered = render_choices(replies)
+            if offered:
+                self.state.save_buttons(f"offered#{turn.sender_id}", offered)
         composition = compose(replies, self.settings.replies_per_message, more_key=inbound.event_id)
         if composition.dropped_messages or composition.dropped_buttons:
             logger.warning(
@@ -74,11 +79,11 @@ class Responder:
             )
             self._count("RepliesDropped", composition.dropped_messages)
         if composition.more_buttons:
-            self.state.save_more_buttons(inbound.event_id, composition.more_buttons)
+            self.state.save_buttons(f"more#{inbound.event_id}", composition.more_buttons)
         sent = self._send_all(inbound, composition.messages, log)
         logger.info("DM answered", extra={**log, "replies_sent": sent, "replies_planned": len(composition.messages)})
 
-    def _replies(self, inbound: InboundTurn, log: dict[str, str]) -> list[Reply] | None:
+    def _replies(self, inbound: InboundTurn, log: dict[str, str], receive_count: int) -> list[Reply] | None:
         """The replies to send, or None when the user must not be answered."""
         turn, keyword = inbound.turn, _keyword(inbound.turn.text)
         if keyword in self.settings.stop_keywords:
@@ -95,12 +100,31 @@ class Responder:
             self._count("OptedOutMessages")
             return None
         if turn.button_payload and turn.button_payload.startswith(MORE_OPTIONS_PREFIX):
-            buttons = self.state.more_buttons(turn.button_payload.removeprefix(MORE_OPTIONS_PREFIX))
+            buttons = self.state.buttons("more#" + turn.button_payload.removeprefix(MORE_OPTIONS_PREFIX))
             return [Reply(self.settings.more_options_text, tuple(buttons))] if buttons else []
-        self._courtesy(inbound)
+        if self.settings.x_dm_api == "v2" and turn.button_payload is None:
+            payload = chosen_payload(turn.text, self.state.buttons(f"offered#{turn.sender_id}"))
+            turn = replace(turn, button_payload=payload)
+        else:
+            self._courtesy(inbound)  # read receipts and typing exist on v1.1 only
+        return self._ask_bot(turn, log, receive_count)
+
+    def _ask_bot(self, turn: Turn, log: dict[str, str], receive_count: int) -> list[Reply]:
+        """The bot's replies; when it cannot answer, retry through the queue, then apologise."""
         started = time.perf_counter()
-        replies = self.bot.answer(turn)
-        self._count("BotLatency", (time.perf_counter() - started) * 1000, MetricUnit.Milliseconds)
+        try:
+            replies = self.bot.answer(turn)
+        except BotError as error:
+            self._count("BotErrors")
+            retry = error.retryable and receive_count < self.settings.bot_attempts
+            logger.warning(
+                "The bot could not answer", extra={**log, "error": str(error), "attempt": receive_count, "retry": retry}
+            )
+            if retry:
+                raise RetryLaterError(str(error)) from error
+            return [Reply(self.settings.bot_apology)]
+        finally:
+            self._count("BotLatency", (time.perf_counter() - started) * 1000, MetricUnit.Milliseconds)
         return replies
 
     def _courtesy(self, inbound: InboundTurn) -> None:

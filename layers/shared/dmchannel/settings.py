@@ -35,6 +35,15 @@ class ResponderSettings:
     more_options_text: str = "More options:"
     loop_max_per_minute: int = 10
     loop_quiet_seconds: int = 300
+    bot_kind: str = "faq"
+    bot_url: str = ""
+    bot_timeout: float = 10.0
+    bot_attempts: int = 3
+    bot_apology: str = "Sorry, I can't answer right now. Please try again in a little while."
+    lex_bot_id: str = ""
+    lex_bot_alias_id: str = ""
+    lex_locale_id: str = "en_US"
+    x_dm_api: str = "v1.1"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], base_dir: Path) -> "ResponderSettings":
@@ -56,4 +65,13 @@ class ResponderSettings:
             start_reply=env.get("START_REPLY") or defaults.start_reply,
             loop_max_per_minute=int(env.get("LOOP_MAX_PER_MINUTE") or defaults.loop_max_per_minute),
             loop_quiet_seconds=int(env.get("LOOP_QUIET_SECONDS") or defaults.loop_quiet_seconds),
+            bot_kind=(env.get("BOT_KIND") or defaults.bot_kind).lower(),
+            bot_url=env.get("BOT_URL") or defaults.bot_url,
+            bot_timeout=float(env.get("BOT_TIMEOUT") or defaults.bot_timeout),
+            bot_attempts=int(env.get("BOT_ATTEMPTS") or defaults.bot_attempts),
+            bot_apology=env.get("BOT_APOLOGY") or defaults.bot_apology,
+            lex_bot_id=env.get("LEX_BOT_ID") or defaults.lex_bot_id,
+            lex_bot_alias_id=env.get("LEX_BOT_ALIAS_ID") or defaults.lex_bot_alias_id,
+            lex_locale_id=env.get("LEX_LOCALE_ID") or defaults.lex_locale_id,
+            x_dm_api=(env.get("X_DM_API") or defaults.x_dm_api).lower(),
         )

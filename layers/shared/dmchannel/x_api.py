@@ -14,6 +14,7 @@ from dmchannel.credentials import XCredentials
 
 DEFAULT_BASE_URL = "https://api.x.com"
 SEND_PATH = "/1.1/direct_messages/events/new.json"
+SEND_V2_PATH = "/2/dm_conversations/with/{participant_id}/messages"
 TYPING_PATH = "/1.1/direct_messages/indicate_typing.json"
 MARK_READ_PATH = "/1.1/direct_messages/mark_read.json"
 CONNECT_TIMEOUT = 3.05
@@ -108,6 +109,7 @@ class XClient:
     base_url: str = DEFAULT_BASE_URL
     session: requests.Session | None = None
     read_timeout: float = READ_TIMEOUT
+    api_version: str = "v1.1"  # or "v2", which has no quick replies (options are then left out)
 
     def __post_init__(self) -> None:
         self._auth = OAuth1(
@@ -135,9 +137,14 @@ class XClient:
 
     def send_dm(self, recipient_id: str, message: OutboundMessage) -> str:
         """Send one DM; return the id of the event X created."""
-        response = self._post(SEND_PATH, json=message_body(recipient_id, message))
+        if self.api_version == "v2":
+            path = SEND_V2_PATH.format(participant_id=recipient_id)
+            response, id_path = self._post(path, json={"text": message.text}), ("data", "dm_event_id")
+        else:
+            response, id_path = self._post(SEND_PATH, json=message_body(recipient_id, message)), ("event", "id")
         try:
-            return str(response.json()["event"]["id"])
+            answer = response.json()
+            return str(answer[id_path[0]][id_path[1]])
         except (ValueError, KeyError, TypeError):
             return ""  # sent (X said 2xx) but the id could not be read
 

@@ -1,0 +1,70 @@
+"""A stand-in for Amazon Lex V2's RecognizeText on loopback, with a small scripted coffee-shop bot.
+
+The responder's boto3 client reaches it through AWS_ENDPOINT_URL_LEX_RUNTIME_V2.
+"""
+
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+RECOGNIZE_TEXT = re.compile(r"/bots/([^/]+)/botAliases/([^/]+)/botLocales/([^/]+)/sessions/([^/]+)/text")
+MENU_CARD: dict[str, Any] = {
+    "contentType": "ImageResponseCard",
+    "imageResponseCard": {
+        "title": "What would you like?",
+        "subtitle": "Coffee Shop (Lex)",
+        "buttons": [
+            {"text": "Order a coffee", "value": "order coffee"},
+            {"text": "Opening hours", "value": "opening hours"},
+        ],
+    },
+}
+
+
+def lex_answer(text: str, session_id: str) -> dict[str, Any]:
+    """The scripted bot's RecognizeText answer, in Lex V2's response shape."""
+    lowered = text.casefold()
+    messages: list[dict[str, Any]]
+    if "coffee" in lowered:
+        intent, messages = "OrderCoffee", [{"contentType": "PlainText", "content": "One coffee coming up."}]
+    elif "hours" in lowered:
+        intent, messages = "OpeningHours", [{"contentType": "PlainText", "content": "We are open from 8 am to 6 pm."}]
+    else:
+        intent, messages = "Welcome", [{"contentType": "PlainText", "content": "Hello from Lex!"}, MENU_CARD]
+    state = {"dialogAction": {"type": "Close"}, "intent": {"name": intent, "state": "Fulfilled", "slots": {}}}
+    interpretation = {"intent": state["intent"], "nluConfidence": {"score": 0.95}}
+    return {"messages": messages, "sessionState": state, "interpretations": [interpretation], "sessionId": session_id}
+
+
+def _handler() -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_PUT(self) -> None:
+            self.do_POST()
+
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+            match = RECOGNIZE_TEXT.fullmatch(self.path)
+            status, answer = (
+                (200, lex_answer(str(body.get("text", "")), match[4])) if match else (404, {"message": "Not Found"})
+            )
+            payload = json.dumps(answer).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet."""
+
+    return Handler
+
+
+def serve_lex(host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
+    """Start the fake Lex in a background thread; stop it with shutdown()."""
+    server = ThreadingHTTPServer((host, port), _handler())
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    return server
