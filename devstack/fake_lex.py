@@ -6,8 +6,10 @@ The responder's boto3 client reaches it through AWS_ENDPOINT_URL_LEX_RUNTIME_V2.
 import json
 import re
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from devstack.http_answer import LocalHTTPServer, write_answer
 
 RECOGNIZE_TEXT = re.compile(r"/bots/([^/]+)/botAliases/([^/]+)/botLocales/([^/]+)/sessions/([^/]+)/text")
 MENU_CARD: dict[str, Any] = {
@@ -49,12 +51,7 @@ def _handler() -> type[BaseHTTPRequestHandler]:
             status, answer = (
                 (200, lex_answer(str(body.get("text", "")), match[4])) if match else (404, {"message": "Not Found"})
             )
-            payload = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            write_answer(self, status, {"Content-Type": "application/json"}, json.dumps(answer).encode())
 
         def log_message(self, format: str, *args: Any) -> None:
             """Quiet."""
@@ -62,9 +59,8 @@ def _handler() -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def serve_lex(host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
+def serve_lex(host: str = "127.0.0.1", port: int = 0) -> LocalHTTPServer:
     """Start the fake Lex in a background thread; stop it with shutdown()."""
-    server = ThreadingHTTPServer((host, port), _handler())
-    server.daemon_threads = True
+    server = LocalHTTPServer((host, port), _handler())
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return server

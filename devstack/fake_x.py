@@ -9,12 +9,14 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from itertools import count
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from oauthlib.oauth1 import RequestValidator, ResourceEndpoint
+
+from devstack.http_answer import LocalHTTPServer, write_answer
 
 SEND_PATH = "/1.1/direct_messages/events/new.json"
 TYPING_PATH = "/1.1/direct_messages/indicate_typing.json"
@@ -234,14 +236,8 @@ def _handler_class(fake: FakeX) -> type[BaseHTTPRequestHandler]:
             url = f"http://{self.headers['Host']}{self.path}"
             answer = fake.handle(method, url, dict(self.headers.items()), body)
             payload = b"" if answer.body is None else json.dumps(answer.body).encode()
-            self.send_response(answer.status)
-            for name, value in answer.headers.items():
-                self.send_header(name, value)
-            if answer.body is not None:
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            json_type = {} if answer.body is None else {"Content-Type": "application/json; charset=utf-8"}
+            write_answer(self, answer.status, {**answer.headers, **json_type}, payload)
 
         def log_message(self, format: str, *args: Any) -> None:
             """Quiet: the fake records its calls."""
@@ -249,9 +245,8 @@ def _handler_class(fake: FakeX) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def serve(fake: FakeX, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
+def serve(fake: FakeX, host: str = "127.0.0.1", port: int = 0) -> LocalHTTPServer:
     """Start the fake in a background thread; the caller stops it with shutdown()."""
-    server = ThreadingHTTPServer((host, port), _handler_class(fake))
-    server.daemon_threads = True
+    server = LocalHTTPServer((host, port), _handler_class(fake))
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return server

@@ -7,12 +7,13 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from devstack.apigw import http_api_event
+from devstack.http_answer import LocalHTTPServer, write_answer
 from devstack.lambda_runtime import LocalFunction
 
 SIMULATOR_PAGE = Path(__file__).resolve().parent / "simulator.html"
@@ -63,7 +64,7 @@ def api_gateway_answer(
 
 def make_server(
     host: str, port: int, webhook: LocalFunction, state: StateSource, config: dict[str, Any]
-) -> ThreadingHTTPServer:
+) -> LocalHTTPServer:
     """The local endpoint's server (not started)."""
     log = CallLog()
 
@@ -71,13 +72,7 @@ def make_server(
         protocol_version = "HTTP/1.1"
 
         def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
-            self.send_response(status)
-            for name, value in headers.items():
-                if name != "content-length":
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            write_answer(self, status, headers, body)
 
         def _json(self, value: Any) -> None:
             self._send(
@@ -117,6 +112,5 @@ def make_server(
         def log_message(self, format: str, *args: Any) -> None:
             """Quiet: the functions log what matters."""
 
-    server = ThreadingHTTPServer((host, port), Handler)
-    server.daemon_threads = True
+    server = LocalHTTPServer((host, port), Handler)
     return server

@@ -54,6 +54,12 @@ class LocalStackProcess:
                 return "".join(lines)
         raise AssertionError("the local stack did not start:\n" + "".join(lines))
 
+    def __enter__(self) -> "LocalStackProcess":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        assert self.stop() == 0, "the local stack did not stop cleanly"
+
     def stop(self) -> int:
         self.process.send_signal(signal.SIGTERM)
         return self.process.wait(timeout=15)

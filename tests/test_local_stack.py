@@ -21,9 +21,8 @@ CRC_ANSWER = "sha256=icpsGHIMvQnKukzmFT1NQI+ijwLu9AhNTFv7VpgJI6g="
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[LocalStackProcess]:
-    running = LocalStackProcess()
-    yield running
-    assert running.stop() == 0
+    with LocalStackProcess() as running:
+        yield running
 
 
 def test_banner_names_what_started(stack: LocalStackProcess) -> None:
@@ -92,8 +91,7 @@ def test_limits_set_through_the_environment(tmp_path: Path) -> None:
         f"intents:\n  - name: long\n    title: Long\n    keywords: [long]\n    answer: '{long_answer}'\n",
         encoding="utf-8",
     )
-    running = LocalStackProcess(DAILY_MESSAGE_LIMIT="3", REPLIES_PER_MESSAGE="2", FAQ_PATH=str(faq))
-    try:
+    with LocalStackProcess(DAILY_MESSAGE_LIMIT="3", REPLIES_PER_MESSAGE="2", FAQ_PATH=str(faq)) as running:
         assert "3 DMs a day, 2 replies per message" in running.banner
         running.post_dm("long please", JORDAN, event_id="1795800000000000001")
         state = running.settled(JORDAN["id"])
@@ -111,5 +109,3 @@ def test_limits_set_through_the_environment(tmp_path: Path) -> None:
         assert final["bot_messages"] == []  # the 4th DM of the day is not sent
         assert final["daily"] == {"used": 3, "limit": 3}
         assert final["dead_letter_queue"] == {"visible": 0, "in_flight": 0}
-    finally:
-        assert running.stop() == 0

@@ -4,6 +4,7 @@ import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import boto3
 import pytest
@@ -13,7 +14,7 @@ from devstack.deliveries import BOT_USER, USER, dm_delivery, dm_event, encode
 from devstack.dev_credentials import DEV_CREDENTIALS
 from devstack.fake_x import FakeX
 from devstack.provision import LocalStack
-from dmchannel.bot import Button, Reply, Turn
+from dmchannel.bot import Bot, BotError, Button, Reply, Turn
 from dmchannel.composer import MORE_OPTIONS_LABEL
 from dmchannel.conversation_state import ConversationState
 from dmchannel.credentials import XCredentials
@@ -47,14 +48,20 @@ def queued(event_id: str, text: str = "hi", metadata: str | None = None) -> dict
 
 @pytest.fixture
 def make_responder(stack: LocalStack, fake_x: tuple[FakeX, str]) -> Callable[..., Responder]:
-    def make(bot: ScriptedBot, read_timeout: float = 10.0) -> Responder:
+    def make(bot: Bot, read_timeout: float = 10.0, **overrides: Any) -> Responder:
         table, dynamodb = stack.refs["StateTable"], boto3.client("dynamodb")
         settings = ResponderSettings(
-            table_name=table, queue_url=stack.refs["DmQueue"], secret_id="", mark_read=False, typing_indicator=False
+            table_name=table,
+            queue_url=stack.refs["DmQueue"],
+            secret_id="",
+            **{"mark_read": False, "typing_indicator": False, **overrides},
+        )
+        x = XClient(
+            XCredentials(**DEV_CREDENTIALS), fake_x[1], read_timeout=read_timeout, api_version=settings.x_dm_api
         )
         return Responder(
             bot=bot,
-            x=XClient(XCredentials(**DEV_CREDENTIALS), fake_x[1], read_timeout=read_timeout),
+            x=x,
             ledger=Ledger(dynamodb, table, BOT_USER["id"], 1000, 5),
             state=ConversationState(dynamodb, table, BOT_USER["id"]),
             settings=settings,
@@ -159,3 +166,53 @@ def test_many_threads_answering_at_once_never_exceed_the_daily_limit(
     assert responders[0].ledger.used_today() == 15
     used = [responders[0].ledger.used_for(f"in-{n}") for n in range(24)]
     assert sum(used) == 15 and max(used) <= 2
+
+
+@dataclass
+class UnavailableBot:
+    """A bot back end that fails."""
+
+    retryable: bool
+
+    def answer(self, turn: Turn) -> list[Reply]:
+        raise BotError("down", retryable=self.retryable)
+
+
+def test_a_failing_bot_is_retried_through_the_queue_then_apologised_for(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    responder = make_responder(UnavailableBot(retryable=True), bot_attempts=3, bot_apology="Sorry!")
+    for attempt in (1, 2):
+        with pytest.raises(RetryLaterError):
+            responder.handle(queued("1"), receive_count=attempt)
+    assert fake_x[0].sent == []
+    responder.handle(queued("1"), receive_count=3)
+    assert [dm.text for dm in fake_x[0].sent] == ["Sorry!"]
+    assert responder.ledger.used_today() == 1  # counted like any reply
+
+
+def test_a_bot_refusing_the_request_gets_the_apology_at_once(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    make_responder(UnavailableBot(retryable=False), bot_apology="Sorry!").handle(queued("1"))
+    assert [dm.text for dm in fake_x[0].sent] == ["Sorry!"]
+
+
+def test_x_api_v2_numbered_choices_round_trip(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    from dmchannel.faq_bot import load_faq_bot  # noqa: PLC0415
+    from tests.conftest import ROOT  # noqa: PLC0415
+
+    faq = load_faq_bot(ROOT / "functions" / "responder" / "faq.yaml")
+    responder = make_responder(faq, x_dm_api="v2", mark_read=True)
+    responder.handle(queued("1", "hello"))
+    greeting = fake_x[0].sent[0]
+    assert greeting.options == []
+    assert greeting.text.endswith(
+        "1. What is this?\n2. How does it work?\n3. What limits apply?\n4. Can I use my own bot?"
+    )
+    responder.handle(queued("2", "3"))
+    assert fake_x[0].sent[1].text.startswith("X allows an account 1,000 DMs a day")
+    # Only v2 sends: v1.1's read receipts and typing indicator are not called.
+    assert [path for path, _ in fake_x[0].calls] == ["/2/dm_conversations/with/3001969357/messages"] * 2

@@ -38,9 +38,8 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[LocalStackProcess]:
-    running = LocalStackProcess()
-    yield running
-    assert running.stop() == 0
+    with LocalStackProcess() as running:
+        yield running
 
 
 def open_simulator(browser: Browser, stack: LocalStackProcess, width: int, height: int) -> Page:

@@ -83,6 +83,19 @@ def test_responder_trigger_environment_and_parameters() -> None:
     assert TEMPLATE["Resources"]["DmQueue"]["Properties"]["VisibilityTimeout"] >= 6 * responder["Timeout"]
 
 
+def test_bot_kind_and_lex_least_privilege() -> None:
+    assert TEMPLATE["Parameters"]["BotKind"]["AllowedValues"] == ["faq", "http", "lex"]
+    assert TEMPLATE["Parameters"]["XDmApi"]["AllowedValues"] == ["v1.1", "v2"]
+    variables = TEMPLATE["Resources"]["ResponderFunction"]["Properties"]["Environment"]["Variables"]
+    for name in ("BOT_KIND", "BOT_URL", "LEX_BOT_ID", "LEX_BOT_ALIAS_ID", "LEX_LOCALE_ID", "X_DM_API"):
+        assert name in variables
+    lex_policy = TEMPLATE["Resources"]["ResponderFunction"]["Properties"]["Policies"][-1]["Fn::If"]
+    assert lex_policy[0] == "IsLexBot"
+    (statement,) = lex_policy[1]["Statement"]
+    assert statement["Action"] == "lex:RecognizeText"
+    assert statement["Resource"]["Fn::Sub"].endswith(":bot-alias/${LexBotId}/${LexBotAliasId}")
+
+
 def test_state_table_is_on_demand_with_ttl_and_point_in_time_recovery() -> None:
     table = resources_of_type(TEMPLATE, "AWS::DynamoDB::Table")["StateTable"]
     assert table["BillingMode"] == "PAY_PER_REQUEST"

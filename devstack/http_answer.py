@@ -1,0 +1,28 @@
+"""What the local HTTP servers share: writing an answer, and a quiet threaded server."""
+
+import sys
+from collections.abc import Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+def write_answer(handler: BaseHTTPRequestHandler, status: int, headers: Mapping[str, str], body: bytes) -> None:
+    """Send the status, the headers (Content-Length computed here) and the body."""
+    handler.send_response(status)
+    for name, value in headers.items():
+        if name.lower() != "content-length":
+            handler.send_header(name, value)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+class LocalHTTPServer(ThreadingHTTPServer):
+    """A threaded server whose clients may go away mid-answer (timeouts) without a traceback."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Ignore clients that hung up; report anything else."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
