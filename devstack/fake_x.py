@@ -3,6 +3,7 @@
 It answers like X, error bodies included, and can be told to fail the next calls.
 """
 
+import base64
 import json
 import re
 import threading
@@ -16,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from oauthlib.oauth1 import RequestValidator, ResourceEndpoint
 
+from devstack.fake_account_activity import BEARER_TOKEN, DM_ACCESS_LEVEL, AccountActivityFake
 from devstack.http_answer import LocalHTTPServer, write_answer
 
 SEND_PATH = "/1.1/direct_messages/events/new.json"
@@ -110,6 +112,7 @@ class FakeX:
 
     def __post_init__(self) -> None:
         self.endpoint = ResourceEndpoint(_Validator(self.credentials))
+        self.account_activity = AccountActivityFake(self.credentials)
 
     def fail_next(
         self,
@@ -138,8 +141,13 @@ class FakeX:
     def handle(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> Answer:
         """Answer one request as X would."""
         path = urlsplit(url).path
-        valid, _ = self.endpoint.validate_protected_resource_request(url, method, body or None, dict(headers))
-        if not valid:
+        valid = self._user_signed(method, url, headers, body)
+        activity = self.account_activity.route(method, url, headers, valid, _json_or_none(body))
+        if method == "POST" and path == "/oauth2/token":
+            answer = self._bearer_token(headers)
+        elif activity is not None:
+            answer = Answer(activity.status, activity.body, activity.headers)
+        elif not valid:
             answer = _error(401, 32, "Could not authenticate you.")
         elif method == "POST" and V2_SEND.fullmatch(path):
             answer = self._next_failure(SEND_V2_ROUTE) or self._send_v2(path.split("/")[4], body)
@@ -151,6 +159,24 @@ class FakeX:
             self.calls.append((path, answer.status))
         return answer
 
+    def _user_signed(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> bool:
+        """Whether an OAuth 1.0a signature with the bot account's token signs the request."""
+        authorization = headers.get("Authorization", headers.get("authorization", ""))
+        if not authorization.startswith("OAuth "):
+            return False
+        valid, _ = self.endpoint.validate_protected_resource_request(url, method, body or None, dict(headers))
+        return bool(valid)
+
+    def _bearer_token(self, headers: Mapping[str, str]) -> Answer:
+        """OAuth 2.0 client credentials: the app's key and secret in Basic auth."""
+        pair = f"{self.credentials['consumer_key']}:{self.credentials['consumer_secret']}"
+        if (
+            headers.get("Authorization", headers.get("authorization"))
+            != "Basic " + base64.b64encode(pair.encode()).decode()
+        ):
+            return Answer(403, {"errors": [{"code": 99, "message": "Unable to verify your credentials"}]})
+        return Answer(200, {"token_type": "bearer", "access_token": BEARER_TOKEN})
+
     def _courtesy(self, path: str, url: str) -> Answer:
         query = parse_qs(urlsplit(url).query)
         needed = ["recipient_id"] + (["last_read_event_id"] if path == MARK_READ_PATH else [])
@@ -159,6 +185,8 @@ class FakeX:
         return Answer(204, None)
 
     def _send(self, body: bytes) -> Answer:
+        if self.account_activity.access_level != DM_ACCESS_LEVEL:
+            return _error(403, 93, "This application is not allowed to access or delete your direct messages.")
         try:
             create = json.loads(body)["event"]["message_create"]
             recipient_id = create["target"]["recipient_id"]
@@ -198,6 +226,13 @@ class FakeX:
         return Answer(201, {"data": {"dm_conversation_id": conversation, "dm_event_id": event_id}})
 
 
+def _json_or_none(body: bytes) -> Any:
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return None
+
+
 def _error(status: int, code: int, message: str) -> Answer:
     return Answer(status, {"errors": [{"code": code, "message": message}]})
 
@@ -230,6 +265,12 @@ def _handler_class(fake: FakeX) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             self._answer("GET")
+
+        def do_PUT(self) -> None:
+            self._answer("PUT")
+
+        def do_DELETE(self) -> None:
+            self._answer("DELETE")
 
         def _answer(self, method: str) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))

@@ -1,0 +1,1 @@
+"""`x-dm-channel`: sets up and checks the channel on X and AWS."""

@@ -1,0 +1,254 @@
+"""`x-dm-channel`: credentials, webhook, subscription and replay commands for the channel on X."""
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from dmchannel.credentials import CREDENTIAL_KEYS, XCredentials
+from dmchannel.webhook_guard import check_webhook
+from dmchannel.x_account_activity import AccountActivity, Webhook, XCallError
+from dmchannel.x_api import DEFAULT_BASE_URL
+from xdm_cli.aws_stack import StackError, credentials_from_secret, stack_outputs, write_credentials
+from xdm_cli.explain import explain
+
+ENVIRONMENT_NAMES = {key: f"X_{key.upper()}" for key in CREDENTIAL_KEYS}
+DM_ACCESS_LEVEL = "read-write-directmessages"
+
+
+class CommandError(Exception):
+    """A problem to report in one line, then exit 1."""
+
+
+def _credentials(args: argparse.Namespace) -> XCredentials:
+    """The four keys from X_CONSUMER_KEY... when all are set, else from the stack's secret."""
+    from_env = {key: os.environ.get(name, "") for key, name in ENVIRONMENT_NAMES.items()}
+    if all(from_env.values()):
+        return XCredentials(**from_env)
+    return credentials_from_secret(args.secret_id or stack_outputs(args.stack)["SecretArn"])
+
+
+def _activity(args: argparse.Namespace) -> AccountActivity:
+    if args.api == "v1.1" and not args.env:
+        raise CommandError("the v1.1 Account Activity API needs --env LABEL (the environment label of your X app)")
+    return AccountActivity(_credentials(args), api=args.api, env_label=args.env or "", base_url=args.x_api_base_url)
+
+
+def _url(args: argparse.Namespace) -> str:
+    url: str = getattr(args, "url", None) or stack_outputs(args.stack)["WebhookUrl"]
+    return url
+
+
+def _ours(activity: AccountActivity, url: str) -> Webhook:
+    hook = next((h for h in activity.webhooks() if h.url == url), None)
+    if hook is None:
+        raise CommandError(f"no webhook is registered for {url}: run `x-dm-channel webhook register` first")
+    return hook
+
+
+def credentials_set(args: argparse.Namespace) -> str:
+    """Write the four keys to the stack's secret (from the environment, or asked for without echo)."""
+    values = {}
+    for key, name in ENVIRONMENT_NAMES.items():
+        values[key] = os.environ.get(name) or getpass.getpass(f"{key.replace('_', ' ')} ({name}): ")
+        if not values[key].strip():
+            raise CommandError(f"{key} is empty")
+    if not values["access_token"].split("-", 1)[0].isdigit():
+        raise CommandError("the access token should start with the bot account's numeric id and a dash")
+    secret_id = args.secret_id or stack_outputs(args.stack)["SecretArn"]
+    write_credentials(secret_id, {key: value.strip() for key, value in values.items()})
+    return f"Saved {', '.join(CREDENTIAL_KEYS)} to {secret_id}. The functions use them within 5 minutes."
+
+
+def credentials_check(args: argparse.Namespace) -> str:
+    """Call X's verify-credentials and report the account and its DM permission."""
+    account, level = AccountActivity(_credentials(args), api="v2", base_url=args.x_api_base_url).verify_credentials()
+    who = f"@{account.get('screen_name')} (id {account.get('id_str')})"
+    if level != DM_ACCESS_LEVEL:
+        raise CommandError(
+            f"The credentials work for {who}, but the access level is '{level or 'unknown'}', without Direct Messages: "
+            "set 'Read, write and Direct Messages' in the app's settings, then regenerate the access token and secret."
+        )
+    return f"The credentials work for {who}, with Direct Message permission."
+
+
+def webhook_register(args: argparse.Namespace) -> str:
+    """Register the webhook; never replace one this tool did not create unless --replace."""
+    activity, url = _activity(args), _url(args)
+    existing = activity.webhooks()
+    ours = next((hook for hook in existing if hook.url == url), None)
+    if ours:
+        if not ours.valid:
+            activity.trigger_crc(ours.id)
+        return f"The webhook {ours.id} is already registered for {url}."
+    others = [hook for hook in existing if hook.url != url]
+    if others and not args.replace:
+        listing = "; ".join(f"{hook.id} -> {hook.url}" for hook in others)
+        raise CommandError(
+            f"X already has another webhook ({listing}). It was not created for this stack, so it is left alone: "
+            "delete it yourself, or run again with --replace."
+        )
+    for hook in others:
+        activity.delete(hook.id)
+    created = activity.register(url)
+    return f"Registered the webhook {created.id} for {url} (X's CRC passed). Next: x-dm-channel subscribe"
+
+
+def webhook_list(args: argparse.Namespace) -> str:
+    """List the app's webhooks."""
+    hooks = _activity(args).webhooks()
+    if not hooks:
+        return "No webhook is registered."
+    return "\n".join(f"{hook.id}  {'valid  ' if hook.valid else 'INVALID'}  {hook.url}" for hook in hooks)
+
+
+def webhook_check(args: argparse.Namespace) -> str:
+    """Check that X holds the webhook as valid; trigger a CRC when it does not."""
+    status = check_webhook(_activity(args), _url(args))
+    if not status.healthy:
+        raise CommandError(status.detail)
+    return status.detail.capitalize() + "."
+
+
+def webhook_delete(args: argparse.Namespace) -> str:
+    """Delete this stack's webhook (or the one given by --id)."""
+    activity = _activity(args)
+    hook_id = args.id or _ours(activity, _url(args)).id
+    activity.delete(hook_id)
+    return f"Deleted the webhook {hook_id}."
+
+
+def subscribe(args: argparse.Namespace) -> str:
+    """Subscribe the bot account to the webhook's events."""
+    activity = _activity(args)
+    hook_id = _ours(activity, _url(args)).id if args.api == "v2" else ""
+    try:
+        activity.subscribe(hook_id)
+    except XCallError as error:
+        if 355 not in error.codes:
+            raise
+    return f"The account {activity.credentials.bot_user_id} is subscribed: its DMs now reach the webhook."
+
+
+def unsubscribe(args: argparse.Namespace) -> str:
+    """Remove the bot account's subscription."""
+    activity = _activity(args)
+    activity.unsubscribe(_ours(activity, _url(args)).id if args.api == "v2" else "")
+    return f"The account {activity.credentials.bot_user_id} is unsubscribed."
+
+
+def subscriptions(args: argparse.Namespace) -> str:
+    """Show the subscribed accounts."""
+    activity = _activity(args)
+    users = activity.subscriptions(_ours(activity, _url(args)).id if args.api == "v2" else "")
+    return "Subscribed: " + ", ".join(users) if users else "No account is subscribed: run `x-dm-channel subscribe`."
+
+
+def _utc(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not a date and time: {text} (use e.g. 2026-11-24T08:00)") from error
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def replay(args: argparse.Namespace) -> str:
+    """Ask X (v2) to deliver the events of a past period again; duplicates are dropped by the channel."""
+    if args.api != "v2":
+        raise CommandError("replay needs the v2 API (--api v2): X replaced the older account-activity replay in 2026")
+    if args.since >= args.until:
+        raise CommandError("--since must be before --until")
+    activity = _activity(args)
+    job = activity.replay(_ours(activity, _url(args)).id, args.since, args.until)
+    return f"X is delivering the events from {args.since:%Y-%m-%d %H:%M} to {args.until:%Y-%m-%d %H:%M} UTC again (job {job})."
+
+
+def status(args: argparse.Namespace) -> str:
+    """Show the deployed stack's outputs and the next commands."""
+    outputs = stack_outputs(args.stack)
+    lines = [f"{key}: {value}" for key, value in sorted(outputs.items())]
+    return "\n".join(
+        [
+            *lines,
+            "",
+            "Next: x-dm-channel credentials set; credentials check; webhook register --env LABEL; subscribe --env LABEL",
+        ]
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--stack",
+        default=os.environ.get("STACK_NAME", "x-dm-channel"),
+        help="the deployed stack (default: x-dm-channel)",
+    )
+    common.add_argument("--secret-id", help="the credentials secret, instead of the stack's")
+    common.add_argument(
+        "--api", choices=["v1.1", "v2"], default="v1.1", help="X's Account Activity API (default: v1.1)"
+    )
+    common.add_argument("--env", help="v1.1: the Account Activity environment label")
+    common.add_argument(
+        "--x-api-base-url", default=os.environ.get("X_API_BASE_URL", DEFAULT_BASE_URL), help=argparse.SUPPRESS
+    )
+    top = argparse.ArgumentParser(prog="x-dm-channel", description=__doc__)
+    commands = top.add_subparsers(dest="command", required=True)
+
+    def command(
+        parent: "argparse._SubParsersAction[argparse.ArgumentParser]",
+        name: str,
+        run: Callable[[argparse.Namespace], str],
+    ) -> argparse.ArgumentParser:
+        sub: argparse.ArgumentParser = parent.add_parser(
+            name, parents=[common], help=run.__doc__, description=run.__doc__
+        )
+        sub.set_defaults(run=run)
+        return sub
+
+    credentials = commands.add_parser("credentials", help="the X keys in the stack's secret").add_subparsers(
+        dest="action", required=True
+    )
+    command(credentials, "set", credentials_set)
+    command(credentials, "check", credentials_check)
+    webhook = commands.add_parser("webhook", help="the webhook registered with X").add_subparsers(
+        dest="action", required=True
+    )
+    command(webhook, "register", webhook_register).add_argument(
+        "--replace", action="store_true", help="replace a webhook this stack did not create"
+    )
+    for name, run in (("list", webhook_list), ("check", webhook_check), ("delete", webhook_delete)):
+        command(webhook, name, run)
+    for sub in webhook.choices.values():
+        sub.add_argument("--url", help="the webhook URL (default: the stack's WebhookUrl output)")
+    webhook.choices["delete"].add_argument("--id", help="delete this webhook id instead")
+    for name, run in (("subscribe", subscribe), ("unsubscribe", unsubscribe), ("subscriptions", subscriptions)):
+        command(commands, name, run).add_argument(
+            "--url", help="the webhook URL (default: the stack's WebhookUrl output)"
+        )
+    replay_command = command(commands, "replay", replay)
+    replay_command.add_argument("--since", type=_utc, required=True, help="start, UTC (e.g. 2026-11-24T08:00)")
+    replay_command.add_argument("--until", type=_utc, default=datetime.now(UTC), help="end, UTC (default: now)")
+    replay_command.add_argument("--url", help="the webhook URL (default: the stack's WebhookUrl output)")
+    command(commands, "status", status)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; problems are one line on stderr and exit status 1."""
+    args = parser().parse_args(argv)
+    try:
+        print(args.run(args))
+    except XCallError as error:
+        print(f"error: {explain(error, getattr(args, 'url', None) or '', args.env or '')}", file=sys.stderr)
+        return 1
+    except (CommandError, StackError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
