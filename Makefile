@@ -8,7 +8,9 @@ STAMP := $(VENV)/.installed-$(shell cksum requirements/dev.txt | cut -d' ' -f1)
 
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: venv run test lint typecheck browser unit events bench screenshot build clean
+.PHONY: venv run test lint typecheck browser unit events bench screenshot build deploy clean
+
+STACK ?= x-dm-channel
 
 # The benchmark runs where only the Lambda runtime's packages are (no dev tools on the import path).
 BENCH_VENV := .venv-bench
@@ -64,6 +66,15 @@ bench: $(BENCH_STAMP)
 
 build: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build
+
+# Guided the first time (the stack does not exist yet), then with samconfig.toml's answers.
+deploy: build
+	if $(BIN)/x-dm-channel status --stack $(STACK) >/dev/null 2>&1; then \
+		$(BIN)/sam deploy --stack-name $(STACK); \
+	else \
+		$(BIN)/sam deploy --guided --stack-name $(STACK); \
+	fi
+	$(BIN)/x-dm-channel status --stack $(STACK)
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

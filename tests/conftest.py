@@ -5,6 +5,7 @@ import json
 import logging
 import os
 import socket
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -17,7 +18,8 @@ from aws_lambda_powertools.utilities import parameters
 
 from devstack.dev_credentials import DEV_CREDENTIALS
 from devstack.fake_x import FakeX, serve
-from devstack.lambda_runtime import LocalLambdaContext, import_function
+from devstack.lambda_runtime import LocalFunction, LocalLambdaContext, import_function
+from devstack.local_api import make_server
 from devstack.moto_server import start_moto
 from devstack.provision import LocalStack, provision
 from devstack.template import load_template
@@ -88,6 +90,16 @@ def fake_x() -> Iterator[tuple[FakeX, str]]:
     fake = FakeX(DEV_CREDENTIALS)
     server = serve(fake)
     yield fake, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture
+def live_webhook(load_function: Callable[..., ModuleType]) -> Iterator[str]:
+    """The webhook function behind the local endpoint (as `make run` serves it); yields its URL."""
+    webhook = LocalFunction("webhook", load_function("webhook", "WebhookFunction"))
+    server = make_server("127.0.0.1", 0, webhook, lambda _: {}, {})
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/webhook"
     server.shutdown()
 
 

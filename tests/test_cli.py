@@ -1,18 +1,14 @@
 """`x-dm-channel` against the fake X (which runs a real CRC on the real webhook) and moto (stack outputs, secret)."""
 
 import json
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from types import ModuleType
 
 import boto3
 import pytest
 
 from devstack.dev_credentials import DEV_CREDENTIALS
 from devstack.fake_x import FakeX
-from devstack.lambda_runtime import LocalFunction
-from devstack.local_api import make_server
 from devstack.provision import LocalStack
 from xdm_cli.main import main
 
@@ -37,20 +33,16 @@ class Setup:
 def setup(
     stack: LocalStack,
     fake_x: tuple[FakeX, str],
-    load_function: Callable[..., ModuleType],
+    live_webhook: str,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[Setup]:
-    webhook = LocalFunction("webhook", load_function("webhook", "WebhookFunction"))
-    server = make_server("127.0.0.1", 0, webhook, lambda _: {}, {})
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    webhook_url = f"http://127.0.0.1:{server.server_address[1]}/webhook"
+) -> Setup:
     secret_arn = stack.refs["XCredentialsSecret"]
     boto3.client("cloudformation").create_stack(
         StackName=STACK,
         TemplateBody=json.dumps(OUTPUTS_TEMPLATE),
         Parameters=[
-            {"ParameterKey": "WebhookUrl", "ParameterValue": webhook_url},
+            {"ParameterKey": "WebhookUrl", "ParameterValue": live_webhook},
             {"ParameterKey": "SecretArn", "ParameterValue": secret_arn},
         ],
     )
@@ -64,8 +56,7 @@ def setup(
         out, err = capsys.readouterr()
         return code, out, err
 
-    yield Setup(fake_x[0], fake_x[1], webhook_url, secret_arn, run)
-    server.shutdown()
+    return Setup(fake_x[0], fake_x[1], live_webhook, secret_arn, run)
 
 
 def never_shows_secrets(*texts: str) -> None:
@@ -204,3 +195,9 @@ def test_errors_are_one_clear_line(
     never_shows_secrets(out, err)
     assert code == 1
     assert err.startswith("error: ") and expected in err and err.count("\n") == 1
+
+
+def test_status_prints_the_outputs_and_the_next_steps(setup: Setup) -> None:
+    code, out, _ = setup.run("status")
+    assert code == 0
+    assert f"WebhookUrl: {setup.webhook_url}" in out and "x-dm-channel credentials set" in out

@@ -96,6 +96,21 @@ def test_bot_kind_and_lex_least_privilege() -> None:
     assert statement["Resource"]["Fn::Sub"].endswith(":bot-alias/${LexBotId}/${LexBotAliasId}")
 
 
+def test_webhook_is_checked_on_a_schedule_with_an_alarm() -> None:
+    guard = TEMPLATE["Resources"]["WebhookGuardFunction"]
+    assert guard["Condition"] == "ChecksWebhook"
+    assert guard["Properties"]["Events"]["Check"] == {
+        "Type": "Schedule",
+        "Properties": {"Schedule": {"Ref": "WebhookCheckSchedule"}},
+    }
+    alarm = TEMPLATE["Resources"]["WebhookAlarm"]["Properties"]
+    assert (alarm["MetricName"], alarm["ComparisonOperator"], alarm["TreatMissingData"]) == (
+        "WebhookHealthy",
+        "LessThanThreshold",
+        "breaching",
+    )
+
+
 def test_state_table_is_on_demand_with_ttl_and_point_in_time_recovery() -> None:
     table = resources_of_type(TEMPLATE, "AWS::DynamoDB::Table")["StateTable"]
     assert table["BillingMode"] == "PAY_PER_REQUEST"
@@ -151,3 +166,4 @@ def test_sam_build_needs_no_docker_nor_python313(tmp_path: Path) -> None:
     assert list(deps.glob("yaml/_yaml.cpython-313-aarch64-linux-gnu.so"))
     assert (build_dir / "WebhookFunction" / "app.py").is_file()
     assert {p.name for p in (build_dir / "ResponderFunction").iterdir()} == {"app.py", "faq.yaml"}
+    assert (build_dir / "WebhookGuardFunction" / "app.py").is_file()
