@@ -61,8 +61,9 @@ $(BENCH_STAMP): requirements/bench.txt layers/deps/requirements.txt
 	rm -f $(BENCH_VENV)/.installed-*
 	touch $@
 
-bench: $(BENCH_STAMP)
+bench: $(BENCH_STAMP) $(STAMP)
 	$(BENCH_VENV)/bin/python scripts/bench_cold_start.py
+	$(BIN)/python scripts/bench_pipeline.py
 
 build: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build

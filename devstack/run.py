@@ -21,6 +21,7 @@ from devstack.local_api import make_server
 from devstack.moto_server import start_moto
 from devstack.poller import poll_once
 from devstack.provision import LocalStack, provision
+from dmchannel.ledger import Ledger
 
 HOST = "127.0.0.1"
 LEX_ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_LEX_RUNTIME_V2"
@@ -50,8 +51,6 @@ def poll_forever(stack: LocalStack, responder: LocalFunction, stop: threading.Ev
 
 def state_source(stack: LocalStack, fake: FakeX | None, env: dict[str, str], bot_id: str) -> Any:
     """What the simulator's side panel shows."""
-    from dmchannel.ledger import Ledger  # noqa: PLC0415 - the layer's package, importable once the paths are set
-
     ledger = Ledger(
         boto3.client("dynamodb"),
         stack.refs["StateTable"],

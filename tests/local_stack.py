@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from itertools import count
@@ -51,6 +52,9 @@ class LocalStackProcess:
         for line in self.process.stdout:
             lines.append(line)
             if line.startswith("Ctrl-C stops everything."):
+                # Keep reading its logs, or a full pipe would block the stack.
+                self.output: list[str] = []
+                threading.Thread(target=self.output.extend, args=(self.process.stdout,), daemon=True).start()
                 return "".join(lines)
         raise AssertionError("the local stack did not start:\n" + "".join(lines))
 
