@@ -2,15 +2,14 @@
 
 import os
 
+from dmchannel.credentials import ENVIRONMENT_NAMES
+
 DEV_CREDENTIALS = {
     "consumer_key": "dev-consumer-key",
     "consumer_secret": "dev-consumer-secret",
     "access_token": "4337869213-dev-access-token",
     "access_token_secret": "dev-access-token-secret",
 }
-
-# Each credential can be replaced through the environment, e.g. X_CONSUMER_SECRET.
-ENVIRONMENT_NAMES = {key: f"X_{key.upper()}" for key in DEV_CREDENTIALS}
 
 
 def local_credentials() -> dict[str, str]:

@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 
 from devstack.deliveries import BOT_USER
-from devstack.dev_credentials import ENVIRONMENT_NAMES, local_credentials
+from devstack.dev_credentials import local_credentials
 from devstack.fake_lex import serve_lex
 from devstack.fake_x import FakeX, serve
 from devstack.lambda_runtime import LocalFunction, import_function
@@ -21,6 +21,7 @@ from devstack.local_api import make_server
 from devstack.moto_server import start_moto
 from devstack.poller import poll_once
 from devstack.provision import LocalStack, provision
+from dmchannel.credentials import ENVIRONMENT_NAMES
 from dmchannel.ledger import Ledger
 
 HOST = "127.0.0.1"

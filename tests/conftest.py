@@ -4,7 +4,6 @@ import io
 import json
 import logging
 import os
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -39,13 +38,6 @@ os.environ.update(
     },
 )
 os.environ.pop("AWS_PROFILE", None)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="session")

@@ -107,7 +107,7 @@ def test_a_slow_bot_times_out_and_is_retryable(rasa: RasaServer) -> None:
 
 
 def test_an_unreachable_bot_is_retryable() -> None:
-    from tests.conftest import free_port  # noqa: PLC0415
+    from devstack.stack_process import free_port  # noqa: PLC0415
 
     with pytest.raises(BotError) as raised:
         HttpBot(f"http://127.0.0.1:{free_port()}/").answer(TURN)

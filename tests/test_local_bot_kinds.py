@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tests.conftest import ROOT, free_port
-from tests.local_stack import LocalStackProcess, bot_texts
+from devstack.stack_process import LocalStackProcess, bot_texts, free_port
+from tests.conftest import ROOT
 
 JORDAN = {"id": "3001969357", "name": "Jordan", "screen_name": "jordan"}
 

@@ -8,9 +8,9 @@ import pytest
 import requests
 
 from devstack.dev_credentials import DEV_CREDENTIALS
+from devstack.stack_process import COMMAND, LocalStackProcess, bot_texts, stack_environment, to_json
 from dmchannel.signature import sign
 from tests.conftest import ROOT
-from tests.local_stack import COMMAND, LocalStackProcess, bot_texts, stack_environment, to_json
 
 JORDAN = {"id": "3001969357", "name": "Jordan", "screen_name": "jordan"}
 SAM = {"id": "3001969358", "name": "Sam", "screen_name": "sam"}

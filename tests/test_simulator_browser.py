@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from devstack.stack_process import LocalStackProcess
 from tests.conftest import ROOT
-from tests.local_stack import LocalStackProcess
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -5,10 +5,10 @@ import requests
 
 from devstack.dev_credentials import DEV_CREDENTIALS
 from devstack.fake_x import SEND_PATH, FakeX
+from devstack.stack_process import free_port
 from dmchannel.composer import Option, OutboundMessage
 from dmchannel.credentials import XCredentials
 from dmchannel.x_api import ErrorKind, XApiError, XClient, message_body
-from tests.conftest import free_port
 
 CREDENTIALS = XCredentials(**DEV_CREDENTIALS)
 

@@ -7,14 +7,13 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from dmchannel.credentials import CREDENTIAL_KEYS, XCredentials
+from dmchannel.credentials import CREDENTIAL_KEYS, ENVIRONMENT_NAMES, XCredentials
 from dmchannel.webhook_guard import check_webhook
 from dmchannel.x_account_activity import AccountActivity, Webhook, XCallError
 from dmchannel.x_api import DEFAULT_BASE_URL
 from xdm_cli.aws_stack import StackError, credentials_from_secret, stack_outputs, write_credentials
 from xdm_cli.explain import explain
 
-ENVIRONMENT_NAMES = {key: f"X_{key.upper()}" for key in CREDENTIAL_KEYS}
 DM_ACCESS_LEVEL = "read-write-directmessages"
 
 

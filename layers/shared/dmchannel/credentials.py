@@ -8,6 +8,8 @@ from aws_lambda_powertools.utilities import parameters
 # A rotated secret takes effect within this many seconds, without a redeploy.
 SECRET_MAX_AGE_SECONDS = 300
 CREDENTIAL_KEYS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+# Where the local stack and the x-dm-channel command read each credential: X_CONSUMER_KEY...
+ENVIRONMENT_NAMES = {key: f"X_{key.upper()}" for key in CREDENTIAL_KEYS}
 BOT_TOKEN_KEY = "bot_token"  # noqa: S105 - the name of a key, not a value
 
 

@@ -67,6 +67,11 @@ class AccountActivity:
         self._user = OAuth1(c.consumer_key, c.consumer_secret, c.access_token, c.access_token_secret)
 
     def _call(self, action: str, method: str, path: str, *, app: bool = False, **options: Any) -> Any:
+        """Make one call (as the bot account, or as the app with app=True); return its JSON, if any."""
+        response = self._request(action, method, path, app=app, **options)
+        return response.json() if response.content else None
+
+    def _request(self, action: str, method: str, path: str, *, app: bool, **options: Any) -> requests.Response:
         auth: Any = self._user
         if app:
             headers = {"Authorization": f"Bearer {self.bearer_token()}"}
@@ -81,8 +86,7 @@ class AccountActivity:
         if response.status_code >= 400:
             codes, message = _error_details(response)
             raise XCallError(action, response.status_code, codes, message)
-        self.last_response = response
-        return response.json() if response.content else None
+        return response
 
     def bearer_token(self) -> str:
         """The app-only bearer token (OAuth 2.0 client credentials), fetched once."""
@@ -104,8 +108,8 @@ class AccountActivity:
 
     def verify_credentials(self) -> tuple[Mapping[str, Any], str]:
         """The bot account, and the app's access level (X's x-access-level header)."""
-        account = self._call("check the credentials", "GET", "/1.1/account/verify_credentials.json")
-        return account, self.last_response.headers.get("x-access-level", "")
+        response = self._request("check the credentials", "GET", "/1.1/account/verify_credentials.json", app=False)
+        return response.json(), response.headers.get("x-access-level", "")
 
     def webhooks(self) -> list[Webhook]:
         """The app's webhooks (for v1.1, in the environment)."""

@@ -1,14 +1,19 @@
-"""Starts `python -m devstack.run` as a user's `make run` does, and talks to it over HTTP only."""
+"""Drives `make run` from outside, as a user would: starts `python -m devstack.run`, talks to it over HTTP only.
+
+The end-to-end tests and the pipeline benchmark use it.
+"""
 
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
 from itertools import count
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -16,7 +21,8 @@ import requests
 from devstack.deliveries import BOT_USER, dm_delivery, dm_event, encode
 from devstack.dev_credentials import DEV_CREDENTIALS
 from dmchannel.signature import sign
-from tests.conftest import ROOT, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
 
 _event_ids = count(1_795_800_000_000_000_000)
 
@@ -24,8 +30,16 @@ _event_ids = count(1_795_800_000_000_000_000)
 COMMAND = [sys.executable, "-m", "devstack.run"]
 
 
+def free_port() -> int:
+    """A loopback port that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 def stack_environment(port: int, **extra: str) -> dict[str, str]:
-    """A user's environment (no AWS settings of the test session), with the stack's variables."""
+    """A user's environment (without the caller's AWS and X API settings), with the stack's variables."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "POWERTOOLS_", "X_API"))}
     return {**env, "LOCAL_PORT": str(port), "PYTHONPATH": f"{ROOT / 'layers' / 'shared'}{os.pathsep}{ROOT}", **extra}
 
@@ -65,12 +79,14 @@ class LocalStackProcess:
         assert self.stop() == 0, "the local stack did not stop cleanly"
 
     def stop(self) -> int:
+        """SIGTERM, as a user's Ctrl-C or a service manager; return the exit status."""
         self.process.send_signal(signal.SIGTERM)
         return self.process.wait(timeout=15)
 
     def post_dm(
         self, text: str, user: dict[str, str], metadata: str | None = None, event_id: str | None = None
     ) -> requests.Response:
+        """POST a signed delivery of one DM from user to the webhook."""
         event = dm_event(
             event_id or str(next(_event_ids)), user["id"], BOT_USER["id"], text, quick_reply_metadata=metadata
         )
@@ -78,10 +94,12 @@ class LocalStackProcess:
         return self.post_body(body, sign(DEV_CREDENTIALS["consumer_secret"], body))
 
     def post_body(self, body: bytes, signature: str) -> requests.Response:
+        """POST raw bytes to the webhook with a signature header."""
         headers = {"content-type": "application/json", "x-twitter-webhooks-signature": signature}
         return requests.post(f"{self.base}/webhook", data=body, headers=headers, timeout=10)
 
     def state(self, user_id: str, last_event_id: str = "") -> dict[str, Any]:
+        """The simulator's view: the bot's DMs to user_id, the counters, the queues, the calls."""
         answer = requests.get(
             f"{self.base}/simulator/state", params={"user_id": user_id, "last_event_id": last_event_id}, timeout=10
         )
@@ -89,12 +107,13 @@ class LocalStackProcess:
         state: dict[str, Any] = answer.json()
         return state
 
-    def wait_until(self, check: Callable[[], bool], timeout: float = 20) -> None:
+    def wait_until(self, check: Callable[[], bool], timeout: float = 20, interval: float = 0.1) -> None:
+        """Poll check until it holds; fail after timeout seconds."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if check():
                 return
-            time.sleep(0.1)
+            time.sleep(interval)
         raise AssertionError("timed out")
 
     def settled(self, user_id: str) -> dict[str, Any]:
@@ -109,8 +128,10 @@ def _queue_empty(state: dict[str, Any]) -> bool:
 
 
 def bot_texts(state: dict[str, Any]) -> list[str]:
+    """The texts of the bot's DMs in a state."""
     return [message["text"] for message in state["bot_messages"]]
 
 
 def to_json(response: requests.Response) -> Any:
+    """A response's JSON body."""
     return json.loads(response.content)
