@@ -9,7 +9,7 @@ import threading
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from devstack.http_answer import LocalHTTPServer, write_answer
+from devstack.http_answer import LocalHTTPServer, LocalRequestHandler, write_answer
 
 RECOGNIZE_TEXT = re.compile(r"/bots/([^/]+)/botAliases/([^/]+)/botLocales/([^/]+)/sessions/([^/]+)/text")
 MENU_CARD: dict[str, Any] = {
@@ -41,20 +41,14 @@ def lex_answer(text: str, session_id: str) -> dict[str, Any]:
 
 
 def _handler() -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_PUT(self) -> None:
-            self.do_POST()
-
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+    class Handler(LocalRequestHandler):
+        def answer(self, method: str, raw: bytes) -> None:
+            body = json.loads(raw or b"{}")
             match = RECOGNIZE_TEXT.fullmatch(self.path)
             status, answer = (
                 (200, lex_answer(str(body.get("text", "")), match[4])) if match else (404, {"message": "Not Found"})
             )
             write_answer(self, status, {"Content-Type": "application/json"}, json.dumps(answer).encode())
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Quiet."""
 
     return Handler
 

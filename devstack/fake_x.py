@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 from oauthlib.oauth1 import RequestValidator, ResourceEndpoint
 
 from devstack.fake_account_activity import BEARER_TOKEN, DM_ACCESS_LEVEL, AccountActivityFake
-from devstack.http_answer import LocalHTTPServer, write_answer
+from devstack.http_answer import LocalHTTPServer, LocalRequestHandler, write_answer
 
 SEND_PATH = "/1.1/direct_messages/events/new.json"
 TYPING_PATH = "/1.1/direct_messages/indicate_typing.json"
@@ -259,29 +259,13 @@ def limit_problem(data: Mapping[str, Any]) -> str | None:
 
 
 def _handler_class(fake: FakeX) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self._answer("POST")
-
-        def do_GET(self) -> None:
-            self._answer("GET")
-
-        def do_PUT(self) -> None:
-            self._answer("PUT")
-
-        def do_DELETE(self) -> None:
-            self._answer("DELETE")
-
-        def _answer(self, method: str) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+    class Handler(LocalRequestHandler):
+        def answer(self, method: str, body: bytes) -> None:
             url = f"http://{self.headers['Host']}{self.path}"
             answer = fake.handle(method, url, dict(self.headers.items()), body)
             payload = b"" if answer.body is None else json.dumps(answer.body).encode()
             json_type = {} if answer.body is None else {"Content-Type": "application/json; charset=utf-8"}
             write_answer(self, answer.status, {**answer.headers, **json_type}, payload)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Quiet: the fake records its calls."""
 
     return Handler
 

@@ -7,13 +7,12 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from devstack.apigw import http_api_event
-from devstack.http_answer import LocalHTTPServer, write_answer
+from devstack.http_answer import LocalHTTPServer, LocalRequestHandler, write_answer
 from devstack.lambda_runtime import LocalFunction
 
 SIMULATOR_PAGE = Path(__file__).resolve().parent / "simulator.html"
@@ -68,22 +67,18 @@ def make_server(
     """The local endpoint's server (not started)."""
     log = CallLog()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(LocalRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
-            write_answer(self, status, headers, body)
-
         def _json(self, value: Any) -> None:
-            self._send(
-                200, {"content-type": "application/json", "cache-control": "no-store"}, json.dumps(value).encode()
+            write_answer(
+                self, 200, {"content-type": "application/json", "cache-control": "no-store"}, json.dumps(value).encode()
             )
 
-        def _handle(self, method: str) -> None:
+        def answer(self, method: str, body: bytes) -> None:
             url = urlsplit(self.path)
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if method == "GET" and url.path == "/":
-                self._send(200, {"content-type": "text/html; charset=utf-8"}, SIMULATOR_PAGE.read_bytes())
+                write_answer(self, 200, {"content-type": "text/html; charset=utf-8"}, SIMULATOR_PAGE.read_bytes())
             elif method == "GET" and url.path == "/simulator/config":
                 self._json(config)
             elif method == "GET" and url.path == "/simulator/state":
@@ -95,22 +90,6 @@ def make_server(
                 )
                 if url.path == "/webhook":
                     log.add(method, status)
-                self._send(status, answer_headers, answer)
+                write_answer(self, status, answer_headers, answer)
 
-        def do_GET(self) -> None:
-            self._handle("GET")
-
-        def do_POST(self) -> None:
-            self._handle("POST")
-
-        def do_PUT(self) -> None:
-            self._handle("PUT")
-
-        def do_DELETE(self) -> None:
-            self._handle("DELETE")
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Quiet: the functions log what matters."""
-
-    server = LocalHTTPServer((host, port), Handler)
-    return server
+    return LocalHTTPServer((host, port), Handler)
