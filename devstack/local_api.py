@@ -66,6 +66,7 @@ def make_server(
 ) -> LocalHTTPServer:
     """The local endpoint's server (not started)."""
     log = CallLog()
+    local_hosts: set[str] = set()  # filled once the port is bound
 
     class Handler(LocalRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -77,7 +78,11 @@ def make_server(
 
         def answer(self, method: str, body: bytes) -> None:
             url = urlsplit(self.path)
-            if method == "GET" and url.path == "/":
+            if url.path.startswith("/simulator/") and self.headers.get("Host") not in local_hosts:
+                # The config holds the consumer secret: only pages served from this machine get it
+                # (a page of another site that rebinds its name to 127.0.0.1 sends its own Host).
+                write_answer(self, 403, {"content-type": "application/json"}, b'{"error":"local pages only"}')
+            elif method == "GET" and url.path == "/":
                 write_answer(self, 200, {"content-type": "text/html; charset=utf-8"}, SIMULATOR_PAGE.read_bytes())
             elif method == "GET" and url.path == "/simulator/config":
                 self._json(config)
@@ -92,4 +97,7 @@ def make_server(
                     log.add(method, status)
                 write_answer(self, status, answer_headers, answer)
 
-    return LocalHTTPServer((host, port), Handler)
+    server = LocalHTTPServer((host, port), Handler)
+    bound = server.server_address[1]
+    local_hosts.update({f"127.0.0.1:{bound}", f"localhost:{bound}"})
+    return server

@@ -109,3 +109,10 @@ def test_limits_set_through_the_environment(tmp_path: Path) -> None:
         assert final["bot_messages"] == []  # the 4th DM of the day is not sent
         assert final["daily"] == {"used": 3, "limit": 3}
         assert final["dead_letter_queue"] == {"visible": 0, "in_flight": 0}
+
+
+def test_simulator_api_answers_only_local_pages(stack: LocalStackProcess) -> None:
+    assert requests.get(f"{stack.base}/simulator/config", timeout=10).status_code == 200
+    rebound = requests.get(f"{stack.base}/simulator/config", headers={"Host": "evil.example:3000"}, timeout=10)
+    assert rebound.status_code == 403
+    assert "consumer_secret" not in rebound.text
