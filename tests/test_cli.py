@@ -201,3 +201,12 @@ def test_status_prints_the_outputs_and_the_next_steps(setup: Setup) -> None:
     code, out, _ = setup.run("status")
     assert code == 0
     assert f"WebhookUrl: {setup.webhook_url}" in out and "x-dm-channel credentials set" in out
+
+
+def test_an_unfilled_secret_says_which_keys_and_what_to_run(setup: Setup) -> None:
+    code, _, err = setup.run("credentials", "check")
+    assert code == 0  # the fixture's secret holds the dev credentials
+    boto3.client("secretsmanager").put_secret_value(SecretId=setup.secret_arn, SecretString='{"consumer_key": "k"}')
+    code, _, err = setup.run("credentials", "check")
+    assert code == 1
+    assert "no value for: consumer_secret, access_token, access_token_secret" in err and "credentials set" in err

@@ -6,7 +6,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from dmchannel.credentials import CREDENTIAL_KEYS, XCredentials
+from dmchannel.credentials import CredentialsError, XCredentials, credentials_from
 
 
 class StackError(Exception):
@@ -47,8 +47,7 @@ def write_credentials(secret_id: str, values: dict[str, str]) -> None:
 
 def credentials_from_secret(secret_id: str) -> XCredentials:
     """The X credentials held in the secret."""
-    value = read_secret(secret_id)
-    missing = [key for key in CREDENTIAL_KEYS if not value.get(key)]
-    if missing:
-        raise StackError(f"the secret has no value for {', '.join(missing)}: run `x-dm-channel credentials set`")
-    return XCredentials(**{key: str(value[key]) for key in CREDENTIAL_KEYS})
+    try:
+        return credentials_from(read_secret(secret_id), secret_id)
+    except CredentialsError as error:
+        raise StackError(f"{error}: run `x-dm-channel credentials set`") from error

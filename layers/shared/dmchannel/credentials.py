@@ -1,5 +1,6 @@
 """The X credentials, read from Secrets Manager through Powertools parameters (cached)."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,10 +46,14 @@ def load_bot_token(secret_id: str) -> str | None:
     return token if isinstance(token, str) and token else None
 
 
-def load_credentials(secret_id: str) -> XCredentials:
-    """Return the credentials held in the secret (cached for a few minutes)."""
-    value = _secret(secret_id)
+def credentials_from(value: Mapping[str, Any], secret_id: str) -> XCredentials:
+    """The four credentials of a secret's JSON, or CredentialsError naming the missing ones."""
     missing = [key for key in CREDENTIAL_KEYS if not isinstance(value.get(key), str) or not value[key]]
     if missing:
         raise CredentialsError(f"secret {secret_id} has no value for: {', '.join(missing)}")
     return XCredentials(**{key: value[key] for key in CREDENTIAL_KEYS})
+
+
+def load_credentials(secret_id: str) -> XCredentials:
+    """Return the credentials held in the secret (cached for a few minutes)."""
+    return credentials_from(_secret(secret_id), secret_id)

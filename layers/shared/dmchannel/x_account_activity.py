@@ -12,7 +12,7 @@ import requests
 from requests_oauthlib import OAuth1
 
 from dmchannel.credentials import XCredentials
-from dmchannel.x_api import CONNECT_TIMEOUT, DEFAULT_BASE_URL
+from dmchannel.x_api import CONNECT_TIMEOUT, DEFAULT_BASE_URL, error_details
 
 TIMEOUT = (CONNECT_TIMEOUT, 30.0)  # registration waits for X's CRC of the webhook
 
@@ -32,21 +32,6 @@ class Webhook:
     id: str
     url: str
     valid: bool
-
-
-def _error_details(response: requests.Response) -> tuple[tuple[int, ...], str]:
-    try:
-        body = response.json()
-    except ValueError:
-        return (), response.text[:200]
-    errors = body.get("errors") if isinstance(body, dict) else None
-    if isinstance(errors, list):
-        codes = tuple(int(e["code"]) for e in errors if isinstance(e, dict) and str(e.get("code", "")).isdigit())
-        messages = [str(e.get("message") or e.get("detail") or "") for e in errors if isinstance(e, dict)]
-        return codes, "; ".join(m for m in messages if m)
-    if isinstance(body, dict):
-        return (), str(body.get("detail") or body.get("title") or body)
-    return (), str(body)
 
 
 @dataclass
@@ -84,7 +69,7 @@ class AccountActivity:
         except requests.RequestException as error:
             raise XCallError(action, None, (), f"X could not be reached ({type(error).__name__})") from error
         if response.status_code >= 400:
-            codes, message = _error_details(response)
+            codes, message = error_details(response)
             raise XCallError(action, response.status_code, codes, message)
         return response
 
@@ -98,7 +83,7 @@ class AccountActivity:
                 timeout=TIMEOUT,
             )
             if answer.status_code >= 400:
-                codes, message = _error_details(answer)
+                codes, message = error_details(answer)
                 raise XCallError("get the app's bearer token", answer.status_code, codes, message)
             self._bearer = str(answer.json()["access_token"])
         return self._bearer

@@ -51,17 +51,25 @@ class XApiError(Exception):
         self.retry_at = retry_at
 
 
-def _error_codes(response: requests.Response) -> tuple[int, ...]:
+def error_details(response: requests.Response) -> tuple[tuple[int, ...], str]:
+    """X's error codes and messages in an error answer (v1.1 ``errors`` list, or v2 problem details)."""
     try:
-        errors = response.json().get("errors", [])
-        return tuple(int(error["code"]) for error in errors if isinstance(error, dict) and "code" in error)
-    except (ValueError, AttributeError, TypeError, KeyError):
-        return ()
+        body = response.json()
+    except ValueError:
+        return (), response.text[:200]
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if isinstance(errors, list):
+        codes = tuple(int(e["code"]) for e in errors if isinstance(e, dict) and str(e.get("code", "")).isdigit())
+        messages = [str(e.get("message") or e.get("detail") or "") for e in errors if isinstance(e, dict)]
+        return codes, "; ".join(m for m in messages if m)
+    if isinstance(body, dict):
+        return (), str(body.get("detail") or body.get("title") or body)
+    return (), str(body)
 
 
 def error_from_response(response: requests.Response, now: float) -> XApiError:
     """Sort an error answer from X: rate limit, transient or permanent."""
-    codes = _error_codes(response)
+    codes, _ = error_details(response)
     detail = f"HTTP {response.status_code}, codes {list(codes)}"
     if response.status_code == 429 or RATE_LIMIT_CODE in codes:
         reset = response.headers.get("x-rate-limit-reset", "")
