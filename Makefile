@@ -1,14 +1,18 @@
-# The two commands a new user needs: `make run` and `make test`.
-# Both create .venv and install the pinned dependencies on first use.
+# The two commands a new user needs: `make run` and `make test` (`make` alone lists every target).
+# Both create .venv and install the pinned dependencies on first use: `make run` only what running
+# needs (requirements/run.txt), `make test` the tools as well (requirements/dev.txt).
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum requirements/dev.txt | cut -d' ' -f1)
+RUN_STAMP := $(VENV)/.run-$(shell cat requirements/run.txt | cksum | cut -d' ' -f1)
+DEV_STAMP := $(VENV)/.dev-$(shell cat requirements/run.txt requirements/dev.txt | cksum | cut -d' ' -f1)
+LOCAL_PATH := PYTHONPATH=layers/shared:.
 
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: venv run test lint typecheck browser unit events bench screenshot build deploy clean
+.DEFAULT_GOAL := help
+.PHONY: help run test unit integration e2e lint typecheck browser events bench screenshot build deploy clean
 
 STACK ?= x-dm-channel
 
@@ -16,44 +20,59 @@ STACK ?= x-dm-channel
 BENCH_VENV := .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed-$(shell cat requirements/bench.txt layers/deps/requirements.txt | cksum | cut -d' ' -f1)
 
-$(STAMP): requirements/dev.txt
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
-	$(BIN)/python -m pip install --quiet --no-deps --editable .
-	rm -f $(VENV)/.installed-*
+
+$(RUN_STAMP): requirements/run.txt | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -r requirements/run.txt
+	rm -f $(VENV)/.run-*
 	touch $@
 
-venv: $(STAMP)
+$(DEV_STAMP): requirements/run.txt requirements/dev.txt | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps --editable .
+	rm -f $(VENV)/.dev-* $(VENV)/.run-*
+	touch $@ $(RUN_STAMP)
 
-run: $(STAMP)
-	PYTHONPATH=layers/shared:. $(BIN)/python -m devstack.run
+run: $(RUN_STAMP) ## the whole pipeline locally (moto, fake X, the functions) and the DM simulator on :3000
+	$(LOCAL_PATH) $(BIN)/python -m devstack.run
 
-test: lint typecheck browser unit
+test: lint typecheck browser $(DEV_STAMP) ## lint, type checks and every test tier (installs Chromium for the browser test)
+	$(BIN)/pytest
 
-lint: $(STAMP)
+unit: $(DEV_STAMP) ## the unit tier only (no network, no subprocess): seconds
+	$(BIN)/pytest tests/unit
+
+integration: $(DEV_STAMP) ## the integration tier (moto, the local fakes over HTTP, sam build)
+	$(BIN)/pytest tests/integration
+
+e2e: $(DEV_STAMP) browser ## the end-to-end tier (`make run` as a subprocess, the simulator in Chromium)
+	$(BIN)/pytest tests/e2e
+
+lint: $(DEV_STAMP) ## ruff check and ruff format --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(STAMP)
+typecheck: $(DEV_STAMP) ## mypy --strict over everything
 	$(BIN)/mypy
 
 # The simulator's browser test drives Debian's Chromium (no browser download).
-browser:
+browser: ## install Debian's Chromium if it is missing
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "Installing Chromium (Debian package) for the browser test"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-unit: $(STAMP)
-	$(BIN)/pytest
+screenshot: $(DEV_STAMP) browser ## refresh docs/simulator.png from the browser test
+	SIMULATOR_SCREENSHOT=docs/simulator.png $(BIN)/pytest -q tests/e2e/test_simulator_browser.py
 
-screenshot: $(STAMP) browser
-	SIMULATOR_SCREENSHOT=docs/simulator.png $(BIN)/pytest -q tests/test_simulator_browser.py
-
-events: $(STAMP)
-	PYTHONPATH=layers/shared:. $(BIN)/python -m devstack.sample_events
+events: $(DEV_STAMP) ## write the sample events in events/ again
+	$(LOCAL_PATH) $(BIN)/python -m devstack.sample_events
 
 $(BENCH_STAMP): requirements/bench.txt layers/deps/requirements.txt
 	$(PYTHON) -m venv $(BENCH_VENV)
@@ -61,15 +80,15 @@ $(BENCH_STAMP): requirements/bench.txt layers/deps/requirements.txt
 	rm -f $(BENCH_VENV)/.installed-*
 	touch $@
 
-bench: $(BENCH_STAMP) $(STAMP)
+bench: $(BENCH_STAMP) $(DEV_STAMP) ## cold start against import boto3, and latency and throughput through the local stack
 	$(BENCH_VENV)/bin/python scripts/bench_cold_start.py
-	$(BIN)/python scripts/bench_pipeline.py
+	$(LOCAL_PATH) $(BIN)/python scripts/bench_pipeline.py
 
-build: $(STAMP)
+build: $(DEV_STAMP) ## sam build (no Docker needed)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build
 
 # Guided the first time (the stack does not exist yet), then with samconfig.toml's answers.
-deploy: build
+deploy: build ## sam build, then sam deploy (guided the first time), then the stack's outputs
 	if $(BIN)/x-dm-channel status --stack $(STACK) >/dev/null 2>&1; then \
 		$(BIN)/sam deploy --stack-name $(STACK); \
 	else \
@@ -77,5 +96,5 @@ deploy: build
 	fi
 	$(BIN)/x-dm-channel status --stack $(STACK)
 
-clean:
+clean: ## remove the virtual environments and build output
 	rm -rf $(VENV) $(BENCH_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

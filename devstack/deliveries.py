@@ -3,6 +3,9 @@
 import json
 from typing import Any
 
+from dmchannel.queued_dm import QueuedDM
+from dmchannel.webhook.account_activity import dms_to_answer
+
 BOT_USER = {"id": "4337869213", "name": "Support Bot", "screen_name": "supportbot"}
 USER = {"id": "3001969357", "name": "Jordan", "screen_name": "jordan"}
 
@@ -49,3 +52,9 @@ def dm_delivery(
 def encode(delivery: dict[str, Any]) -> bytes:
     """The body bytes, compact JSON as X sends it."""
     return json.dumps(delivery, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def queued_dms(count: int, sender: dict[str, str] = USER, first_id: int = 1000) -> list[QueuedDM]:
+    """The queued DMs of a delivery of count DMs from sender to the bot account (ids first_id, first_id + 1...)."""
+    events = [dm_event(str(first_id + index), sender["id"], BOT_USER["id"], f"m{index}") for index in range(count)]
+    return dms_to_answer(dm_delivery(events, [sender]))

@@ -2,16 +2,18 @@
 
 import os
 
-from dmchannel.credentials import ENVIRONMENT_NAMES
+from dmchannel.credentials import CREDENTIAL_KEYS, ENVIRONMENT_NAMES, XCredentials
 
-DEV_CREDENTIALS = {
-    "consumer_key": "dev-consumer-key",
-    "consumer_secret": "dev-consumer-secret",
-    "access_token": "4337869213-dev-access-token",
-    "access_token_secret": "dev-access-token-secret",
-}
+DEV_CREDENTIALS = XCredentials(
+    consumer_key="dev-consumer-key",
+    consumer_secret="dev-consumer-secret",
+    access_token="4337869213-dev-access-token",
+    access_token_secret="dev-access-token-secret",
+)
 
 
-def local_credentials() -> dict[str, str]:
+def local_credentials() -> XCredentials:
     """The credentials of the local stack: the environment's, else the development ones."""
-    return {key: os.environ.get(ENVIRONMENT_NAMES[key], value) for key, value in DEV_CREDENTIALS.items()}
+    return XCredentials(
+        **{key: os.environ.get(ENVIRONMENT_NAMES[key], getattr(DEV_CREDENTIALS, key)) for key in CREDENTIAL_KEYS}
+    )

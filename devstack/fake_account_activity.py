@@ -17,6 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+from dmchannel.credentials import XCredentials
+
 BEARER_TOKEN = "fake-app-bearer-token"
 DM_ACCESS_LEVEL = "read-write-directmessages"
 
@@ -44,7 +46,7 @@ def v2_error(status: int, title: str, detail: str) -> Reply:
 class AccountActivityFake:
     """Webhooks and subscriptions of one app and one bot account."""
 
-    credentials: Mapping[str, str]
+    credentials: XCredentials
     env_labels: tuple[str, ...] = ("dev",)
     access_level: str = DM_ACCESS_LEVEL
     webhooks: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> {url, valid, env}
@@ -55,12 +57,12 @@ class AccountActivityFake:
     @property
     def bot_id(self) -> str:
         """The bot account: the numeric prefix of the access token."""
-        return self.credentials["access_token"].split("-", 1)[0]
+        return self.credentials.bot_user_id
 
     def crc_passes(self, url: str) -> bool:
         """GET the webhook with a crc_token and check its answer, as X does."""
         token = base64.urlsafe_b64encode(secrets.token_bytes(24)).decode().rstrip("=")
-        digest = hmac.new(self.credentials["consumer_secret"].encode(), token.encode(), hashlib.sha256).digest()
+        digest = hmac.new(self.credentials.consumer_secret.encode(), token.encode(), hashlib.sha256).digest()
         expected = "sha256=" + base64.b64encode(digest).decode()
         try:
             answer = requests.get(url, params={"crc_token": token, "nonce": str(time.time_ns())}, timeout=3)

@@ -5,11 +5,10 @@ The responder's boto3 client reaches it through AWS_ENDPOINT_URL_LEX_RUNTIME_V2.
 
 import json
 import re
-import threading
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from devstack.http_answer import LocalHTTPServer, LocalRequestHandler, write_answer
+from devstack.local_http import LocalHTTPServer, LocalRequestHandler, serve_in_background, write_answer
 
 RECOGNIZE_TEXT = re.compile(r"/bots/([^/]+)/botAliases/([^/]+)/botLocales/([^/]+)/sessions/([^/]+)/text")
 MENU_CARD: dict[str, Any] = {
@@ -56,5 +55,4 @@ def _handler() -> type[BaseHTTPRequestHandler]:
 def serve_lex(host: str = "127.0.0.1", port: int = 0) -> LocalHTTPServer:
     """Start the fake Lex in a background thread; stop it with shutdown()."""
     server = LocalHTTPServer((host, port), _handler())
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    return server
+    return serve_in_background(server)

@@ -18,7 +18,8 @@ from urllib.parse import parse_qs, urlsplit
 from oauthlib.oauth1 import RequestValidator, ResourceEndpoint
 
 from devstack.fake_account_activity import BEARER_TOKEN, DM_ACCESS_LEVEL, AccountActivityFake
-from devstack.http_answer import LocalHTTPServer, LocalRequestHandler, write_answer
+from devstack.local_http import LocalHTTPServer, LocalRequestHandler, serve_in_background, write_answer
+from dmchannel.credentials import XCredentials
 
 SEND_PATH = "/1.1/direct_messages/events/new.json"
 TYPING_PATH = "/1.1/direct_messages/indicate_typing.json"
@@ -31,7 +32,7 @@ MAX_TEXT, MAX_OPTIONS, MAX_LABEL, MAX_DESCRIPTION, MAX_METADATA = 10_000, 20, 36
 class _Validator(RequestValidator):  # type: ignore[misc]
     """Accepts exactly one app and one access token, as X does for the bot account."""
 
-    def __init__(self, credentials: Mapping[str, str]) -> None:
+    def __init__(self, credentials: XCredentials) -> None:
         super().__init__()
         self.credentials = credentials
         self._nonces: set[tuple[str, str]] = set()
@@ -51,10 +52,10 @@ class _Validator(RequestValidator):  # type: ignore[misc]
         return bool(nonce)
 
     def validate_client_key(self, client_key: str, request: Any) -> bool:
-        return client_key == self.credentials["consumer_key"]
+        return client_key == self.credentials.consumer_key
 
     def validate_access_token(self, client_key: str, token: str, request: Any) -> bool:
-        return token == self.credentials["access_token"]
+        return token == self.credentials.access_token
 
     def validate_timestamp_and_nonce(self, client_key: str, timestamp: str, nonce: str, request: Any, **_: Any) -> bool:
         with self._lock:
@@ -67,10 +68,10 @@ class _Validator(RequestValidator):  # type: ignore[misc]
         return True
 
     def get_client_secret(self, client_key: str, request: Any) -> str:
-        return self.credentials["consumer_secret"] if client_key == self.credentials["consumer_key"] else "x"
+        return self.credentials.consumer_secret if client_key == self.credentials.consumer_key else "x"
 
     def get_access_token_secret(self, client_key: str, token: str, request: Any) -> str:
-        return self.credentials["access_token_secret"] if token == self.credentials["access_token"] else "x"
+        return self.credentials.access_token_secret if token == self.credentials.access_token else "x"
 
 
 @dataclass
@@ -103,7 +104,7 @@ class _Failure:
 class FakeX:
     """The fake's state: accepted DMs, calls, and failures to play next."""
 
-    credentials: Mapping[str, str]
+    credentials: XCredentials
     sent: list[SentDM] = field(default_factory=list)
     calls: list[tuple[str, int]] = field(default_factory=list)
     _failures: dict[str, list[_Failure]] = field(default_factory=dict)
@@ -169,7 +170,7 @@ class FakeX:
 
     def _bearer_token(self, headers: Mapping[str, str]) -> Answer:
         """OAuth 2.0 client credentials: the app's key and secret in Basic auth."""
-        pair = f"{self.credentials['consumer_key']}:{self.credentials['consumer_secret']}"
+        pair = f"{self.credentials.consumer_key}:{self.credentials.consumer_secret}"
         if (
             headers.get("Authorization", headers.get("authorization"))
             != "Basic " + base64.b64encode(pair.encode()).decode()
@@ -222,7 +223,7 @@ class FakeX:
         with self._lock:
             event_id = str(next(self._ids))
             self.sent.append(SentDM(event_id, participant_id, text, [], created))
-        conversation = "-".join(sorted((self.credentials["access_token"].split("-", 1)[0], participant_id)))
+        conversation = "-".join(sorted((self.credentials.bot_user_id, participant_id)))
         return Answer(201, {"data": {"dm_conversation_id": conversation, "dm_event_id": event_id}})
 
 
@@ -273,5 +274,4 @@ def _handler_class(fake: FakeX) -> type[BaseHTTPRequestHandler]:
 def serve(fake: FakeX, host: str = "127.0.0.1", port: int = 0) -> LocalHTTPServer:
     """Start the fake in a background thread; the caller stops it with shutdown()."""
     server = LocalHTTPServer((host, port), _handler_class(fake))
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    return server
+    return serve_in_background(server)

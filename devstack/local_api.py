@@ -12,8 +12,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from devstack.apigw import http_api_event
-from devstack.http_answer import LocalHTTPServer, LocalRequestHandler, write_answer
 from devstack.lambda_runtime import LocalFunction
+from devstack.local_http import LocalHTTPServer, LocalRequestHandler, write_answer
 
 SIMULATOR_PAGE = Path(__file__).resolve().parent / "simulator.html"
 WEBHOOK_ROUTES = {("GET", "/webhook"), ("POST", "/webhook")}

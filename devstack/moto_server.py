@@ -12,6 +12,8 @@ from typing import Any
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from devstack.local_http import serve_in_background
+
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
@@ -29,5 +31,4 @@ def start_moto(host: str = "127.0.0.1", port: int = 0) -> BaseWSGIServer:
     """Start the server in a background thread; stop it with shutdown()."""
     app = DomainDispatcherApplication(create_backend_app)
     server = make_server(host, port, _serialized(app), threaded=True, request_handler=MotoRequestHandler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    return server
+    return serve_in_background(server)

@@ -18,11 +18,13 @@ from devstack.fake_lex import serve_lex
 from devstack.fake_x import FakeX, serve
 from devstack.lambda_runtime import LocalFunction, import_function
 from devstack.local_api import make_server
+from devstack.local_http import serve_in_background
 from devstack.moto_server import start_moto
 from devstack.poller import poll_once
 from devstack.provision import LocalStack, provision
 from dmchannel.credentials import ENVIRONMENT_NAMES
-from dmchannel.ledger import Ledger
+from dmchannel.settings import SettingsError
+from dmchannel.storage.ledger import Ledger
 
 HOST = "127.0.0.1"
 LEX_ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_LEX_RUNTIME_V2"
@@ -108,6 +110,40 @@ def start_bot_stand_in(responder_env: dict[str, str], servers: list[Any]) -> str
     return f"Amazon Lex V2 bot {responder_env['LEX_BOT_ID']} at {os.environ[LEX_ENDPOINT_VARIABLE]}"
 
 
+def banner(port: int, fake_x: bool, responder_env: dict[str, str], bot_line: str, bot_id: str) -> str:
+    """What started, and where."""
+    base = f"http://{HOST}:{port}"
+    x_api = f"{os.environ['X_API_BASE_URL']}, DM API {responder_env['X_DM_API']}"
+    x_line = f"fake X API        {x_api} (checks OAuth 1.0a and X's limits)" if fake_x else f"X API             {x_api}"
+    limits = (
+        f"{responder_env['DAILY_MESSAGE_LIMIT']} DMs a day, {responder_env['REPLIES_PER_MESSAGE']} replies per message"
+    )
+    return "\n".join(
+        [
+            "X DM channel, running locally:",
+            f"  DM simulator      {base}/",
+            f"  webhook           {base}/webhook  (GET: CRC, POST: signed deliveries)",
+            f"  moto (AWS)        {os.environ['AWS_ENDPOINT_URL']}  (queue, dead-letter queue, table, secret from template.yaml)",
+            f"  {x_line}",
+            "  queue poller      feeding the responder (batches of 10, FIFO, partial failures)",
+            f"  bot               {bot_line}",
+            f"  bot account       {bot_id}, credentials from {', '.join(ENVIRONMENT_NAMES.values())} or the dev defaults",
+            f"  limits            {limits}",
+            "",
+            "Try a CRC:",
+            f'  curl "{base}/webhook?crc_token=$(openssl rand -hex 16)"',
+            "",
+            "Ctrl-C stops everything.",
+        ]
+    )
+
+
+def stop_servers(servers: list[Any]) -> None:
+    """Shut every local server down."""
+    for server in servers:
+        server.shutdown()
+
+
 def main() -> int:
     """Start everything, print where it is, and run until Ctrl-C or SIGTERM."""
     port = int(os.environ.get("LOCAL_PORT", "3000"))
@@ -123,7 +159,7 @@ def main() -> int:
     moto = start_moto(HOST, 0)
     os.environ["AWS_ENDPOINT_URL"] = f"http://{HOST}:{moto.server_port}"
     credentials = local_credentials()
-    stack = provision(secret_values={"XCredentialsSecret": json.dumps(credentials)})
+    stack = provision(secret_values={"XCredentialsSecret": json.dumps(credentials.secret_values())})
 
     fake: FakeX | None = None
     servers: list[Any] = [moto]
@@ -136,13 +172,18 @@ def main() -> int:
     responder_env = function_environment(stack, "ResponderFunction")
     bot_line = start_bot_stand_in(responder_env, servers)
     os.environ.update({**webhook_env, **responder_env})
-    webhook = LocalFunction("webhook", import_function("webhook"), timeout_seconds=10)
-    responder = LocalFunction("responder", import_function("responder"), timeout_seconds=30)
+    try:
+        webhook = LocalFunction("webhook", import_function("webhook"), timeout_seconds=10)
+        responder = LocalFunction("responder", import_function("responder"), timeout_seconds=30)
+    except SettingsError as error:  # what a deployed function's cold start would fail with, in one line
+        stop_servers(servers)
+        print(f"error: {error}", file=sys.stderr)
+        return 1
 
-    bot_id = credentials["access_token"].split("-", 1)[0]
+    bot_id = credentials.bot_user_id
     config = {
         "bot": {**BOT_USER, "id": bot_id},
-        "consumer_secret": credentials["consumer_secret"],
+        "consumer_secret": credentials.consumer_secret,
         "daily_limit": int(responder_env["DAILY_MESSAGE_LIMIT"]),
         "replies_per_message": int(responder_env["REPLIES_PER_MESSAGE"]),
         "fake_x": fake is not None,
@@ -150,8 +191,7 @@ def main() -> int:
     try:
         api = make_server(HOST, port, webhook, state_source(stack, fake, responder_env, bot_id), config)
     except OSError as error:
-        for server in servers:
-            server.shutdown()
+        stop_servers(servers)
         if error.errno == errno.EADDRINUSE:
             print(
                 f"Port {port} on {HOST} is already in use. Stop what uses it, or choose another: LOCAL_PORT={port + 1} make run",
@@ -159,44 +199,20 @@ def main() -> int:
             )
             return 1
         raise
-    threading.Thread(target=api.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True).start()
+    serve_in_background(api)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     poller = threading.Thread(target=poll_forever, args=(stack, responder, stop), daemon=True)
     poller.start()
 
-    base = f"http://{HOST}:{port}"
-    x_api = f"{os.environ['X_API_BASE_URL']}, DM API {responder_env['X_DM_API']}"
-    x_line = f"fake X API        {x_api} (checks OAuth 1.0a and X's limits)" if fake else f"X API             {x_api}"
-    print(
-        "\n".join(
-            [
-                "X DM channel, running locally:",
-                f"  DM simulator      {base}/",
-                f"  webhook           {base}/webhook  (GET: CRC, POST: signed deliveries)",
-                f"  moto (AWS)        {os.environ['AWS_ENDPOINT_URL']}  (queue, dead-letter queue, table, secret from template.yaml)",
-                f"  {x_line}",
-                "  queue poller      feeding the responder (batches of 10, FIFO, partial failures)",
-                f"  bot               {bot_line}",
-                f"  bot account       {bot_id}, credentials from {', '.join(ENVIRONMENT_NAMES.values())} or the dev defaults",
-                f"  limits            {config['daily_limit']} DMs a day, {config['replies_per_message']} replies per message",
-                "",
-                "Try a CRC:",
-                f'  curl "{base}/webhook?crc_token=$(openssl rand -hex 16)"',
-                "",
-                "Ctrl-C stops everything.",
-            ]
-        ),
-        flush=True,
-    )
+    print(banner(port, fake is not None, responder_env, bot_line, credentials.bot_user_id), flush=True)
     try:
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:
         stop.set()
     poller.join(timeout=5)
-    for server in [api, *servers]:
-        server.shutdown()
+    stop_servers([api, *servers])
     print("Stopped.", flush=True)
     return 0
 

@@ -12,8 +12,8 @@ from devstack.apigw import http_api_event
 from devstack.deliveries import BOT_USER, USER, dm_delivery, dm_event, encode
 from devstack.dev_credentials import DEV_CREDENTIALS
 from devstack.sqs_events import sqs_event
-from dmchannel.delivery import dms_to_answer
-from dmchannel.signature import SIGNATURE_HEADER, sign
+from dmchannel.webhook.account_activity import dms_to_answer
+from dmchannel.webhook.signature import SIGNATURE_HEADER, sign
 
 EVENTS_DIR = Path(__file__).resolve().parent.parent / "events"
 CRC_TOKEN = "Q0hBTExFTkdFLXRva2VuLWZyb20tWA"
@@ -24,7 +24,7 @@ def _post(body: bytes, *, signature: str | None = None, base64_body: bool = Fals
     headers = {
         "content-type": "application/json; charset=utf-8",
         "user-agent": "Twitter-Webhooks/1.0",
-        SIGNATURE_HEADER: signature or sign(DEV_CREDENTIALS["consumer_secret"], body),
+        SIGNATURE_HEADER: signature or sign(DEV_CREDENTIALS.consumer_secret, body),
     }
     return http_api_event("POST", "/webhook", headers=headers, body=body, base64_body=base64_body)
 
@@ -70,7 +70,7 @@ def sample_events() -> dict[str, dict[str, Any]]:
 def _queued(delivery: bytes, sequence: int) -> dict[str, Any]:
     """The SQS event the responder gets for the DM of a delivery (as the webhook queued it)."""
     (dm,) = dms_to_answer(json.loads(delivery))
-    body = dm.to_message()
+    body = dm.to_body()
     message = {
         "MessageId": f"00000000-0000-4000-8000-{sequence:012d}",
         "ReceiptHandle": f"local-receipt-{sequence}",
@@ -82,7 +82,7 @@ def _queued(delivery: bytes, sequence: int) -> dict[str, Any]:
             "SequenceNumber": f"{18_000_000_000_000_000_000 + sequence}",
             "MessageGroupId": dm.conversation_id,
             "SenderId": "AIDAEXAMPLE",
-            "MessageDeduplicationId": dm.event_id,
+            "MessageDeduplicationId": dm.dm_id,
             "ApproximateFirstReceiveTimestamp": "1795521600000",
         },
     }

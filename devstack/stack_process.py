@@ -20,7 +20,7 @@ import requests
 
 from devstack.deliveries import BOT_USER, dm_delivery, dm_event, encode
 from devstack.dev_credentials import DEV_CREDENTIALS
-from dmchannel.signature import sign
+from dmchannel.webhook.signature import SIGNATURE_HEADER, sign
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,11 +91,11 @@ class LocalStackProcess:
             event_id or str(next(_event_ids)), user["id"], BOT_USER["id"], text, quick_reply_metadata=metadata
         )
         body = encode(dm_delivery([event], [user, BOT_USER]))
-        return self.post_body(body, sign(DEV_CREDENTIALS["consumer_secret"], body))
+        return self.post_body(body, sign(DEV_CREDENTIALS.consumer_secret, body))
 
     def post_body(self, body: bytes, signature: str) -> requests.Response:
         """POST raw bytes to the webhook with a signature header."""
-        headers = {"content-type": "application/json", "x-twitter-webhooks-signature": signature}
+        headers = {"content-type": "application/json", SIGNATURE_HEADER: signature}
         return requests.post(f"{self.base}/webhook", data=body, headers=headers, timeout=10)
 
     def state(self, user_id: str, last_event_id: str = "") -> dict[str, Any]:

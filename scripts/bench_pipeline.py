@@ -3,20 +3,14 @@
 Starts the local stack, then measures (1) one DM at a time: from the POST to the webhook to the
 answer recorded by the fake X; (2) a burst of DMs from many users: how long until all are answered.
 The numbers include the local stand-ins (moto, the fake X) and the poller's 0.2 s idle wait.
+Run it with `make bench` (which puts the project's packages on PYTHONPATH).
 """
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path[:0] = [
-    str(Path(__file__).resolve().parent.parent),
-    str(Path(__file__).resolve().parent.parent / "layers" / "shared"),
-]
-
-from devstack.stack_process import LocalStackProcess  # noqa: E402
+from devstack.stack_process import LocalStackProcess
 
 
 def user(user_id: str) -> dict[str, str]:

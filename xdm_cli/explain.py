@@ -1,9 +1,9 @@
 """Turns X's errors into one line that says what is wrong and what to do."""
 
-from dmchannel.x_account_activity import XCallError
+from dmchannel.x.errors import XApiError
 
 
-def explain(error: XCallError, url: str = "", env_label: str = "") -> str:
+def explain(error: XApiError, url: str = "", env_label: str = "") -> str:
     """One line for an X error, for a person setting the channel up."""
     codes, text = set(error.codes), error.message.lower()
     if error.status is None:

@@ -8,9 +8,10 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from dmchannel.credentials import CREDENTIAL_KEYS, ENVIRONMENT_NAMES, XCredentials
-from dmchannel.webhook_guard import check_webhook
-from dmchannel.x_account_activity import AccountActivity, Webhook, XCallError
-from dmchannel.x_api import DEFAULT_BASE_URL
+from dmchannel.x.account_activity import AccountActivity, Webhook
+from dmchannel.x.endpoints import DEFAULT_BASE_URL
+from dmchannel.x.errors import XApiError
+from dmchannel.x.webhook_check import check_webhook
 from xdm_cli.aws_stack import StackError, credentials_from_secret, stack_outputs, write_credentials
 from xdm_cli.explain import explain
 
@@ -54,7 +55,7 @@ def credentials_set(args: argparse.Namespace) -> str:
         values[key] = os.environ.get(name) or getpass.getpass(f"{key.replace('_', ' ')} ({name}): ")
         if not values[key].strip():
             raise CommandError(f"{key} is empty")
-    if not values["access_token"].split("-", 1)[0].isdigit():
+    if not XCredentials(**values).bot_user_id.isdigit():
         raise CommandError("the access token should start with the bot account's numeric id and a dash")
     secret_id = args.secret_id or stack_outputs(args.stack)["SecretArn"]
     write_credentials(secret_id, {key: value.strip() for key, value in values.items()})
@@ -125,7 +126,7 @@ def subscribe(args: argparse.Namespace) -> str:
     hook_id = _ours(activity, _url(args)).id if args.api == "v2" else ""
     try:
         activity.subscribe(hook_id)
-    except XCallError as error:
+    except XApiError as error:
         if 355 not in error.codes:
             raise
     return f"The account {activity.credentials.bot_user_id} is subscribed: its DMs now reach the webhook."
@@ -240,7 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         print(args.run(args))
-    except XCallError as error:
+    except XApiError as error:
         print(f"error: {explain(error, getattr(args, 'url', None) or '', args.env or '')}", file=sys.stderr)
         return 1
     except (CommandError, StackError) as error:

@@ -1,31 +1,28 @@
 """Responder Lambda: answers the DMs on the FIFO queue through the bot and the X API."""
 
-import os
 import time
 from pathlib import Path
 from typing import Any
 
 import boto3
 import requests
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from dmchannel.bots import build_bot
-from dmchannel.conversation_state import ConversationState
+from dmchannel.bots.factory import build_bot
 from dmchannel.credentials import load_bot_token, load_credentials
-from dmchannel.ledger import Ledger
-from dmchannel.redelivery import delay_redelivery
-from dmchannel.responder import Responder, RetryLaterError
+from dmchannel.observability import logger, metrics, tracer
+from dmchannel.queued_dm import MalformedQueuedDMError, QueuedDM
+from dmchannel.responder.answering import Responder, RetryLaterError
+from dmchannel.responder.redelivery import delay_redelivery
 from dmchannel.settings import ResponderSettings
-from dmchannel.x_api import XClient
+from dmchannel.storage.conversation_state import ConversationState
+from dmchannel.storage.ledger import Ledger
+from dmchannel.x.direct_messages import XClient
 
-settings = ResponderSettings.from_env(os.environ, Path(__file__).resolve().parent)
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
+settings = ResponderSettings.from_env(Path(__file__).resolve().parent)
 # One conversation's failure holds back only that conversation's later DMs, keeping their order.
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 dynamodb = boto3.client("dynamodb")
@@ -44,7 +41,6 @@ def responder_for(context: LambdaContext) -> Responder:
         ledger=Ledger(dynamodb, table, bot_id, settings.daily_limit, settings.replies_per_message),
         state=ConversationState(dynamodb, table, bot_id),
         settings=settings,
-        metrics=metrics,
         remaining_seconds=lambda: context.get_remaining_time_in_millis() / 1000,
     )
 
@@ -52,7 +48,12 @@ def responder_for(context: LambdaContext) -> Responder:
 def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
     """Answer one queued DM; a failure sends it back to the queue (then to the dead-letter queue)."""
     try:
-        responder_for(lambda_context).handle(record.json_body, int(record.attributes.approximate_receive_count))
+        dm = QueuedDM.from_body(record.body)
+    except MalformedQueuedDMError:
+        logger.exception("Not a queued DM: it goes to the dead-letter queue after the retries")
+        raise
+    try:
+        responder_for(lambda_context).handle(dm, int(record.attributes.approximate_receive_count))
     except RetryLaterError as error:
         if error.retry_at:
             delay_redelivery(sqs, settings.queue_url, record.receipt_handle, error.retry_at - time.time())
@@ -60,7 +61,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@tracer().capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     """SQS (FIFO) event source entry point, reporting partial batch failures."""

@@ -32,6 +32,10 @@ class XCredentials:
         """The bot account's user id: the numeric prefix of its access token."""
         return self.access_token.split("-", 1)[0]
 
+    def secret_values(self) -> dict[str, str]:
+        """The four keys as the secret's JSON holds them."""
+        return {key: getattr(self, key) for key in CREDENTIAL_KEYS}
+
 
 def _secret(secret_id: str) -> dict[str, Any]:
     value = parameters.get_secret(secret_id, transform="json", max_age=SECRET_MAX_AGE_SECONDS)

@@ -1,0 +1,7 @@
+"""Bot back ends: a conversation turn in, a list of replies out.
+
+``base`` holds the protocol (Turn, Reply, Button, BotError, Bot) that the
+responder and every bot share; ``factory`` builds the one BOT_KIND names:
+``faq`` (the built-in FAQ bot from a YAML file), ``http`` (any bot speaking the
+Rasa REST protocol) or ``lex`` (Amazon Lex V2).
+"""

@@ -1,0 +1,48 @@
+"""Logs, metrics and traces, set up once for every function, and the names of the metrics the channel emits.
+
+Everything logs through `logger` and adds context with `logger.append_keys` (never DM
+text or secrets). The template's alarms name metrics from `Metric`; a test holds them to it.
+The tracer is made on first use: the X-Ray SDK it loads stays off the webhook's cold start.
+"""
+
+from enum import StrEnum
+from functools import cache
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+logger = Logger()
+metrics = Metrics()
+
+
+class Metric(StrEnum):
+    """Every metric the functions emit (namespace POWERTOOLS_METRICS_NAMESPACE, dimension service)."""
+
+    DIRECT_MESSAGES_RECEIVED = "DirectMessagesReceived"
+    CONVERSATION_MUTED = "ConversationMuted"
+    OPT_OUTS = "OptOuts"
+    OPTED_OUT_MESSAGES = "OptedOutMessages"
+    BOT_ERRORS = "BotErrors"
+    BOT_LATENCY = "BotLatency"
+    UNANSWERED_DAILY_LIMIT = "UnansweredDailyLimit"
+    REPLIES_DROPPED = "RepliesDropped"
+    REPLIES_SENT = "RepliesSent"
+    X_API_ERRORS = "XApiErrors"  # dimension code: X's error code, else the HTTP status or the error's kind
+    WEBHOOK_HEALTHY = "WebhookHealthy"  # 1 or 0, from the scheduled check
+
+
+@cache
+def tracer() -> Tracer:
+    """The functions' tracer (X-Ray), made on first use."""
+    return Tracer()
+
+
+def count(metric: Metric, value: float = 1, unit: MetricUnit = MetricUnit.Count) -> None:
+    """Add to a metric of this invocation (flushed by the handler's ``metrics.log_metrics``)."""
+    metrics.add_metric(name=metric, unit=unit, value=value)
+
+
+def count_by(metric: Metric, dimension: str, value: str) -> None:
+    """Count one of a metric with its own dimension (written at once, apart from the invocation's metrics)."""
+    with single_metric(name=metric, unit=MetricUnit.Count, value=1) as one:
+        one.add_dimension(name=dimension, value=value)

@@ -1,0 +1,59 @@
+"""The queued DM: the one shape a DM has between the webhook and the responder, whatever surface brought it.
+
+`to_body()` writes the queue message's JSON and `from_body()` reads it back; nothing
+else knows that JSON. Each surface's parser on the webhook side yields QueuedDMs.
+"""
+
+import json
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+BODY_VERSION = 1
+
+
+class Surface(StrEnum):
+    """Where X delivered the DM from (and so how to answer it)."""
+
+    ACCOUNT_ACTIVITY = "account_activity"
+
+
+class MalformedQueuedDMError(ValueError):
+    """A queue message that is not a queued DM."""
+
+
+@dataclass(frozen=True)
+class QueuedDM:
+    """A DM a user sent to a bot account, as the responder needs it: text already HTML-unescaped, ids as strings."""
+
+    surface: Surface
+    account_id: str  # the bot account the DM was sent to
+    dm_id: str  # X's id of the DM event
+    sender_id: str
+    text: str
+    sender_name: str = ""
+    sender_screen_name: str = ""
+    button_payload: str | None = None  # the metadata of a tapped quick-reply option
+    attachment_type: str | None = None
+    attachment_url: str | None = None
+    created_at_ms: int | None = None  # when the user sent it, by X's clock
+
+    @property
+    def conversation_id(self) -> str:
+        """The bot account and the user: one FIFO message group each, so one conversation is answered in order."""
+        return f"{self.account_id}-{self.sender_id}"
+
+    def to_body(self) -> str:
+        """The queue message body (compact JSON, with its format's version)."""
+        return json.dumps({"v": BODY_VERSION, **asdict(self)}, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_body(cls, body: str) -> "QueuedDM":
+        """Read a queue message body written by to_body()."""
+        try:
+            fields: dict[str, Any] = json.loads(body)
+            if fields.pop("v", None) != BODY_VERSION:
+                raise MalformedQueuedDMError(f"not a version {BODY_VERSION} queued DM")
+            return cls(**{**fields, "surface": Surface(fields["surface"])})
+        except (ValueError, TypeError, KeyError) as error:
+            raise MalformedQueuedDMError(f"the queue message is not a queued DM: {error}") from error

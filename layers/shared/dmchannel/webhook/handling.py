@@ -1,0 +1,81 @@
+"""The webhook's use case: X's CRC on GET; on POST, verify the signature and queue each DM to answer.
+
+It raises a WebhookError of the right kind for every request it refuses; the
+function turns the kind into an HTTP status.
+"""
+
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from dmchannel.observability import logger
+from dmchannel.webhook.account_activity import dms_to_answer
+from dmchannel.webhook.enqueue import enqueue
+from dmchannel.webhook.errors import BadCrcTokenError, BadSignatureError, MalformedDeliveryError, QueueRefusedError
+from dmchannel.webhook.signature import is_crc_token, is_valid_signature, sign
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+SecretSource = Callable[[], str]
+
+
+def answer_crc(token: str | None, consumer_secret: SecretSource) -> dict[str, str]:
+    """Answer X's challenge-response check for a ``crc_token``."""
+    if not token:
+        raise BadCrcTokenError("crc_token is required")
+    if not is_crc_token(token):
+        logger.warning("CRC token refused", token_length=len(token))
+        raise BadCrcTokenError("crc_token is not a valid token")
+    return {"response_token": sign(consumer_secret(), token.encode("ascii"))}
+
+
+def raw_body(body: str | None, is_base64_encoded: bool) -> bytes:
+    """The request body's bytes as X sent them (API Gateway may base64-encode them)."""
+    if body is None:
+        return b""
+    if not is_base64_encoded:
+        return body.encode("utf-8")
+    try:
+        return base64.b64decode(body, validate=True)
+    except binascii.Error as error:
+        raise MalformedDeliveryError("body is not valid base64") from error
+
+
+def accept_delivery(
+    body: str | None,
+    is_base64_encoded: bool,
+    signature: str | None,
+    *,
+    consumer_secret: SecretSource,
+    sqs: "SQSClient",
+    queue_url: str,
+) -> int:
+    """Verify a POSTed delivery and queue each DM in it that needs an answer; return how many were queued."""
+    if not signature:
+        logger.warning("Delivery refused: no signature")
+        raise BadSignatureError("missing signature")
+    payload = raw_body(body, is_base64_encoded)
+    if not is_valid_signature(consumer_secret(), payload, signature):
+        logger.warning("Delivery refused: wrong signature", body_bytes=len(payload))
+        raise BadSignatureError("invalid signature")
+    try:
+        delivery = json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        delivery = None
+    if not isinstance(delivery, dict):
+        raise MalformedDeliveryError("body is not a JSON object")
+    dms = dms_to_answer(delivery)
+    if not dms:
+        logger.info("Delivery needs no answer", keys=sorted(delivery))
+        return 0
+    try:
+        enqueue(sqs, queue_url, dms)
+    except QueueRefusedError as error:
+        # X delivers again when it does not get a 200: no DM is lost.
+        logger.error("DMs not queued", error=error.detail, dm_ids=[dm.dm_id for dm in error.failed])
+        raise
+    logger.info("DMs queued", count=len(dms), dm_ids=[dm.dm_id for dm in dms])
+    return len(dms)

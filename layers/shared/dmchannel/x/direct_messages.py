@@ -1,0 +1,88 @@
+"""The DM sender: DMs, typing indicators and read receipts as the bot account (OAuth 1.0a user context)."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from requests_oauthlib import OAuth1
+
+from dmchannel.credentials import XCredentials
+from dmchannel.x.endpoints import DEFAULT_BASE_URL, MARK_READ_PATH, SEND_PATH, SEND_V2_PATH, TYPING_PATH
+from dmchannel.x.message import OutboundMessage
+from dmchannel.x.transport import CONNECT_TIMEOUT, call_x
+
+READ_TIMEOUT = 10.0
+
+
+def message_body(recipient_id: str, message: OutboundMessage) -> dict[str, Any]:
+    """The ``events/new`` JSON body of one DM."""
+    message_data: dict[str, Any] = {"text": message.text}
+    if message.options:
+        message_data["quick_reply"] = {
+            "type": "options",
+            "options": [
+                {"label": o.label, "metadata": o.metadata} | ({"description": o.description} if o.description else {})
+                for o in message.options
+            ],
+        }
+    return {
+        "event": {
+            "type": "message_create",
+            "message_create": {"target": {"recipient_id": recipient_id}, "message_data": message_data},
+        }
+    }
+
+
+@dataclass
+class XClient:
+    """Sends DMs, typing indicators and read receipts as the bot account."""
+
+    credentials: XCredentials
+    base_url: str = DEFAULT_BASE_URL
+    session: requests.Session | None = None
+    read_timeout: float = READ_TIMEOUT
+    api_version: str = "v1.1"  # or "v2", which has no quick replies (options are then left out)
+
+    def __post_init__(self) -> None:
+        self._auth = OAuth1(
+            self.credentials.consumer_key,
+            client_secret=self.credentials.consumer_secret,
+            resource_owner_key=self.credentials.access_token,
+            resource_owner_secret=self.credentials.access_token_secret,
+        )
+        self._http = self.session or requests.Session()
+
+    def _post(
+        self, action: str, path: str, *, params: dict[str, str] | None = None, json: Any = None
+    ) -> requests.Response:
+        url = self.base_url.rstrip("/") + path
+        timeout = (CONNECT_TIMEOUT, self.read_timeout)
+        return call_x(self._http, action, "POST", url, params=params, json=json, auth=self._auth, timeout=timeout)
+
+    def send_dm(self, recipient_id: str, message: OutboundMessage) -> str:
+        """Send one DM; return the id of the event X created."""
+        if self.api_version == "v2":
+            path = SEND_V2_PATH.format(participant_id=recipient_id)
+            response, id_path = self._post("send a DM", path, json={"text": message.text}), ("data", "dm_event_id")
+        else:
+            response, id_path = (
+                self._post("send a DM", SEND_PATH, json=message_body(recipient_id, message)),
+                ("event", "id"),
+            )
+        try:
+            answer = response.json()
+            return str(answer[id_path[0]][id_path[1]])
+        except (ValueError, KeyError, TypeError):
+            return ""  # sent (X said 2xx) but the id could not be read
+
+    def indicate_typing(self, recipient_id: str) -> None:
+        """Show the typing indicator to the user for a few seconds."""
+        self._post("show the typing indicator", TYPING_PATH, params={"recipient_id": recipient_id})
+
+    def mark_read(self, recipient_id: str, last_read_event_id: str) -> None:
+        """Mark the user's messages read up to an event."""
+        self._post(
+            "mark the DM read",
+            MARK_READ_PATH,
+            params={"recipient_id": recipient_id, "last_read_event_id": last_read_event_id},
+        )

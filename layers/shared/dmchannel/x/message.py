@@ -1,0 +1,20 @@
+"""A DM as X takes it: text and quick-reply options."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Option:
+    """A quick-reply option."""
+
+    label: str
+    metadata: str
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    """One DM to send."""
+
+    text: str
+    options: tuple[Option, ...] = ()

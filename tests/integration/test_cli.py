@@ -1,0 +1,213 @@
+"""`x-dm-channel` against the fake X (which runs a real CRC on the real webhook) and moto (stack outputs, secret)."""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import boto3
+import pytest
+
+from devstack.dev_credentials import DEV_CREDENTIALS
+from devstack.fake_x import FakeX
+from devstack.provision import LocalStack
+from xdm_cli.main import main
+
+STACK = "x-dm-channel"
+OUTPUTS_TEMPLATE = {
+    "Parameters": {"WebhookUrl": {"Type": "String"}, "SecretArn": {"Type": "String"}},
+    "Resources": {"Placeholder": {"Type": "AWS::SQS::Queue"}},
+    "Outputs": {"WebhookUrl": {"Value": {"Ref": "WebhookUrl"}}, "SecretArn": {"Value": {"Ref": "SecretArn"}}},
+}
+
+
+@dataclass
+class Setup:
+    fake: FakeX
+    x_url: str
+    webhook_url: str
+    secret_arn: str
+    run: Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def setup(
+    stack: LocalStack,
+    fake_x: tuple[FakeX, str],
+    live_webhook: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Setup:
+    secret_arn = stack.refs["XCredentialsSecret"]
+    boto3.client("cloudformation").create_stack(
+        StackName=STACK,
+        TemplateBody=json.dumps(OUTPUTS_TEMPLATE),
+        Parameters=[
+            {"ParameterKey": "WebhookUrl", "ParameterValue": live_webhook},
+            {"ParameterKey": "SecretArn", "ParameterValue": secret_arn},
+        ],
+    )
+    monkeypatch.setenv("X_API_BASE_URL", fake_x[1])
+    for name in ("X_CONSUMER_KEY", "X_CONSUMER_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return Setup(fake_x[0], fake_x[1], live_webhook, secret_arn, run)
+
+
+def never_shows_secrets(*texts: str) -> None:
+    for text in texts:
+        for secret in DEV_CREDENTIALS.secret_values().values():
+            assert secret not in text
+
+
+def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["--help"], ["credentials", "set", "--help"], ["webhook", "register", "--help"], ["replay", "--help"]):
+        with pytest.raises(SystemExit) as done:
+            main(argv)
+        assert done.value.code == 0
+    assert "--since" in capsys.readouterr().out
+
+
+def test_credentials_set_from_the_environment_keeps_other_keys(setup: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    secrets = boto3.client("secretsmanager")
+    secrets.put_secret_value(SecretId=setup.secret_arn, SecretString=json.dumps({"bot_token": "keep-me"}))
+    new = {
+        "consumer_key": "ck-new",
+        "consumer_secret": "cs-new",
+        "access_token": "42-at-new",
+        "access_token_secret": "ats-new",
+    }
+    for key, value in new.items():
+        monkeypatch.setenv(f"X_{key.upper()}", value)
+    code, out, err = setup.run("credentials", "set")
+    assert code == 0 and "Saved consumer_key, consumer_secret, access_token, access_token_secret" in out
+    assert json.loads(secrets.get_secret_value(SecretId=setup.secret_arn)["SecretString"]) == {
+        **new,
+        "bot_token": "keep-me",
+    }
+    for value in new.values():
+        assert value not in out + err
+
+
+def test_credentials_set_prompts_without_echo(setup: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    answers = iter(["ck", "cs", "7-at", "ats"])
+    prompts: list[str] = []
+
+    def typed_without_echo(prompt: str) -> str:
+        prompts.append(prompt)
+        return next(answers)
+
+    monkeypatch.setattr("getpass.getpass", typed_without_echo)
+    assert setup.run("credentials", "set")[0] == 0
+    assert len(prompts) == 4
+    stored = json.loads(boto3.client("secretsmanager").get_secret_value(SecretId=setup.secret_arn)["SecretString"])
+    assert stored["access_token"] == "7-at"
+
+
+def test_credentials_check(setup: Setup) -> None:
+    code, out, _ = setup.run("credentials", "check")
+    assert (code, out.strip()) == (
+        0,
+        "The credentials work for @supportbot (id 4337869213), with Direct Message permission.",
+    )
+    setup.fake.account_activity.access_level = "read-write"
+    code, _, err = setup.run("credentials", "check")
+    assert code == 1 and "regenerate the access token" in err
+
+
+def test_v1_register_subscribe_check_and_delete(setup: Setup) -> None:
+    code, out, err = setup.run("webhook", "register", "--env", "dev")
+    assert code == 0, err
+    assert "CRC passed" in out
+    assert setup.run("webhook", "register", "--env", "dev")[1].startswith("The webhook")  # idempotent
+    assert setup.run("subscribe", "--env", "dev")[0] == 0
+    assert setup.run("subscribe", "--env", "dev")[0] == 0  # already subscribed is fine
+    assert setup.run("subscriptions", "--env", "dev")[1].strip() == "Subscribed: 4337869213"
+    code, out, _ = setup.run("webhook", "list", "--env", "dev")
+    assert "valid" in out and setup.webhook_url in out
+    assert setup.run("webhook", "check", "--env", "dev")[0] == 0
+    assert setup.run("unsubscribe", "--env", "dev")[0] == 0
+    assert "No account" in setup.run("subscriptions", "--env", "dev")[1]
+    assert setup.run("webhook", "delete", "--env", "dev")[0] == 0
+    assert setup.run("webhook", "list", "--env", "dev")[1].strip() == "No webhook is registered."
+
+
+def test_register_leaves_another_webhook_alone_unless_replace(setup: Setup) -> None:
+    setup.fake.account_activity.webhooks["1"] = {"url": "https://elsewhere.example/hook", "valid": True, "env": "dev"}
+    code, _, err = setup.run("webhook", "register", "--env", "dev")
+    assert code == 1 and "https://elsewhere.example/hook" in err and "--replace" in err
+    assert "1" in setup.fake.account_activity.webhooks
+    assert setup.run("webhook", "register", "--env", "dev", "--replace")[0] == 0
+    assert [w["url"] for w in setup.fake.account_activity.webhooks.values()] == [setup.webhook_url]
+
+
+def test_webhook_check_revalidates_an_invalid_webhook(setup: Setup) -> None:
+    setup.run("webhook", "register", "--env", "dev")
+    (hook,) = setup.fake.account_activity.webhooks.values()
+    hook["valid"] = False
+    code, out, _ = setup.run("webhook", "check", "--env", "dev")
+    assert code == 0 and "re-validated" in out
+
+
+def test_v2_register_subscribe_and_replay(setup: Setup) -> None:
+    assert setup.run("webhook", "register", "--api", "v2")[0] == 0
+    assert setup.run("subscribe", "--api", "v2")[0] == 0
+    assert setup.run("subscriptions", "--api", "v2")[1].strip() == "Subscribed: 4337869213"
+    code, out, _ = setup.run("replay", "--api", "v2", "--since", "2026-11-24T08:00", "--until", "2026-11-24T09:30")
+    assert code == 0 and "job" in out
+    (replay,) = setup.fake.account_activity.replays
+    assert (replay["from_date"], replay["to_date"]) == ("202611240800", "202611240930")
+    assert setup.run("replay", "--since", "2026-11-24T08:00")[0] == 1  # v1.1 has no replay
+
+
+@pytest.mark.parametrize(
+    ("prepare", "argv", "expected"),
+    [
+        ("bad_secret", ["credentials", "check"], "X refused the credentials"),
+        ("broken_crc", ["webhook", "register", "--env", "dev"], "CRC check of"),
+        ("none", ["webhook", "list", "--env", "prod"], "no Account Activity environment labelled 'prod'"),
+        ("none", ["webhook", "register"], "needs --env"),
+        ("none", ["subscribe", "--api", "v2"], "no webhook is registered"),
+        ("no_stack", ["webhook", "list", "--env", "dev"], "cannot read the stack"),
+    ],
+)
+def test_errors_are_one_clear_line(
+    setup: Setup, prepare: str, argv: list[str], expected: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secrets = boto3.client("secretsmanager")
+    if prepare == "bad_secret":
+        secrets.put_secret_value(
+            SecretId=setup.secret_arn,
+            SecretString=json.dumps({**DEV_CREDENTIALS.secret_values(), "access_token_secret": "wrong"}),
+        )
+    if prepare == "broken_crc":  # the deployed secret holds another app's consumer secret
+        for key, value in DEV_CREDENTIALS.secret_values().items():
+            monkeypatch.setenv(f"X_{key.upper()}", value)
+        wrong = {**DEV_CREDENTIALS.secret_values(), "consumer_secret": "other-app"}
+        secrets.put_secret_value(SecretId=setup.secret_arn, SecretString=json.dumps(wrong))
+    if prepare == "no_stack":
+        argv = [*argv, "--stack", "missing"]
+    code, out, err = setup.run(*argv)
+    never_shows_secrets(out, err)
+    assert code == 1
+    assert err.startswith("error: ") and expected in err and err.count("\n") == 1
+
+
+def test_status_prints_the_outputs_and_the_next_steps(setup: Setup) -> None:
+    code, out, _ = setup.run("status")
+    assert code == 0
+    assert f"WebhookUrl: {setup.webhook_url}" in out and "x-dm-channel credentials set" in out
+
+
+def test_an_unfilled_secret_says_which_keys_and_what_to_run(setup: Setup) -> None:
+    code, _, err = setup.run("credentials", "check")
+    assert code == 0  # the fixture's secret holds the dev credentials
+    boto3.client("secretsmanager").put_secret_value(SecretId=setup.secret_arn, SecretString='{"consumer_key": "k"}')
+    code, _, err = setup.run("credentials", "check")
+    assert code == 1
+    assert "no value for: consumer_secret, access_token, access_token_secret" in err and "credentials set" in err

@@ -1,0 +1,113 @@
+"""The HTTP bot against a real local server speaking the Rasa REST protocol: good, slow, failing, malformed."""
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from devstack.local_http import serve_in_background, write_answer
+from dmchannel.bots.base import BotError, Button, Reply, Turn
+from dmchannel.bots.http import HttpBot
+
+TURN = Turn(sender_id="3001969357", text="Q&A please", sender_name="Jordan", sender_screen_name="jordan")
+
+
+@dataclass
+class RasaServer:
+    """A bot server whose next answer the test chooses; it records the requests."""
+
+    status: int = 200
+    body: bytes = b"[]"
+    delay: float = 0
+    requests: list[tuple[dict[str, str], Any]] = field(default_factory=list)
+    url: str = ""
+
+
+@pytest.fixture
+def rasa() -> Iterator[RasaServer]:
+    state = RasaServer()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            state.requests.append((dict(self.headers.items()), json.loads(body)))
+            time.sleep(state.delay)
+            write_answer(self, state.status, {"Content-Type": "application/json"}, state.body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    serve_in_background(server)
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/webhooks/rest/webhook"
+    yield state
+    server.shutdown()
+
+
+def test_rasa_request_and_answer(rasa: RasaServer) -> None:
+    rasa.body = json.dumps(
+        [
+            {"recipient_id": "3001969357", "text": "Hello!", "buttons": [{"title": "Menu", "payload": "/menu"}]},
+            {"recipient_id": "3001969357", "image": "https://example.com/cat.png"},
+            {"recipient_id": "3001969357", "custom": {"ignored": True}},
+        ]
+    ).encode()
+    replies = HttpBot(rasa.url, lambda: "s3cret").answer(TURN)
+    assert replies == [Reply("Hello!", (Button("Menu", "/menu"),)), Reply("https://example.com/cat.png")]
+    headers, body = rasa.requests[0]
+    assert headers["Authorization"] == "Bearer s3cret"
+    assert body == {
+        "sender": "3001969357",
+        "message": "Q&A please",
+        "metadata": {"name": "Jordan", "screen_name": "jordan", "channel": "x"},
+    }
+
+
+def test_a_tap_sends_the_payload_and_attachments_are_described(rasa: RasaServer) -> None:
+    turn = Turn(
+        sender_id="1", text="Menu", button_payload="/menu", attachment_type="photo", attachment_url="https://x/p.jpg"
+    )
+    HttpBot(rasa.url).answer(turn)
+    headers, body = rasa.requests[0]
+    assert "Authorization" not in headers
+    assert body["message"] == "/menu"
+    assert body["metadata"]["attachment"] == {"type": "photo", "url": "https://x/p.jpg"}
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "retryable"),
+    [
+        (500, b"oops", True),
+        (503, b"[]", True),
+        (404, b"[]", False),
+        (400, b"{}", False),
+        (200, b"not json", False),
+        (200, b'{"text": "not a list"}', False),
+        (200, b'["not an object"]', False),
+    ],
+)
+def test_failures_are_sorted(rasa: RasaServer, status: int, body: bytes, retryable: bool) -> None:
+    rasa.status, rasa.body = status, body
+    with pytest.raises(BotError) as raised:
+        HttpBot(rasa.url).answer(TURN)
+    assert raised.value.retryable is retryable
+
+
+def test_a_slow_bot_times_out_and_is_retryable(rasa: RasaServer) -> None:
+    rasa.delay = 0.5
+    with pytest.raises(BotError) as raised:
+        HttpBot(rasa.url, read_timeout=0.1).answer(TURN)
+    assert raised.value.retryable
+
+
+def test_an_unreachable_bot_is_retryable() -> None:
+    from devstack.stack_process import free_port  # noqa: PLC0415
+
+    with pytest.raises(BotError) as raised:
+        HttpBot(f"http://127.0.0.1:{free_port()}/").answer(TURN)
+    assert raised.value.retryable

@@ -1,0 +1,204 @@
+"""The Responder with bots of its own (the protocol's plug-in point), on moto and the fake X."""
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import pytest
+
+from devstack.deliveries import BOT_USER, USER, dm_delivery, dm_event
+from devstack.dev_credentials import DEV_CREDENTIALS
+from devstack.fake_x import FakeX
+from devstack.provision import LocalStack
+from dmchannel.bots.base import Bot, BotError, Button, Reply, Turn
+from dmchannel.queued_dm import QueuedDM
+from dmchannel.responder.answering import Responder, RetryLaterError
+from dmchannel.responder.composer import MORE_OPTIONS_LABEL
+from dmchannel.settings import ResponderSettings
+from dmchannel.storage.conversation_state import ConversationState
+from dmchannel.storage.ledger import Ledger
+from dmchannel.webhook.account_activity import dms_to_answer
+from dmchannel.x.direct_messages import XClient
+
+
+@dataclass
+class ScriptedBot:
+    """Answers every turn with the same replies and remembers the turns."""
+
+    replies: list[Reply]
+    turns: list[Turn] = field(default_factory=list)
+
+    def answer(self, turn: Turn) -> list[Reply]:
+        self.turns.append(turn)
+        return self.replies
+
+
+def queued(event_id: str, text: str = "hi", metadata: str | None = None) -> QueuedDM:
+    delivery = dm_delivery(
+        [dm_event(event_id, USER["id"], BOT_USER["id"], text, quick_reply_metadata=metadata)], [USER]
+    )
+    (dm,) = dms_to_answer(delivery)
+    return dm
+
+
+@pytest.fixture
+def make_responder(stack: LocalStack, fake_x: tuple[FakeX, str]) -> Callable[..., Responder]:
+    def make(bot: Bot, read_timeout: float = 10.0, **overrides: Any) -> Responder:
+        table, dynamodb = stack.refs["StateTable"], boto3.client("dynamodb")
+        settings = ResponderSettings(
+            table_name=table,
+            queue_url=stack.refs["DmQueue"],
+            secret_id="",
+            **{"mark_read": False, "typing_indicator": False, **overrides},
+        )
+        x = XClient(DEV_CREDENTIALS, fake_x[1], read_timeout=read_timeout, api_version=settings.x_dm_api)
+        return Responder(
+            bot=bot,
+            x=x,
+            ledger=Ledger(dynamodb, table, BOT_USER["id"], 1000, 5),
+            state=ConversationState(dynamodb, table, BOT_USER["id"]),
+            settings=settings,
+            remaining_seconds=lambda: 30.0,
+        )
+
+    return make
+
+
+def test_seven_long_replies_become_the_five_allowed(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    bot = ScriptedBot([Reply(str(n) * 9_000) for n in range(7)])
+    make_responder(bot).handle(queued("1"))
+    assert [dm.text[0] for dm in fake_x[0].sent] == ["0", "1", "2", "3", "4"]
+
+
+def test_short_replies_over_the_budget_are_joined(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    bot = ScriptedBot([Reply(f"line {n}") for n in range(8)])
+    make_responder(bot).handle(queued("1"))
+    assert [dm.text for dm in fake_x[0].sent] == ["\n\n".join(f"line {n}" for n in range(8))]
+
+
+def test_more_options_are_answered_without_the_bot(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    fake = fake_x[0]
+    bot = ScriptedBot([Reply("Pick a city", tuple(Button(f"City {n}", f"city:{n}") for n in range(45)))])
+    responder = make_responder(bot)
+    responder.handle(queued("1"))
+    first = fake.sent[0].options
+    assert len(first) == 20 and first[-1]["label"] == MORE_OPTIONS_LABEL
+    responder.handle(queued("2", MORE_OPTIONS_LABEL, first[-1]["metadata"]))
+    second = fake.sent[1].options
+    assert [o["metadata"] for o in second[:19]] == [f"city:{n}" for n in range(19, 38)]
+    responder.handle(queued("3", MORE_OPTIONS_LABEL, second[-1]["metadata"]))
+    assert [o["metadata"] for o in fake.sent[2].options] == [f"city:{n}" for n in range(38, 45)]
+    assert len(bot.turns) == 1
+
+
+def test_the_bot_sees_unescaped_text_and_the_tapped_payload(make_responder: Callable[..., Responder]) -> None:
+    bot = ScriptedBot([])
+    make_responder(bot).handle(queued("1", "Q&A <now>", "intent:qa"))
+    assert bot.turns[0].text == "Q&A <now>"
+    assert bot.turns[0].button_payload == "intent:qa"
+    assert (bot.turns[0].sender_name, bot.turns[0].sender_screen_name) == ("Jordan", "jordan")
+
+
+def test_a_read_timeout_is_never_resent(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str], stack: LocalStack
+) -> None:
+    fake = fake_x[0]
+    responder = make_responder(ScriptedBot([Reply("one"), Reply("two")]), read_timeout=0.2)
+    fake.fail_next(200, delay=0.5)  # X may have sent it, but the answer never came
+    with pytest.raises(RetryLaterError):
+        responder.handle(queued("1"))
+    responder.handle(queued("1"))  # the redelivery
+    assert [dm.text for dm in fake.sent] == ["two"]
+    assert responder.ledger.used_for("1") == 2
+
+
+def test_crash_between_reservation_and_send_never_sends_twice(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    responder = make_responder(ScriptedBot([Reply("only")]))
+    crashed: list[bool] = []
+
+    def crash_after_reserve(**_: object) -> None:
+        if not crashed:
+            crashed.append(True)
+            raise RuntimeError("the function died here")
+
+    responder.ledger.dynamodb.meta.events.register("after-call.dynamodb.TransactWriteItems", crash_after_reserve)
+    with pytest.raises(RuntimeError):
+        responder.handle(queued("1"))
+    responder.handle(queued("1"))
+    # The documented window: that reply is lost rather than risked twice.
+    assert fake_x[0].sent == []
+    assert responder.ledger.used_for("1") == 1
+
+
+def test_many_threads_answering_at_once_never_exceed_the_daily_limit(
+    stack: LocalStack, fake_x: tuple[FakeX, str], make_responder: Callable[..., Responder]
+) -> None:
+    responders = [make_responder(ScriptedBot([Reply("a"), Reply("b")])) for _ in range(8)]
+    for responder in responders:
+        responder.ledger.daily_limit = 15
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda n: responders[n % 8].handle(queued(f"in-{n}")), range(24)))
+    assert len(fake_x[0].sent) == 15
+    assert responders[0].ledger.used_today() == 15
+    used = [responders[0].ledger.used_for(f"in-{n}") for n in range(24)]
+    assert sum(used) == 15 and max(used) <= 2
+
+
+@dataclass
+class UnavailableBot:
+    """A bot back end that fails."""
+
+    retryable: bool
+
+    def answer(self, turn: Turn) -> list[Reply]:
+        raise BotError("down", retryable=self.retryable)
+
+
+def test_a_failing_bot_is_retried_through_the_queue_then_apologised_for(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    responder = make_responder(UnavailableBot(retryable=True), bot_attempts=3, bot_apology="Sorry!")
+    for attempt in (1, 2):
+        with pytest.raises(RetryLaterError):
+            responder.handle(queued("1"), receive_count=attempt)
+    assert fake_x[0].sent == []
+    responder.handle(queued("1"), receive_count=3)
+    assert [dm.text for dm in fake_x[0].sent] == ["Sorry!"]
+    assert responder.ledger.used_today() == 1  # counted like any reply
+
+
+def test_a_bot_refusing_the_request_gets_the_apology_at_once(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    make_responder(UnavailableBot(retryable=False), bot_apology="Sorry!").handle(queued("1"))
+    assert [dm.text for dm in fake_x[0].sent] == ["Sorry!"]
+
+
+def test_x_api_v2_numbered_choices_round_trip(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    from dmchannel.bots.faq import load_faq_bot  # noqa: PLC0415
+    from tests.conftest import ROOT  # noqa: PLC0415
+
+    faq = load_faq_bot(ROOT / "functions" / "responder" / "faq.yaml")
+    responder = make_responder(faq, x_dm_api="v2", mark_read=True)
+    responder.handle(queued("1", "hello"))
+    greeting = fake_x[0].sent[0]
+    assert greeting.options == []
+    assert greeting.text.endswith(
+        "1. What is this?\n2. How does it work?\n3. What limits apply?\n4. Can I use my own bot?"
+    )
+    responder.handle(queued("2", "3"))
+    assert fake_x[0].sent[1].text.startswith("X allows an account 1,000 DMs a day")
+    # Only v2 sends: v1.1's read receipts and typing indicator are not called.
+    assert [path for path, _ in fake_x[0].calls] == ["/2/dm_conversations/with/3001969357/messages"] * 2

@@ -1,0 +1,282 @@
+"""The responder Lambda fed from the real FIFO queue (moto), answering through the fake X over HTTP."""
+
+import json
+import time
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+
+from devstack.apigw import http_api_event
+from devstack.deliveries import BOT_USER, USER, dm_delivery, dm_event, encode
+from devstack.dev_credentials import DEV_CREDENTIALS
+from devstack.fake_x import MARK_READ_PATH, SEND_PATH, TYPING_PATH, FakeX
+from devstack.lambda_runtime import LocalLambdaContext
+from devstack.poller import BatchResult, poll_once
+from devstack.provision import LocalStack
+from dmchannel.webhook.signature import SIGNATURE_HEADER, sign
+from tests.conftest import EVENTS, load_event
+from tests.integration.conftest import capture_service_logs
+
+Loader = Callable[..., ModuleType]
+BOT_ID, USER_ID = BOT_USER["id"], USER["id"]
+
+
+@pytest.fixture
+def pipeline(
+    load_function: Loader, stack: LocalStack, fake_x: tuple[FakeX, str], lambda_context: LocalLambdaContext
+) -> Callable[..., "Pipeline"]:
+    def make(**overrides: str) -> Pipeline:
+        webhook = load_function("webhook", "WebhookFunction")
+        responder = load_function("responder", "ResponderFunction", X_API_BASE_URL=fake_x[1], **overrides)
+        return Pipeline(webhook, responder, stack, fake_x[0], lambda_context)
+
+    return make
+
+
+class Pipeline:
+    """Webhook -> FIFO queue -> responder -> fake X, driven one step at a time."""
+
+    def __init__(
+        self, webhook: ModuleType, responder: ModuleType, stack: LocalStack, fake: FakeX, context: LocalLambdaContext
+    ) -> None:
+        self.webhook, self.responder, self.stack, self.fake, self.context = webhook, responder, stack, fake, context
+        self.sqs = boto3.client("sqs")
+        self._ids = iter(range(1_795_600_000_000_000_000, 1_795_700_000_000_000_000))
+
+    def user_says(self, text: str, metadata: str | None = None, sender: dict[str, str] = USER) -> str:
+        event_id = str(next(self._ids))
+        body = encode(
+            dm_delivery([dm_event(event_id, sender["id"], BOT_ID, text, quick_reply_metadata=metadata)], [sender])
+        )
+        event = http_api_event(
+            "POST",
+            "/webhook",
+            headers={SIGNATURE_HEADER: sign(DEV_CREDENTIALS.consumer_secret, body)},
+            body=body,
+        )
+        assert self.webhook.lambda_handler(event, self.context)["statusCode"] == 200
+        return event_id
+
+    def poll(self) -> BatchResult:
+        queue = "DmQueue"
+        return poll_once(
+            self.sqs,
+            self.stack.refs[queue],
+            self.stack.attributes[(queue, "Arn")],
+            self.responder.lambda_handler,
+            self.context,
+        )
+
+    def answers(self) -> list[str]:
+        return [dm.text for dm in self.fake.sent]
+
+    def expire(self, result: BatchResult) -> None:
+        """Make the failed messages visible again, as the end of their visibility timeout does."""
+        for message_id in result.failed:
+            self.sqs.change_message_visibility(
+                QueueUrl=self.stack.refs["DmQueue"], ReceiptHandle=result.receipts[message_id], VisibilityTimeout=0
+            )
+
+
+def table_item(stack: LocalStack, key: str) -> dict[str, Any]:
+    item: dict[str, Any] = (
+        boto3.client("dynamodb").get_item(TableName=stack.refs["StateTable"], Key={"pk": {"S": key}}).get("Item", {})
+    )
+    return item
+
+
+def used_today(stack: LocalStack) -> int:
+    items = boto3.client("dynamodb").scan(TableName=stack.refs["StateTable"])["Items"]
+    return sum(int(i["used"]["N"]) for i in items if i["pk"]["S"].startswith(f"day#{BOT_ID}#"))
+
+
+@pytest.mark.parametrize("name", ["responder-dm.json", "responder-quick-reply.json"])
+def test_sample_events(name: str, pipeline: Callable[..., Pipeline]) -> None:
+    flow = pipeline()
+    answer = flow.responder.lambda_handler(load_event(name), flow.context)
+    assert answer == {"batchItemFailures": []}
+    (dm,) = flow.fake.sent
+    assert dm.recipient_id == USER_ID
+    if name == "responder-dm.json":
+        assert dm.text.startswith("Hi Jordan!")
+        assert [o["metadata"] for o in dm.options] == ["intent:what", "intent:how", "intent:limits", "intent:own_bot"]
+    else:
+        assert dm.text.startswith("X allows an account 1,000 DMs a day")
+
+
+def test_every_responder_event_is_covered() -> None:
+    assert sorted(p.name for p in EVENTS.glob("responder-*.json")) == [
+        "responder-dm.json",
+        "responder-quick-reply.json",
+    ]
+
+
+def test_a_dm_is_read_typed_and_answered_with_buttons_that_work(pipeline: Callable[..., Pipeline]) -> None:
+    flow = pipeline()
+    flow.user_says("hello")
+    assert flow.poll().failed == []
+    assert [path for path, _ in flow.fake.calls] == [MARK_READ_PATH, TYPING_PATH, SEND_PATH]
+    options = flow.fake.sent[0].options
+    tapped = next(o for o in options if o["metadata"] == "intent:limits")
+    flow.user_says(tapped["label"], metadata=tapped["metadata"])
+    flow.poll()
+    assert flow.answers()[1].startswith("X allows an account")
+    assert used_today(flow.stack) == 2
+
+
+def test_read_receipts_and_typing_can_be_turned_off_and_never_block(pipeline: Callable[..., Pipeline]) -> None:
+    flow = pipeline(MARK_READ="false")
+    flow.fake.fail_next(500, (131,), path=TYPING_PATH)
+    flow.user_says("hello")
+    assert flow.poll().failed == []
+    assert [call for call in flow.fake.calls] == [(TYPING_PATH, 500), (SEND_PATH, 200)]
+
+
+def test_the_same_delivery_twice_is_answered_once(pipeline: Callable[..., Pipeline]) -> None:
+    flow = pipeline()
+    event = load_event("webhook-dm.json")
+    flow.webhook.lambda_handler(event, flow.context)
+    flow.webhook.lambda_handler(event, flow.context)
+    flow.poll()
+    flow.poll()
+    assert len(flow.fake.sent) == 1
+
+
+def test_redelivery_after_a_crash_between_send_and_record_sends_nothing_twice(
+    pipeline: Callable[..., Pipeline],
+) -> None:
+    flow = pipeline()
+    crashes: list[dict[str, Any]] = []
+
+    def crash_on_record(params: dict[str, Any], **_: Any) -> None:
+        if not crashes and ":sent" in params.get("ExpressionAttributeValues", {}):
+            crashes.append(params)
+            raise RuntimeError("the function died here")
+
+    flow.responder.dynamodb.meta.events.register("provide-client-params.dynamodb.UpdateItem", crash_on_record)
+    flow.user_says("hello")
+    first = flow.poll()
+    assert len(first.failed) == 1 and len(flow.fake.sent) == 1
+    flow.expire(first)
+    second = flow.poll()
+    assert second.delivered and second.failed == []
+    assert len(flow.fake.sent) == 1
+    assert used_today(flow.stack) == 1
+
+
+def test_permanent_x_error_is_not_retried_and_gives_the_slot_back(
+    pipeline: Callable[..., Pipeline], capsys: pytest.CaptureFixture[str]
+) -> None:
+    flow = pipeline()
+    flow.fake.fail_next(403, (349,))
+    flow.user_says("hello")
+    assert flow.poll().failed == []  # consumed: retrying cannot help
+    assert flow.answers() == []
+    assert used_today(flow.stack) == 0
+    emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert {"code": "349", "XApiErrors": [1.0]}.items() <= emf[0].items()
+
+
+def test_transient_x_error_is_retried_with_backoff(pipeline: Callable[..., Pipeline]) -> None:
+    flow = pipeline()
+    flow.fake.fail_next(503, (130,))
+    flow.user_says("hello")
+    assert flow.poll().failed == []
+    assert len(flow.answers()) == 1
+    assert [status for path, status in flow.fake.calls if path == SEND_PATH] == [503, 200]
+
+
+def test_x_down_sends_the_dm_back_to_the_queue_then_it_is_answered(pipeline: Callable[..., Pipeline]) -> None:
+    flow = pipeline()
+    flow.fake.fail_next(500, (131,), times=3)
+    flow.user_says("hello")
+    first = flow.poll()
+    assert len(first.failed) == 1
+    assert used_today(flow.stack) == 0  # the slot was given back
+    flow.expire(first)
+    assert flow.poll().failed == []
+    assert len(flow.answers()) == 1
+    assert used_today(flow.stack) == 1
+
+
+def test_rate_limit_brings_the_dm_back_after_the_reset(pipeline: Callable[..., Pipeline]) -> None:
+    flow = pipeline()
+    flow.fake.fail_next(429, (88,), headers={"x-rate-limit-reset": str(int(time.time()) + 600)})
+    flow.user_says("hello")
+    assert len(flow.poll().failed) == 1
+    visible = flow.sqs.get_queue_attributes(QueueUrl=flow.stack.refs["DmQueue"], AttributeNames=["All"])["Attributes"]
+    assert visible["ApproximateNumberOfMessagesNotVisible"] == "1"
+    assert flow.poll().delivered == []  # hidden until the reset
+    assert used_today(flow.stack) == 0
+
+
+def test_at_the_daily_limit_nothing_more_is_sent_and_nothing_retried(pipeline: Callable[..., Pipeline]) -> None:
+    flow = pipeline(DAILY_MESSAGE_LIMIT="1")
+    flow.user_says("hello")
+    flow.poll()
+    flow.user_says("what are the limits", sender={"id": "55", "name": "Sam", "screen_name": "sam"})
+    assert flow.poll().failed == []
+    assert len(flow.answers()) == 1
+    assert flow.poll().delivered == []
+
+
+def test_stop_and_start_round_trip(pipeline: Callable[..., Pipeline]) -> None:
+    flow = pipeline()
+    flow.user_says("Stop")
+    flow.poll()
+    assert flow.answers() == ["You will not get any more messages from this bot. Send START to talk to it again."]
+    flow.user_says("hello")
+    flow.poll()
+    assert len(flow.answers()) == 1
+    assert table_item(flow.stack, f"optout#{BOT_ID}#{USER_ID}")
+    flow.user_says("START")
+    flow.poll()
+    flow.user_says("hello")
+    flow.poll()
+    assert flow.answers()[1].startswith("Welcome back")
+    assert flow.answers()[2].startswith("Hi Jordan!")
+
+
+def test_a_conversation_faster_than_a_person_is_muted(pipeline: Callable[..., Pipeline]) -> None:
+    flow = pipeline(LOOP_MAX_PER_MINUTE="3")
+    for n in range(5):
+        flow.user_says(f"hello {n}")
+    flow.user_says("hello", sender={"id": "55", "name": "Sam", "screen_name": "sam"})
+    while flow.poll().delivered:
+        pass
+    assert [dm.recipient_id for dm in flow.fake.sent] == [USER_ID] * 3 + ["55"]
+
+
+def test_a_failing_conversation_does_not_hold_back_or_repeat_others(pipeline: Callable[..., Pipeline]) -> None:
+    flow = pipeline(MARK_READ="false", TYPING_INDICATOR="false")
+    flow.user_says("hello")
+    flow.user_says("what are the limits")
+    flow.user_says("hello", sender={"id": "55", "name": "Sam", "screen_name": "sam"})
+    flow.fake.fail_next(403, (150,))  # permanent for the first DM: consumed
+    flow.fake.fail_next(500, (131,), times=3)  # the second DM of the conversation fails
+    first = flow.poll()
+    assert len(first.failed) == 1
+    assert [dm.recipient_id for dm in flow.fake.sent] == ["55"]
+    flow.expire(first)
+    assert flow.poll().failed == []
+    assert [dm.recipient_id for dm in flow.fake.sent] == ["55", USER_ID]
+    assert flow.answers()[1].startswith("X allows an account")
+
+
+def test_no_dm_text_or_secret_in_the_logs(
+    pipeline: Callable[..., Pipeline], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flow = pipeline()
+    logs = capture_service_logs(monkeypatch)
+    flow.user_says("my secret question about limits")
+    flow.poll()
+    out = logs.getvalue() + capsys.readouterr().out
+    assert '"RepliesSent":[1.0]' in out
+    assert '"message":"DM answered"' in out and '"sender_id":"3001969357"' in out
+    assert "my secret question" not in out
+    assert "X allows an account" not in out
+    for secret in DEV_CREDENTIALS.secret_values().values():
+        assert secret not in out

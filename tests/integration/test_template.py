@@ -1,0 +1,169 @@
+"""template.yaml: lints clean, keeps its contracts, and `sam build` works with no Docker and no python3.13."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from devstack.template import load_template, resources_of_type
+from tests.conftest import ROOT
+
+BIN = Path(sys.executable).parent
+TEMPLATE = load_template()
+
+
+def test_cfn_lint_is_clean() -> None:
+    result = subprocess.run(
+        [BIN / "cfn-lint", str(ROOT / "template.yaml")], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_functions_run_python313_on_arm64() -> None:
+    function_globals = TEMPLATE["Globals"]["Function"]
+    assert function_globals["Runtime"] == "python3.13"
+    assert function_globals["Architectures"] == ["arm64"]
+    assert set(function_globals["Environment"]["Variables"]) == {
+        "LOG_LEVEL",
+        "POWERTOOLS_SERVICE_NAME",
+        "POWERTOOLS_METRICS_NAMESPACE",
+    }
+
+
+def test_webhook_routes_environment_and_least_privilege() -> None:
+    webhook = TEMPLATE["Resources"]["WebhookFunction"]["Properties"]
+    assert webhook["Handler"] == "app.lambda_handler"
+    assert webhook["CodeUri"] == "functions/webhook/"
+    routes = {(e["Type"], e["Properties"]["Method"], e["Properties"]["Path"]) for e in webhook["Events"].values()}
+    assert routes == {("HttpApi", "GET", "/webhook"), ("HttpApi", "POST", "/webhook")}
+    assert webhook["Environment"]["Variables"] == {
+        "QUEUE_URL": {"Ref": "DmQueue"},
+        "SECRET_ID": {"Ref": "XCredentialsSecret"},
+    }
+    assert webhook["Policies"] == [
+        {"SQSSendMessagePolicy": {"QueueName": {"Fn::GetAtt": ["DmQueue", "QueueName"]}}},
+        {"AWSSecretsManagerGetSecretValuePolicy": {"SecretArn": {"Ref": "XCredentialsSecret"}}},
+    ]
+
+
+def test_fifo_queue_redrives_to_a_fifo_dead_letter_queue() -> None:
+    queues = resources_of_type(TEMPLATE, "AWS::SQS::Queue")
+    assert queues["DmQueue"]["FifoQueue"] is True
+    assert queues["DmQueue"]["ContentBasedDeduplication"] is False
+    assert queues["DmQueue"]["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["DmDeadLetterQueue", "Arn"]}
+    assert queues["DmDeadLetterQueue"]["FifoQueue"] is True
+
+
+def test_secret_holds_the_four_keys_without_values() -> None:
+    secret = resources_of_type(TEMPLATE, "AWS::SecretsManager::Secret")["XCredentialsSecret"]
+    assert json.loads(secret["SecretString"]) == dict.fromkeys(
+        ("consumer_key", "consumer_secret", "access_token", "access_token_secret"), ""
+    )
+
+
+def test_responder_trigger_environment_and_parameters() -> None:
+    responder = TEMPLATE["Resources"]["ResponderFunction"]["Properties"]
+    assert responder["Handler"] == "app.lambda_handler"
+    assert responder["Events"]["Queue"] == {
+        "Type": "SQS",
+        "Properties": {
+            "Queue": {"Fn::GetAtt": ["DmQueue", "Arn"]},
+            "BatchSize": 10,
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        },
+    }
+    variables = responder["Environment"]["Variables"]
+    assert variables["DAILY_MESSAGE_LIMIT"] == {"Ref": "DailyMessageLimit"}
+    assert variables["REPLIES_PER_MESSAGE"] == {"Ref": "RepliesPerMessage"}
+    assert TEMPLATE["Parameters"]["DailyMessageLimit"]["Default"] == 1000
+    assert TEMPLATE["Parameters"]["RepliesPerMessage"]["Default"] == 5
+    assert {"TABLE_NAME", "SECRET_ID", "QUEUE_URL", "X_API_BASE_URL"} <= set(variables)
+    # The queue hides a message for at least six times the function's timeout, as AWS advises.
+    assert TEMPLATE["Resources"]["DmQueue"]["Properties"]["VisibilityTimeout"] >= 6 * responder["Timeout"]
+
+
+def test_bot_kind_and_lex_least_privilege() -> None:
+    assert TEMPLATE["Parameters"]["BotKind"]["AllowedValues"] == ["faq", "http", "lex"]
+    assert TEMPLATE["Parameters"]["XDmApi"]["AllowedValues"] == ["v1.1", "v2"]
+    variables = TEMPLATE["Resources"]["ResponderFunction"]["Properties"]["Environment"]["Variables"]
+    for name in ("BOT_KIND", "BOT_URL", "LEX_BOT_ID", "LEX_BOT_ALIAS_ID", "LEX_LOCALE_ID", "X_DM_API"):
+        assert name in variables
+    lex_policy = TEMPLATE["Resources"]["ResponderFunction"]["Properties"]["Policies"][-1]["Fn::If"]
+    assert lex_policy[0] == "IsLexBot"
+    (statement,) = lex_policy[1]["Statement"]
+    assert statement["Action"] == "lex:RecognizeText"
+    assert statement["Resource"]["Fn::Sub"].endswith(":bot-alias/${LexBotId}/${LexBotAliasId}")
+
+
+def test_webhook_is_checked_on_a_schedule_with_an_alarm() -> None:
+    guard = TEMPLATE["Resources"]["WebhookGuardFunction"]
+    assert guard["Condition"] == "ChecksWebhook"
+    assert guard["Properties"]["Events"]["Check"] == {
+        "Type": "Schedule",
+        "Properties": {"Schedule": {"Ref": "WebhookCheckSchedule"}},
+    }
+    alarm = TEMPLATE["Resources"]["WebhookAlarm"]["Properties"]
+    assert (alarm["MetricName"], alarm["ComparisonOperator"], alarm["TreatMissingData"]) == (
+        "WebhookHealthy",
+        "LessThanThreshold",
+        "breaching",
+    )
+
+
+def test_state_table_is_on_demand_with_ttl_and_point_in_time_recovery() -> None:
+    table = resources_of_type(TEMPLATE, "AWS::DynamoDB::Table")["StateTable"]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+
+
+def test_dead_letter_queue_has_an_alarm() -> None:
+    alarm = TEMPLATE["Resources"]["DeadLetterAlarm"]["Properties"]
+    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["DmDeadLetterQueue", "QueueName"]}}]
+    assert (alarm["MetricName"], alarm["Threshold"]) == ("ApproximateNumberOfMessagesVisible", 0)
+
+
+def test_outputs() -> None:
+    assert {"WebhookUrl", "QueueUrl", "SecretArn"} <= set(TEMPLATE["Outputs"])
+
+
+def test_sam_build_needs_no_docker_nor_python313(tmp_path: Path) -> None:
+    build_dir = tmp_path / "build"
+    env = {
+        **os.environ,
+        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+        "SAM_CLI_TELEMETRY": "0",
+        "DOCKER_HOST": "unix:///nonexistent",
+    }
+    result = subprocess.run(
+        [
+            BIN / "sam",
+            "build",
+            "--template-file",
+            str(ROOT / "template.yaml"),
+            "--build-dir",
+            str(build_dir),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--no-use-container",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    shared = build_dir / "SharedLayer" / "python" / "dmchannel"
+    assert (shared / "webhook" / "signature.py").is_file()
+    assert not list(shared.rglob("__pycache__"))
+    deps = build_dir / "DepsLayer" / "python"
+    assert (deps / "aws_lambda_powertools").is_dir()
+    assert (deps / "requests_oauthlib").is_dir()
+    assert not (deps / "boto3").exists() and not (deps / "botocore").exists()
+    assert list(deps.glob("yaml/_yaml.cpython-313-aarch64-linux-gnu.so"))
+    assert (build_dir / "WebhookFunction" / "app.py").is_file()
+    assert {p.name for p in (build_dir / "ResponderFunction").iterdir()} == {"app.py", "faq.yaml"}
+    assert (build_dir / "WebhookGuardFunction" / "app.py").is_file()

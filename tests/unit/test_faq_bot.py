@@ -1,0 +1,92 @@
+"""The built-in FAQ bot with the shipped sample FAQ."""
+
+from pathlib import Path
+
+import pytest
+
+from dmchannel.bots.base import Turn
+from dmchannel.bots.faq import FaqBot, faq_bot_from_data, load_faq_bot, normalize, words_match
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def bot() -> FaqBot:
+    return load_faq_bot(ROOT / "functions" / "responder" / "faq.yaml")
+
+
+def ask(bot: FaqBot, text: str, payload: str | None = None) -> tuple[str, list[str]]:
+    (reply,) = bot.answer(Turn(sender_id="1", text=text, sender_name="Jordan", button_payload=payload))
+    return reply.text, [button.payload for button in reply.buttons]
+
+
+def test_normalize_removes_case_accents_and_punctuation() -> None:
+    assert normalize("Où EST-ce, Café ?") == ["ou", "est", "ce", "cafe"]
+
+
+@pytest.mark.parametrize(
+    ("word", "known"), [("limits", "limits"), ("limtis", "limits"), ("limit", "limits"), ("deplyo", "deploy")]
+)
+def test_one_typo_is_tolerated(word: str, known: str) -> None:
+    assert words_match(word, known)
+
+
+@pytest.mark.parametrize(("word", "known"), [("lex", "lux"), ("limits", "lemons"), ("dep", "deploy")])
+def test_short_words_and_two_typos_do_not_match(word: str, known: str) -> None:
+    assert not words_match(word, known)
+
+
+@pytest.mark.parametrize("text", ["hi", "Hello!", "  HEY  ", "bonjour", "Good morning", ""])
+def test_greeting(bot: FaqBot, text: str) -> None:
+    answer, payloads = ask(bot, text)
+    assert answer.startswith("Hi Jordan!")
+    assert payloads == ["intent:what", "intent:how", "intent:limits", "intent:own_bot"]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("What can you do?", "what"),
+        ("WHAT ARE THE LIMITS", "limits"),
+        ("what are the limtis", "limits"),
+        ("Hów does it wörk", "how"),
+        ("can I connect my Rasa bot", "own_bot"),
+        ("how do I deplyo it", "deploy"),
+        ("unsubscribe", "stop"),
+    ],
+)
+def test_questions_find_their_intent(bot: FaqBot, text: str, intent: str) -> None:
+    answer, _ = ask(bot, text)
+    assert answer == next(i.answer for i in bot.intents if i.name == intent)
+
+
+def test_tapped_button_selects_its_intent_exactly(bot: FaqBot) -> None:
+    answer, payloads = ask(bot, "label text that matches nothing", payload="intent:deploy")
+    assert answer.startswith("Run `sam build")
+    assert payloads == ["intent:how", "intent:limits"]
+
+
+def test_fallback_suggests_the_likeliest_intents(bot: FaqBot) -> None:
+    answer, payloads = ask(bot, "opt in please")
+    assert answer.startswith("Sorry")
+    assert payloads[0] == "intent:stop"
+    assert len(payloads) <= 3
+
+
+def test_nonsense_falls_back_to_the_main_topics(bot: FaqBot) -> None:
+    answer, payloads = ask(bot, "xylophone zebra")
+    assert answer.startswith("Sorry")
+    assert payloads == ["intent:what", "intent:how", "intent:limits", "intent:own_bot"]
+
+
+def test_matching_is_deterministic(bot: FaqBot) -> None:
+    assert len({tuple(ask(bot, "how limits deploy")[1]) for _ in range(20)}) == 1
+
+
+def test_unknown_button_reference_is_refused(tmp_path: Path) -> None:
+    data = {
+        "greeting": {"text": "hi", "buttons": ["nope"]},
+        "fallback": {"text": "?"},
+        "intents": [{"name": "a", "answer": "A"}],
+    }
+    with pytest.raises(ValueError, match="nope"):
+        faq_bot_from_data(data)
