@@ -17,29 +17,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+from devstack.x_answers import Answer, v2_error, x_error
 from dmchannel.credentials import XCredentials
 
 BEARER_TOKEN = "fake-app-bearer-token"
 DM_ACCESS_LEVEL = "read-write-directmessages"
-
-
-@dataclass
-class Reply:
-    """What the fake answers: status, JSON body (or none), headers."""
-
-    status: int
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-def x_error(status: int, code: int, message: str) -> Reply:
-    """A v1.1 error body."""
-    return Reply(status, {"errors": [{"code": code, "message": message}]})
-
-
-def v2_error(status: int, title: str, detail: str) -> Reply:
-    """A v2 error body."""
-    return Reply(status, {"title": title, "detail": detail, "type": "about:blank", "status": status})
 
 
 @dataclass
@@ -70,7 +52,7 @@ class AccountActivityFake:
         except (requests.RequestException, ValueError, AttributeError):
             return False
 
-    def route(self, method: str, url: str, headers: Mapping[str, str], user_signed: bool, body: Any) -> Reply | None:
+    def route(self, method: str, url: str, headers: Mapping[str, str], user_signed: bool, body: Any) -> Answer | None:
         """Answer an Account Activity request, or None when the path is not one of them."""
         path, query = urlsplit(url).path, parse_qs(urlsplit(url).query)
         app_signed = headers.get("Authorization", headers.get("authorization", "")) == f"Bearer {BEARER_TOKEN}"
@@ -83,7 +65,7 @@ class AccountActivityFake:
                     return handler(*match.groups(), query=query, body=body)
         return None
 
-    def _routes(self) -> list[tuple[str, Callable[..., Reply], str]]:
+    def _routes(self) -> list[tuple[str, Callable[..., Answer], str]]:
         v1 = r"/1\.1/account_activity/all/([^/]+)"
         return [
             (r"GET /1\.1/account/verify_credentials\.json", self._verify, "user"),
@@ -104,9 +86,9 @@ class AccountActivityFake:
             (r"DELETE /2/account_activity/webhooks/([0-9]+)/subscriptions/([0-9]+)/all", self._v2_unsubscribe, "app"),
         ]
 
-    def _verify(self, **_: Any) -> Reply:
+    def _verify(self, **_: Any) -> Answer:
         user = {"id": int(self.bot_id), "id_str": self.bot_id, "name": "Support Bot", "screen_name": "supportbot"}
-        return Reply(200, user, {"x-access-level": self.access_level})
+        return Answer(200, user, {"x-access-level": self.access_level})
 
     def _hooks(self, env: str | None) -> list[dict[str, Any]]:
         return [
@@ -123,12 +105,12 @@ class AccountActivityFake:
         }
         return {"id": hook_id, **{k: v for k, v in self.webhooks[hook_id].items() if k != "env"}}
 
-    def _env_problem(self, env: str) -> Reply | None:
+    def _env_problem(self, env: str) -> Answer | None:
         if env not in self.env_labels:
             return x_error(403, 200, f"Forbidden: there is no dev environment labelled {env}.")
         return None
 
-    def _v1_register(self, env: str, query: dict[str, list[str]], **_: Any) -> Reply:
+    def _v1_register(self, env: str, query: dict[str, list[str]], **_: Any) -> Answer:
         url = query.get("url", [""])[0]
         if problem := self._env_problem(env):
             return problem
@@ -140,31 +122,31 @@ class AccountActivityFake:
             return x_error(
                 400, 214, "Webhook URL does not meet the requirements. Invalid CRC token or json response format."
             )
-        return Reply(200, self._new_hook(url, env))
+        return Answer(200, self._new_hook(url, env))
 
-    def _v1_list(self, env: str, **_: Any) -> Reply:
-        return self._env_problem(env) or Reply(200, self._hooks(env))
+    def _v1_list(self, env: str, **_: Any) -> Answer:
+        return self._env_problem(env) or Answer(200, self._hooks(env))
 
     def _revalidate(self, hook_id: str) -> bool:
         self.webhooks[hook_id]["valid"] = self.crc_passes(self.webhooks[hook_id]["url"])
         return bool(self.webhooks[hook_id]["valid"])
 
-    def _v1_crc(self, env: str, hook_id: str, **_: Any) -> Reply:
+    def _v1_crc(self, env: str, hook_id: str, **_: Any) -> Answer:
         if hook_id not in self.webhooks:
             return x_error(404, 34, "Sorry, that page does not exist.")
         if not self._revalidate(hook_id):
             return x_error(
                 400, 214, "Webhook URL does not meet the requirements. Invalid CRC token or json response format."
             )
-        return Reply(204)
+        return Answer(204)
 
-    def _v1_delete(self, env: str, hook_id: str, **_: Any) -> Reply:
+    def _v1_delete(self, env: str, hook_id: str, **_: Any) -> Answer:
         if self.webhooks.pop(hook_id, None) is None:
             return x_error(404, 34, "Sorry, that page does not exist.")
         self.subscriptions.pop(hook_id, None)
-        return Reply(204)
+        return Answer(204)
 
-    def _v1_subscribe(self, env: str, **_: Any) -> Reply:
+    def _v1_subscribe(self, env: str, **_: Any) -> Answer:
         hooks = self._hooks(env)
         if not hooks:
             return x_error(400, 214, "Webhook not found: register a webhook first.")
@@ -172,62 +154,62 @@ class AccountActivityFake:
         if self.bot_id in subscribed:
             return x_error(409, 355, "Subscription already exists.")
         subscribed.add(self.bot_id)
-        return Reply(204)
+        return Answer(204)
 
-    def _v1_subscribed(self, env: str, **_: Any) -> Reply:
+    def _v1_subscribed(self, env: str, **_: Any) -> Answer:
         hooks = self._hooks(env)
         if hooks and self.bot_id in self.subscriptions.get(hooks[0]["id"], set()):
-            return Reply(204)
+            return Answer(204)
         return x_error(404, 34, "Sorry, that page does not exist.")
 
-    def _v1_unsubscribe(self, env: str, user_id: str, **_: Any) -> Reply:
+    def _v1_unsubscribe(self, env: str, user_id: str, **_: Any) -> Answer:
         for hook in self._hooks(env):
             self.subscriptions.get(hook["id"], set()).discard(user_id)
-        return Reply(204)
+        return Answer(204)
 
-    def _v2_list(self, **_: Any) -> Reply:
+    def _v2_list(self, **_: Any) -> Answer:
         hooks = self._hooks(None)
-        return Reply(200, {"data": hooks, "meta": {"result_count": len(hooks)}})
+        return Answer(200, {"data": hooks, "meta": {"result_count": len(hooks)}})
 
-    def _v2_register(self, body: Any, **_: Any) -> Reply:
+    def _v2_register(self, body: Any, **_: Any) -> Answer:
         url = str((body or {}).get("url", ""))
         if not self.crc_passes(url):
             return v2_error(400, "Invalid Request", f"CRC validation failed for {url}")
-        return Reply(200, {"data": self._new_hook(url, None)})
+        return Answer(200, {"data": self._new_hook(url, None)})
 
-    def _v2_crc(self, hook_id: str, **_: Any) -> Reply:
+    def _v2_crc(self, hook_id: str, **_: Any) -> Answer:
         if hook_id not in self.webhooks:
             return v2_error(404, "Not Found Error", "Webhook not found")
-        return Reply(200, {"data": {"valid": self._revalidate(hook_id)}})
+        return Answer(200, {"data": {"valid": self._revalidate(hook_id)}})
 
-    def _v2_delete(self, hook_id: str, **_: Any) -> Reply:
+    def _v2_delete(self, hook_id: str, **_: Any) -> Answer:
         if self.webhooks.pop(hook_id, None) is None:
             return v2_error(404, "Not Found Error", "Webhook not found")
-        return Reply(200, {"data": {"deleted": True}})
+        return Answer(200, {"data": {"deleted": True}})
 
-    def _v2_subscribe(self, hook_id: str, **_: Any) -> Reply:
+    def _v2_subscribe(self, hook_id: str, **_: Any) -> Answer:
         if hook_id not in self.webhooks:
             return v2_error(404, "Not Found Error", "Webhook not found")
         self.subscriptions.setdefault(hook_id, set()).add(self.bot_id)
-        return Reply(200, {"data": {"subscribed": True}})
+        return Answer(200, {"data": {"subscribed": True}})
 
-    def _v2_subscriptions(self, hook_id: str, **_: Any) -> Reply:
+    def _v2_subscriptions(self, hook_id: str, **_: Any) -> Answer:
         users = sorted(self.subscriptions.get(hook_id, set()))
         data = {"webhook_id": hook_id, "subscriptions": [{"user_id": user} for user in users]}
-        return Reply(200, {"data": data})
+        return Answer(200, {"data": data})
 
-    def _v2_unsubscribe(self, hook_id: str, user_id: str, **_: Any) -> Reply:
+    def _v2_unsubscribe(self, hook_id: str, user_id: str, **_: Any) -> Answer:
         self.subscriptions.get(hook_id, set()).discard(user_id)
-        return Reply(200, {"data": {"subscribed": False}})
+        return Answer(200, {"data": {"subscribed": False}})
 
-    def _v2_replay(self, body: Any, **_: Any) -> Reply:
+    def _v2_replay(self, body: Any, **_: Any) -> Answer:
         body = body or {}
         if body.get("webhook_id") not in self.webhooks:
             return v2_error(404, "Not Found Error", "Webhook not found")
         if not all(re.fullmatch(r"[0-9]{12}", str(body.get(key, ""))) for key in ("from_date", "to_date")):
             return v2_error(400, "Invalid Request", "from_date and to_date must be yyyymmddhhmm")
         self.replays.append(body)
-        return Reply(
+        return Answer(
             200,
             {"created_at": "2026-11-24T12:00:00.000Z", "job_id": str(1_915_510_368_169_844_736 + len(self.replays))},
         )

@@ -19,6 +19,7 @@ from oauthlib.oauth1 import RequestValidator, ResourceEndpoint
 
 from devstack.fake_account_activity import BEARER_TOKEN, DM_ACCESS_LEVEL, AccountActivityFake
 from devstack.local_http import LocalHTTPServer, LocalRequestHandler, serve_in_background, write_answer
+from devstack.x_answers import Answer, v2_error, x_error
 from dmchannel.credentials import XCredentials
 
 SEND_PATH = "/1.1/direct_messages/events/new.json"
@@ -86,15 +87,6 @@ class SentDM:
 
 
 @dataclass
-class Answer:
-    """An HTTP answer of the fake."""
-
-    status: int
-    body: dict[str, Any] | None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
 class _Failure:
     answer: Answer
     delay: float
@@ -147,13 +139,13 @@ class FakeX:
         if method == "POST" and path == "/oauth2/token":
             answer = self._bearer_token(headers)
         elif activity is not None:
-            answer = Answer(activity.status, activity.body, activity.headers)
+            answer = activity
         elif not valid:
-            answer = _error(401, 32, "Could not authenticate you.")
+            answer = x_error(401, 32, "Could not authenticate you.")
         elif method == "POST" and V2_SEND.fullmatch(path):
             answer = self._next_failure(SEND_V2_ROUTE) or self._send_v2(path.split("/")[4], body)
         elif method != "POST" or path not in (SEND_PATH, TYPING_PATH, MARK_READ_PATH):
-            answer = _error(404, 34, "Sorry, that page does not exist.")
+            answer = x_error(404, 34, "Sorry, that page does not exist.")
         else:
             answer = self._next_failure(path) or (self._send(body) if path == SEND_PATH else self._courtesy(path, url))
         with self._lock:
@@ -175,28 +167,28 @@ class FakeX:
             headers.get("Authorization", headers.get("authorization"))
             != "Basic " + base64.b64encode(pair.encode()).decode()
         ):
-            return Answer(403, {"errors": [{"code": 99, "message": "Unable to verify your credentials"}]})
+            return x_error(403, 99, "Unable to verify your credentials")
         return Answer(200, {"token_type": "bearer", "access_token": BEARER_TOKEN})
 
     def _courtesy(self, path: str, url: str) -> Answer:
         query = parse_qs(urlsplit(url).query)
         needed = ["recipient_id"] + (["last_read_event_id"] if path == MARK_READ_PATH else [])
         if any(name not in query for name in needed):
-            return _error(400, 214, f"{', '.join(needed)} required")
+            return x_error(400, 214, f"{', '.join(needed)} required")
         return Answer(204, None)
 
     def _send(self, body: bytes) -> Answer:
         if self.account_activity.access_level != DM_ACCESS_LEVEL:
-            return _error(403, 93, "This application is not allowed to access or delete your direct messages.")
+            return x_error(403, 93, "This application is not allowed to access or delete your direct messages.")
         try:
             create = json.loads(body)["event"]["message_create"]
             recipient_id = create["target"]["recipient_id"]
             data = create["message_data"]
         except (ValueError, KeyError, TypeError):
-            return _error(400, 214, "event parameter is missing or invalid.")
+            return x_error(400, 214, "event parameter is missing or invalid.")
         problem = limit_problem(data)
         if problem:
-            return _error(400, 214, problem)
+            return x_error(400, 214, problem)
         options = data.get("quick_reply", {}).get("options", [])
         created = int(time.time() * 1000)
         with self._lock:
@@ -217,8 +209,7 @@ class FakeX:
         except (ValueError, KeyError, TypeError):
             text = None
         if not isinstance(text, str) or not 1 <= len(text) <= MAX_TEXT:
-            detail = f"text must be 1 to {MAX_TEXT} characters"
-            return Answer(400, {"title": "Invalid Request", "detail": detail, "type": "about:blank", "status": 400})
+            return v2_error(400, "Invalid Request", f"text must be 1 to {MAX_TEXT} characters")
         created = int(time.time() * 1000)
         with self._lock:
             event_id = str(next(self._ids))
@@ -232,10 +223,6 @@ def _json_or_none(body: bytes) -> Any:
         return json.loads(body) if body else None
     except ValueError:
         return None
-
-
-def _error(status: int, code: int, message: str) -> Answer:
-    return Answer(status, {"errors": [{"code": code, "message": message}]})
 
 
 def limit_problem(data: Mapping[str, Any]) -> str | None:
