@@ -8,7 +8,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from itertools import count
@@ -99,6 +99,13 @@ class FakeX:
     credentials: XCredentials
     sent: list[SentDM] = field(default_factory=list)
     calls: list[tuple[str, int]] = field(default_factory=list)
+    # X's send window, as v2 has (15 DMs per 15 minutes): (DMs, seconds); None is no window.
+    send_window: tuple[int, float] | None = None
+    answer_headers: dict[str, str] = field(default_factory=dict)  # added to every DM send X takes
+    clock: Callable[[], float] = time.time
+    _window_start: float = 0.0
+    _window_used: int = 0
+    _window_headers: dict[str, str] = field(default_factory=dict)
     _failures: dict[str, list[_Failure]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: "count[int]" = field(default_factory=lambda: count(1_900_000_000_000_000_001))
@@ -123,6 +130,38 @@ class FakeX:
         with self._lock:
             self._failures.setdefault(path, []).extend([failure] * times)
 
+    def _take_from_window(self) -> Answer | None:
+        """Count one send in X's window; a 429 with X's headers when it is spent."""
+        if self.send_window is None:
+            return None
+        limit, seconds = self.send_window
+        now = self.clock()
+        with self._lock:
+            if now >= self._window_start + seconds:
+                self._window_start, self._window_used = now, 0
+            reset = str(int(self._window_start + seconds))
+            if self._window_used >= limit:
+                answer = x_error(429, 88, "Rate limit exceeded")
+                answer.headers = {
+                    "x-rate-limit-limit": str(limit),
+                    "x-rate-limit-remaining": "0",
+                    "x-rate-limit-reset": reset,
+                }
+                return answer
+            self._window_used += 1
+            self._window_headers = {
+                "x-rate-limit-limit": str(limit),
+                "x-rate-limit-remaining": str(limit - self._window_used),
+                "x-rate-limit-reset": reset,
+            }
+        return None
+
+    def _sent(self, answer: Answer) -> Answer:
+        """A send X took, with its window's headers."""
+        window = self._window_headers if self.send_window is not None else {}
+        answer.headers = {**answer.headers, **window, **self.answer_headers}
+        return answer
+
     def _next_failure(self, path: str) -> Answer | None:
         with self._lock:
             failures = self._failures.get(path)
@@ -143,11 +182,18 @@ class FakeX:
         elif not valid:
             answer = x_error(401, 32, "Could not authenticate you.")
         elif method == "POST" and V2_SEND.fullmatch(path):
-            answer = self._next_failure(SEND_V2_ROUTE) or self._send_v2(path.split("/")[4], body)
+            answer = (
+                self._next_failure(SEND_V2_ROUTE) or self._take_from_window() or self._send_v2(path.split("/")[4], body)
+            )
         elif method != "POST" or path not in (SEND_PATH, TYPING_PATH, MARK_READ_PATH):
             answer = x_error(404, 34, "Sorry, that page does not exist.")
         else:
-            answer = self._next_failure(path) or (self._send(body) if path == SEND_PATH else self._courtesy(path, url))
+            send = path == SEND_PATH
+            answer = (
+                self._next_failure(path)
+                or (self._take_from_window() if send else None)
+                or (self._send(body) if send else self._courtesy(path, url))
+            )
         with self._lock:
             self.calls.append((path, answer.status))
         return answer
@@ -200,7 +246,7 @@ class FakeX:
             "created_timestamp": str(created),
             "message_create": create,
         }
-        return Answer(200, {"event": event})
+        return self._sent(Answer(200, {"event": event}))
 
     def _send_v2(self, participant_id: str, body: bytes) -> Answer:
         """X API v2: text only (no quick replies), answered 201."""
@@ -215,7 +261,7 @@ class FakeX:
             event_id = str(next(self._ids))
             self.sent.append(SentDM(event_id, participant_id, text, [], created))
         conversation = "-".join(sorted((self.credentials.bot_user_id, participant_id)))
-        return Answer(201, {"data": {"dm_conversation_id": conversation, "dm_event_id": event_id}})
+        return self._sent(Answer(201, {"data": {"dm_conversation_id": conversation, "dm_event_id": event_id}}))
 
 
 def _json_or_none(body: bytes) -> Any:

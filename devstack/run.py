@@ -79,7 +79,7 @@ def state_source(stack: LocalStack, fake: FakeX | None, env: dict[str, str], bot
         sent = [asdict(dm) for dm in (fake.sent if fake else []) if dm.recipient_id == user_id]
         return {
             "bot_messages": sent,
-            "daily": {"used": ledger.used_today(), "limit": ledger.daily_limit},
+            "daily": {"used": ledger.used_in_24_hours(), "limit": ledger.daily_limit},
             "per_message": {
                 "event_id": last_event_id,
                 "used": ledger.used_for(last_event_id) if last_event_id else 0,

@@ -87,9 +87,9 @@ class LocalStackProcess:
         self, text: str, user: dict[str, str], metadata: str | None = None, event_id: str | None = None
     ) -> requests.Response:
         """POST a signed delivery of one DM from user to the webhook."""
-        event = dm_event(
-            event_id or str(next(_event_ids)), user["id"], BOT_USER["id"], text, quick_reply_metadata=metadata
-        )
+        event_id = event_id or str(next(_event_ids))
+        now_ms = int(time.time() * 1000)
+        event = dm_event(event_id, user["id"], BOT_USER["id"], text, created_ms=now_ms, quick_reply_metadata=metadata)
         body = encode(dm_delivery([event], [user, BOT_USER]))
         return self.post_body(body, sign(DEV_CREDENTIALS.consumer_secret, body))
 

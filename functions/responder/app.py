@@ -1,6 +1,5 @@
 """Responder Lambda: answers the DMs on the FIFO queue through the bot and the X API."""
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -14,50 +13,61 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from dmchannel.bots.factory import build_bot
 from dmchannel.credentials import load_bot_token, load_credentials
 from dmchannel.observability import logger, metrics, tracer
-from dmchannel.queued_dm import MalformedQueuedDMError, QueuedDM
-from dmchannel.responder.answering import Responder, RetryLaterError
-from dmchannel.responder.redelivery import delay_redelivery
+from dmchannel.responder.answering import SAFETY_MARGIN_SECONDS, Responder
+from dmchannel.responder.settling import QueueMessage, Queues, settle
 from dmchannel.settings import ResponderSettings
 from dmchannel.storage.conversation_state import ConversationState
+from dmchannel.storage.dm_records import DmRecords
 from dmchannel.storage.ledger import Ledger
+from dmchannel.storage.send_window import SendWindow
 from dmchannel.x.direct_messages import XClient
 
 settings = ResponderSettings.from_env(Path(__file__).resolve().parent)
 # One conversation's failure holds back only that conversation's later DMs, keeping their order.
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 dynamodb = boto3.client("dynamodb")
-sqs = boto3.client("sqs")
+queues = Queues(boto3.client("sqs"), settings.queue_url, settings.dead_letter_queue_url)
 http = requests.Session()
 bot = build_bot(settings, lambda: load_bot_token(settings.secret_id))
 
 
 def responder_for(context: LambdaContext) -> Responder:
-    """The responder, with the current (cached) credentials."""
+    """The responder, with the current (cached) credentials and this invocation's time."""
     credentials = load_credentials(settings.secret_id)
     table, bot_id = settings.table_name, credentials.bot_user_id
+
+    def remaining_seconds() -> float:
+        return context.get_remaining_time_in_millis() / 1000
+
     return Responder(
         bot=bot,
-        x=XClient(credentials, settings.x_api_base_url, http, api_version=settings.x_dm_api),
+        x=XClient(
+            credentials,
+            settings.x_api_base_url,
+            http,
+            api_version=settings.x_dm_api,
+            seconds_left=lambda: remaining_seconds() - SAFETY_MARGIN_SECONDS,
+        ),
         ledger=Ledger(dynamodb, table, bot_id, settings.daily_limit, settings.replies_per_message),
+        records=DmRecords(dynamodb, table, bot_id),
+        window=SendWindow(dynamodb, table, bot_id),
         state=ConversationState(dynamodb, table, bot_id),
         settings=settings,
-        remaining_seconds=lambda: context.get_remaining_time_in_millis() / 1000,
+        remaining_seconds=remaining_seconds,
     )
 
 
 def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
-    """Answer one queued DM; a failure sends it back to the queue (then to the dead-letter queue)."""
-    try:
-        dm = QueuedDM.from_body(record.body)
-    except MalformedQueuedDMError:
-        logger.exception("Not a queued DM: it goes to the dead-letter queue after the retries")
-        raise
-    try:
-        responder_for(lambda_context).handle(dm, int(record.attributes.approximate_receive_count))
-    except RetryLaterError as error:
-        if error.retry_at:
-            delay_redelivery(sqs, settings.queue_url, record.receipt_handle, error.retry_at - time.time())
-        raise
+    """Answer one queued DM; raising sends it back to the queue (see settling)."""
+    attributes = record.attributes
+    message = QueueMessage(
+        body=record.body,
+        receipt_handle=record.receipt_handle,
+        group_id=attributes.message_group_id or "",
+        deduplication_id=attributes.message_deduplication_id or record.message_id,
+        queued_at=int(attributes.sent_timestamp) / 1000,
+    )
+    settle(responder_for(lambda_context), queues, message)
 
 
 @logger.inject_lambda_context

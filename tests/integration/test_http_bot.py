@@ -101,7 +101,7 @@ def test_failures_are_sorted(rasa: RasaServer, status: int, body: bytes, retryab
 def test_a_slow_bot_times_out_and_is_retryable(rasa: RasaServer) -> None:
     rasa.delay = 0.5
     with pytest.raises(BotError) as raised:
-        HttpBot(rasa.url, read_timeout=0.1).answer(TURN)
+        HttpBot(rasa.url, timeout=0.1).answer(TURN)
     assert raised.value.retryable
 
 

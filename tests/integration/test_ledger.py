@@ -3,9 +3,10 @@
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import Any
 
 import boto3
-import pytest
+from botocore.exceptions import ClientError
 
 from devstack.provision import LocalStack
 from dmchannel.storage.ledger import Ledger, Slot
@@ -14,32 +15,58 @@ BOT = "4337869213"
 NOON = datetime(2026, 11, 24, 12, tzinfo=UTC).timestamp()
 
 
+HOUR = int(NOON // 3600)
+
+
 def make_ledger(stack: LocalStack, daily: int = 1000, per_message: int = 5, now: float = NOON) -> Ledger:
     return Ledger(boto3.client("dynamodb"), stack.refs["StateTable"], BOT, daily, per_message, clock=lambda: now)
 
 
-def set_used_today(stack: LocalStack, used: int) -> None:
+def set_used(stack: LocalStack, hour: int, used: int) -> None:
     boto3.client("dynamodb").put_item(
-        TableName=stack.refs["StateTable"], Item={"pk": {"S": f"day#{BOT}#2026-11-24"}, "used": {"N": str(used)}}
+        TableName=stack.refs["StateTable"], Item={"pk": {"S": f"hour#{BOT}#{hour}"}, "used": {"N": str(used)}}
     )
 
 
-def test_the_1000th_dm_of_the_day_is_sent_and_the_1001st_is_not(stack: LocalStack) -> None:
+def test_the_1000th_dm_of_24_hours_is_sent_and_the_1001st_is_not(stack: LocalStack) -> None:
     ledger = make_ledger(stack)
-    set_used_today(stack, 999)
+    set_used(stack, HOUR - 5, 600)
+    set_used(stack, HOUR - 1, 399)
+    assert ledger.has_room()
     assert ledger.reserve("in-1", 0) is Slot.RESERVED
-    assert ledger.used_today() == 1000
+    assert ledger.used_in_24_hours() == 1000
+    assert not ledger.has_room()
     assert ledger.reserve("in-2", 0) is Slot.DAILY_LIMIT
-    assert ledger.used_today() == 1000
+    assert ledger.used_in_24_hours() == 1000
     assert ledger.used_for("in-2") == 0
 
 
-def test_a_new_utc_day_opens_a_new_counter(stack: LocalStack) -> None:
-    set_used_today(stack, 1000)
-    assert make_ledger(stack).reserve("in-1", 0) is Slot.DAILY_LIMIT
-    tomorrow = make_ledger(stack, now=NOON + 86_400)
-    assert tomorrow.reserve("in-1", 0) is Slot.RESERVED
-    assert tomorrow.used_today() == 1
+def test_the_limit_holds_for_every_rolling_24_hours_not_per_utc_day(stack: LocalStack) -> None:
+    before_midnight = datetime(2026, 11, 24, 23, 30, tzinfo=UTC).timestamp()
+    evening = make_ledger(stack, daily=3, now=before_midnight)
+    assert [evening.reserve(f"in-{n}", 0) for n in range(3)] == [Slot.RESERVED] * 3
+    # An hour later, on a new UTC day, the same 3 DMs still count.
+    assert make_ledger(stack, daily=3, now=before_midnight + 3600).reserve("in-9", 0) is Slot.DAILY_LIMIT
+    assert make_ledger(stack, daily=3, now=before_midnight + 23 * 3600).reserve("in-9", 0) is Slot.DAILY_LIMIT
+    # Once those 3 are more than 24 closed hours old, the account may send again.
+    assert make_ledger(stack, daily=3, now=before_midnight + 25 * 3600).reserve("in-9", 0) is Slot.RESERVED
+
+
+def test_a_send_into_the_last_hour_after_it_was_read_is_counted(stack: LocalStack) -> None:
+    """A late clock (or a release) changes the last closed hour between the read and the transaction."""
+    ledger = make_ledger(stack, daily=2)
+    set_used(stack, HOUR - 1, 1)
+    client = ledger.dynamodb
+    late = {"done": False}
+
+    def send_into_last_hour(**_: object) -> None:
+        if not late["done"]:
+            late["done"] = True
+            set_used(stack, HOUR - 1, 2)
+
+    client.meta.events.register("before-call.dynamodb.TransactWriteItems", send_into_last_hour)
+    assert ledger.reserve("in-1", 0) is Slot.DAILY_LIMIT
+    assert ledger.used_in_24_hours() == 2
 
 
 def test_the_5th_reply_is_sent_and_the_6th_is_not(stack: LocalStack) -> None:
@@ -47,7 +74,7 @@ def test_the_5th_reply_is_sent_and_the_6th_is_not(stack: LocalStack) -> None:
     assert [ledger.reserve("in-1", i) for i in range(5)] == [Slot.RESERVED] * 5
     assert ledger.reserve("in-1", 5) is Slot.MESSAGE_LIMIT
     assert ledger.reserve("in-2", 0) is Slot.RESERVED  # a new message opens 5 more
-    assert (ledger.used_for("in-1"), ledger.used_today()) == (5, 6)
+    assert (ledger.used_for("in-1"), ledger.used_in_24_hours()) == (5, 6)
 
 
 def test_a_reply_is_reserved_once_and_counted_once(stack: LocalStack) -> None:
@@ -55,14 +82,14 @@ def test_a_reply_is_reserved_once_and_counted_once(stack: LocalStack) -> None:
     assert ledger.reserve("in-1", 0) is Slot.RESERVED
     ledger.record_sent("in-1", 0, "x-1")
     assert ledger.reserve("in-1", 0) is Slot.ALREADY_RECORDED
-    assert (ledger.used_for("in-1"), ledger.used_today()) == (1, 1)
+    assert (ledger.used_for("in-1"), ledger.used_in_24_hours()) == (1, 1)
 
 
 def test_release_gives_the_slot_back(stack: LocalStack) -> None:
     ledger = make_ledger(stack)
     ledger.reserve("in-1", 0)
     ledger.release("in-1", 0)
-    assert (ledger.used_for("in-1"), ledger.used_today()) == (0, 0)
+    assert (ledger.used_for("in-1"), ledger.used_in_24_hours()) == (0, 0)
     assert ledger.reserve("in-1", 0) is Slot.RESERVED
 
 
@@ -70,9 +97,29 @@ def test_a_sent_reply_is_never_released(stack: LocalStack) -> None:
     ledger = make_ledger(stack)
     ledger.reserve("in-1", 0)
     ledger.record_sent("in-1", 0, "x-1")
-    with pytest.raises(boto3.client("dynamodb").exceptions.TransactionCanceledException):
-        ledger.release("in-1", 0)
-    assert ledger.used_today() == 1
+    ledger.release("in-1", 0)
+    assert (ledger.used_in_24_hours(), ledger.used_for("in-1")) == (1, 1)
+    assert ledger.reserve("in-1", 0) is Slot.ALREADY_RECORDED
+
+
+def test_release_is_retried_when_a_transaction_conflicts(stack: LocalStack) -> None:
+    ledger = make_ledger(stack)
+    ledger.reserve("in-1", 0)
+    conflicts = {"left": 2}
+
+    def conflict(**_: object) -> None:
+        if conflicts["left"]:
+            conflicts["left"] -= 1
+            response: Any = {
+                "Error": {"Code": "TransactionCanceledException", "Message": "conflict"},
+                "CancellationReasons": [{"Code": "TransactionConflict"}, {"Code": "None"}, {"Code": "None"}],
+            }
+            raise ClientError(response, "TransactWriteItems")
+
+    ledger.dynamodb.meta.events.register("before-call.dynamodb.TransactWriteItems", conflict)
+    ledger.release("in-1", 0)
+    assert conflicts["left"] == 0
+    assert (ledger.used_in_24_hours(), ledger.used_for("in-1")) == (0, 0)
 
 
 def test_counters_and_records_expire_by_ttl(stack: LocalStack) -> None:
@@ -89,7 +136,7 @@ def test_many_threads_never_exceed_the_daily_limit(stack: LocalStack) -> None:
     with ThreadPoolExecutor(max_workers=16) as pool:
         slots = Counter(pool.map(lambda n: ledger.reserve(f"in-{n}", 0), range(60)))
     assert slots == {Slot.RESERVED: 25, Slot.DAILY_LIMIT: 35}
-    assert ledger.used_today() == 25
+    assert ledger.used_in_24_hours() == 25
 
 
 def test_many_threads_never_exceed_the_per_message_limit(stack: LocalStack) -> None:
@@ -99,4 +146,4 @@ def test_many_threads_never_exceed_the_per_message_limit(stack: LocalStack) -> N
     # Ten distinct replies wanted, four attempts each: five are sent, each once.
     assert slots[Slot.RESERVED] == 5
     assert ledger.used_for("in-1") == 5
-    assert ledger.used_today() == 5
+    assert ledger.used_in_24_hours() == 5

@@ -36,7 +36,11 @@ def test_batches_of_ten_in_order_and_successes_deleted(stack: LocalStack) -> Non
 
 def test_failed_messages_stay_and_are_redriven_after_max_receives(stack: LocalStack) -> None:
     sqs = boto3.client("sqs")
-    sqs.set_queue_attributes(QueueUrl=stack.refs["DmQueue"], Attributes={"VisibilityTimeout": "0"})
+    dead_letter_arn = stack.attributes[("DmDeadLetterQueue", "Arn")]
+    redrive = json.dumps({"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": 5})
+    sqs.set_queue_attributes(
+        QueueUrl=stack.refs["DmQueue"], Attributes={"VisibilityTimeout": "0", "RedrivePolicy": redrive}
+    )
     send(stack, "g1", "bad", "1")
     send(stack, "g2", "good", "2")
 

@@ -1,5 +1,6 @@
 """The Responder with bots of its own (the protocol's plug-in point), on moto and the fake X."""
 
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -14,11 +15,14 @@ from devstack.fake_x import FakeX
 from devstack.provision import LocalStack
 from dmchannel.bots.base import Bot, BotError, Button, Reply, Turn
 from dmchannel.queued_dm import QueuedDM
-from dmchannel.responder.answering import Responder, RetryLaterError
+from dmchannel.responder.answering import Responder
 from dmchannel.responder.composer import MORE_OPTIONS_LABEL
+from dmchannel.responder.outcomes import RetryLaterError
 from dmchannel.settings import ResponderSettings
 from dmchannel.storage.conversation_state import ConversationState
+from dmchannel.storage.dm_records import DmRecords
 from dmchannel.storage.ledger import Ledger
+from dmchannel.storage.send_window import SendWindow
 from dmchannel.webhook.account_activity import dms_to_answer
 from dmchannel.x.direct_messages import XClient
 
@@ -36,8 +40,9 @@ class ScriptedBot:
 
 
 def queued(event_id: str, text: str = "hi", metadata: str | None = None) -> QueuedDM:
+    now_ms = int(time.time() * 1000)
     delivery = dm_delivery(
-        [dm_event(event_id, USER["id"], BOT_USER["id"], text, quick_reply_metadata=metadata)], [USER]
+        [dm_event(event_id, USER["id"], BOT_USER["id"], text, created_ms=now_ms, quick_reply_metadata=metadata)], [USER]
     )
     (dm,) = dms_to_answer(delivery)
     return dm
@@ -58,9 +63,11 @@ def make_responder(stack: LocalStack, fake_x: tuple[FakeX, str]) -> Callable[...
             bot=bot,
             x=x,
             ledger=Ledger(dynamodb, table, BOT_USER["id"], 1000, 5),
+            records=DmRecords(dynamodb, table, BOT_USER["id"]),
+            window=SendWindow(dynamodb, table, BOT_USER["id"]),
             state=ConversationState(dynamodb, table, BOT_USER["id"]),
             settings=settings,
-            remaining_seconds=lambda: 30.0,
+            remaining_seconds=lambda: 60.0,
         )
 
     return make
@@ -149,7 +156,7 @@ def test_many_threads_answering_at_once_never_exceed_the_daily_limit(
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(lambda n: responders[n % 8].handle(queued(f"in-{n}")), range(24)))
     assert len(fake_x[0].sent) == 15
-    assert responders[0].ledger.used_today() == 15
+    assert responders[0].ledger.used_in_24_hours() == 15
     used = [responders[0].ledger.used_for(f"in-{n}") for n in range(24)]
     assert sum(used) == 15 and max(used) <= 2
 
@@ -168,13 +175,13 @@ def test_a_failing_bot_is_retried_through_the_queue_then_apologised_for(
     make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
 ) -> None:
     responder = make_responder(UnavailableBot(retryable=True), bot_attempts=3, bot_apology="Sorry!")
-    for attempt in (1, 2):
+    for _ in (1, 2):
         with pytest.raises(RetryLaterError):
-            responder.handle(queued("1"), receive_count=attempt)
+            responder.handle(queued("1"))
     assert fake_x[0].sent == []
-    responder.handle(queued("1"), receive_count=3)
+    responder.handle(queued("1"))
     assert [dm.text for dm in fake_x[0].sent] == ["Sorry!"]
-    assert responder.ledger.used_today() == 1  # counted like any reply
+    assert responder.ledger.used_in_24_hours() == 1  # counted like any reply
 
 
 def test_a_bot_refusing_the_request_gets_the_apology_at_once(

@@ -3,6 +3,7 @@
 import json
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
@@ -16,6 +17,7 @@ from devstack.fake_x import MARK_READ_PATH, SEND_PATH, TYPING_PATH, FakeX
 from devstack.lambda_runtime import LocalLambdaContext
 from devstack.poller import BatchResult, poll_once
 from devstack.provision import LocalStack
+from dmchannel.queued_dm import QueuedDM
 from dmchannel.webhook.signature import SIGNATURE_HEADER, sign
 from tests.conftest import EVENTS, load_event
 from tests.integration.conftest import capture_service_logs
@@ -48,9 +50,9 @@ class Pipeline:
 
     def user_says(self, text: str, metadata: str | None = None, sender: dict[str, str] = USER) -> str:
         event_id = str(next(self._ids))
-        body = encode(
-            dm_delivery([dm_event(event_id, sender["id"], BOT_ID, text, quick_reply_metadata=metadata)], [sender])
-        )
+        created_ms = int(time.time() * 1000)
+        event = dm_event(event_id, sender["id"], BOT_ID, text, created_ms=created_ms, quick_reply_metadata=metadata)
+        body = encode(dm_delivery([event], [sender]))
         event = http_api_event(
             "POST",
             "/webhook",
@@ -90,13 +92,21 @@ def table_item(stack: LocalStack, key: str) -> dict[str, Any]:
 
 def used_today(stack: LocalStack) -> int:
     items = boto3.client("dynamodb").scan(TableName=stack.refs["StateTable"])["Items"]
-    return sum(int(i["used"]["N"]) for i in items if i["pk"]["S"].startswith(f"day#{BOT_ID}#"))
+    return sum(int(i["used"]["N"]) for i in items if i["pk"]["S"].startswith(f"hour#{BOT_ID}#"))
+
+
+def written_now(event: dict[str, Any]) -> dict[str, Any]:
+    """A sample SQS event whose DMs were written just now (the responder answers DMs up to 24 hours old)."""
+    for record in event["Records"]:
+        dm = QueuedDM.from_body(record["body"])
+        record["body"] = replace(dm, created_at_ms=int(time.time() * 1000)).to_body()
+    return event
 
 
 @pytest.mark.parametrize("name", ["responder-dm.json", "responder-quick-reply.json"])
 def test_sample_events(name: str, pipeline: Callable[..., Pipeline]) -> None:
     flow = pipeline()
-    answer = flow.responder.lambda_handler(load_event(name), flow.context)
+    answer = flow.responder.lambda_handler(written_now(load_event(name)), flow.context)
     assert answer == {"batchItemFailures": []}
     (dm,) = flow.fake.sent
     assert dm.recipient_id == USER_ID
@@ -202,15 +212,30 @@ def test_x_down_sends_the_dm_back_to_the_queue_then_it_is_answered(pipeline: Cal
     assert used_today(flow.stack) == 1
 
 
-def test_rate_limit_brings_the_dm_back_after_the_reset(pipeline: Callable[..., Pipeline]) -> None:
+def test_rate_limit_holds_the_dm_until_the_reset_at_no_cost_of_attempts(pipeline: Callable[..., Pipeline]) -> None:
     flow = pipeline()
-    flow.fake.fail_next(429, (88,), headers={"x-rate-limit-reset": str(int(time.time()) + 600)})
-    flow.user_says("hello")
+    reset = int(time.time()) + 600
+    flow.fake.fail_next(429, (88,), headers={"x-rate-limit-reset": str(reset)})
+    dm_id = flow.user_says("hello")
     assert len(flow.poll().failed) == 1
     visible = flow.sqs.get_queue_attributes(QueueUrl=flow.stack.refs["DmQueue"], AttributeNames=["All"])["Attributes"]
     assert visible["ApproximateNumberOfMessagesNotVisible"] == "1"
     assert flow.poll().delivered == []  # hidden until the reset
     assert used_today(flow.stack) == 0
+    assert table_item(flow.stack, f"window#{BOT_ID}")["reset"] == {"N": str(reset)}
+    assert table_item(flow.stack, f"dm#{BOT_ID}#{dm_id}")["attempts"] == {"N": "0"}
+
+
+def test_a_spent_send_window_holds_the_next_dm_before_anything_is_done(pipeline: Callable[..., Pipeline]) -> None:
+    flow = pipeline()
+    reset = int(time.time()) + 900
+    flow.fake.answer_headers = {"x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset)}
+    flow.user_says("hello")
+    assert flow.poll().failed == []  # answered: X took it, and said its window is now spent
+    flow.user_says("what are the limits", sender={"id": "55", "name": "Sam", "screen_name": "sam"})
+    assert len(flow.poll().failed) == 1
+    assert len(flow.fake.sent) == 1
+    assert [path for path, _ in flow.fake.calls].count(MARK_READ_PATH) == 1  # no read receipt for a held DM
 
 
 def test_at_the_daily_limit_nothing_more_is_sent_and_nothing_retried(pipeline: Callable[..., Pipeline]) -> None:
@@ -240,14 +265,21 @@ def test_stop_and_start_round_trip(pipeline: Callable[..., Pipeline]) -> None:
     assert flow.answers()[2].startswith("Hi Jordan!")
 
 
-def test_a_conversation_faster_than_a_person_is_muted(pipeline: Callable[..., Pipeline]) -> None:
-    flow = pipeline(LOOP_MAX_PER_MINUTE="3")
+def test_a_conversation_faster_than_a_person_is_muted_and_told_once(pipeline: Callable[..., Pipeline]) -> None:
+    flow = pipeline(LOOP_MAX_PER_MINUTE="3", LOOP_NOTICE="Slow down, please.")
     for n in range(5):
         flow.user_says(f"hello {n}")
     flow.user_says("hello", sender={"id": "55", "name": "Sam", "screen_name": "sam"})
     while flow.poll().delivered:
         pass
-    assert [dm.recipient_id for dm in flow.fake.sent] == [USER_ID] * 3 + ["55"]
+    to_user = [dm.text for dm in flow.fake.sent if dm.recipient_id == USER_ID]
+    assert len(to_user) == 4 and to_user[-1] == "Slow down, please."
+    assert [dm.recipient_id for dm in flow.fake.sent].count("55") == 1
+    # STOP works while muted, and is the one message a muted conversation still gets.
+    flow.user_says("STOP")
+    flow.poll()
+    assert flow.answers()[-1].startswith("You will not get any more messages")
+    assert table_item(flow.stack, f"optout#{BOT_ID}#{USER_ID}")
 
 
 def test_a_failing_conversation_does_not_hold_back_or_repeat_others(pipeline: Callable[..., Pipeline]) -> None:

@@ -1,5 +1,6 @@
 """The X client over real HTTP against the fake X, which checks each OAuth 1.0a signature."""
 
+import time
 from dataclasses import replace
 
 import pytest
@@ -40,8 +41,9 @@ def test_body_matches_xs_message_create() -> None:
 def test_send_is_signed_and_recorded(fake_x: tuple[FakeX, str]) -> None:
     fake, url = fake_x
     client = XClient(CREDENTIALS, url)
-    event_id = client.send_dm("3001969357", OutboundMessage("héllo & 👋", (Option("A", "a"),)))
-    assert fake.sent[0].event_id == event_id
+    sent = client.send_dm("3001969357", OutboundMessage("héllo & 👋", (Option("A", "a"),)))
+    assert fake.sent[0].event_id == sent.event_id
+    assert (sent.remaining, sent.reset) == (None, None)  # no window announced
     assert (fake.sent[0].recipient_id, fake.sent[0].text) == ("3001969357", "héllo & 👋")
     client.indicate_typing("3001969357")
     client.mark_read("3001969357", "123")
@@ -104,6 +106,19 @@ def test_no_listener_is_transient_and_a_read_timeout_is_ambiguous(fake_x: tuple[
     with pytest.raises(XApiError) as raised:
         XClient(CREDENTIALS, url, read_timeout=0.2).send_dm("1", OutboundMessage("hi"))
     assert raised.value.kind is ErrorKind.AMBIGUOUS
+
+
+def test_the_send_window_is_read_from_xs_headers(fake_x: tuple[FakeX, str]) -> None:
+    fake, url = fake_x
+    fake.send_window = (2, 900)
+    client = XClient(CREDENTIALS, url)
+    first = client.send_dm("1", OutboundMessage("a"))
+    second = client.send_dm("1", OutboundMessage("b"))
+    assert (first.remaining, second.remaining) == (1, 0)
+    assert second.reset is not None and second.reset > time.time() + 800
+    with pytest.raises(XApiError) as raised:
+        client.send_dm("1", OutboundMessage("c"))
+    assert (raised.value.kind, raised.value.retry_at) == (ErrorKind.RATE_LIMITED, second.reset)
 
 
 def test_session_is_reused(fake_x: tuple[FakeX, str]) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from dmchannel.settings import ResponderSettings, SettingsError, WebhookCheckSettings, WebhookSettings
 
-BASE = {"TABLE_NAME": "t", "QUEUE_URL": "q", "SECRET_ID": "s"}
+BASE = {"TABLE_NAME": "t", "QUEUE_URL": "q", "DEAD_LETTER_QUEUE_URL": "d", "SECRET_ID": "s"}
 HERE = Path("/var/task")
 
 

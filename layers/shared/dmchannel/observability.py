@@ -25,6 +25,8 @@ class Metric(StrEnum):
     BOT_ERRORS = "BotErrors"
     BOT_LATENCY = "BotLatency"
     UNANSWERED_DAILY_LIMIT = "UnansweredDailyLimit"
+    UNANSWERED_TOO_OLD = "UnansweredTooOld"  # X allows no reply more than 24 hours after the user's DM
+    DEAD_LETTERED = "DeadLettered"
     REPLIES_DROPPED = "RepliesDropped"
     REPLIES_SENT = "RepliesSent"
     X_API_ERRORS = "XApiErrors"  # dimension code: X's error code, else the HTTP status or the error's kind

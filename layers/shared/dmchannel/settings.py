@@ -93,6 +93,7 @@ class ResponderSettings:
     table_name: str
     queue_url: str
     secret_id: str
+    dead_letter_queue_url: str = ""
     x_api_base_url: str = DEFAULT_BASE_URL
     daily_limit: int = limits.DAILY_DMS
     replies_per_message: int = limits.REPLIES_PER_MESSAGE
@@ -106,6 +107,9 @@ class ResponderSettings:
     more_options_text: str = "More options:"
     loop_max_per_minute: int = 10
     loop_quiet_seconds: int = 300
+    loop_notice: str = (
+        "You are writing faster than I can answer, so I will pause for a few minutes. Send STOP to stop messages."
+    )
     bot_kind: str = "faq"
     bot_url: str = ""
     bot_timeout: float = 10.0
@@ -124,6 +128,7 @@ class ResponderSettings:
             table_name=env.required("TABLE_NAME"),
             queue_url=env.required("QUEUE_URL"),
             secret_id=env.required("SECRET_ID"),
+            dead_letter_queue_url=env.required("DEAD_LETTER_QUEUE_URL"),
             x_api_base_url=env.text("X_API_BASE_URL", defaults.x_api_base_url),
             daily_limit=env.integer("DAILY_MESSAGE_LIMIT", defaults.daily_limit, 0),
             replies_per_message=env.integer(
@@ -138,6 +143,7 @@ class ResponderSettings:
             start_reply=env.text("START_REPLY", defaults.start_reply),
             loop_max_per_minute=env.integer("LOOP_MAX_PER_MINUTE", defaults.loop_max_per_minute, 1),
             loop_quiet_seconds=env.integer("LOOP_QUIET_SECONDS", defaults.loop_quiet_seconds, 1),
+            loop_notice=env.text("LOOP_NOTICE", defaults.loop_notice),
             bot_kind=env.choice("BOT_KIND", BOT_KINDS, defaults.bot_kind),
             bot_url=env.text("BOT_URL", defaults.bot_url),
             bot_timeout=env.number("BOT_TIMEOUT", defaults.bot_timeout, 0.1),

@@ -14,10 +14,17 @@ def build_bot(settings: ResponderSettings, bot_token: Callable[[], str | None]) 
         return HttpBot(settings.bot_url, bot_token, settings.bot_timeout)
     if settings.bot_kind == "lex":
         import boto3  # noqa: PLC0415
+        from botocore.config import Config  # noqa: PLC0415
 
         from dmchannel.bots.lex import LexBot  # noqa: PLC0415
 
-        client = boto3.client("lexv2-runtime")
+        # One try within the bot's timeout: the queue retries, not boto3 (whose default waits 60 s, 3 times).
+        config = Config(
+            connect_timeout=min(3.0, settings.bot_timeout),
+            read_timeout=settings.bot_timeout,
+            retries={"total_max_attempts": 1},
+        )
+        client = boto3.client("lexv2-runtime", config=config)
         return LexBot(client, settings.lex_bot_id, settings.lex_bot_alias_id, settings.lex_locale_id)
     from dmchannel.bots.faq import load_faq_bot  # noqa: PLC0415
 

@@ -1,5 +1,7 @@
 """A bot behind HTTP that speaks the Rasa REST channel protocol (Rasa, Botpress and many others)."""
 
+import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,7 +11,9 @@ import requests
 from dmchannel.bots.base import BotError, Button, Reply, Turn
 
 CONNECT_TIMEOUT = 3.05
-DEFAULT_READ_TIMEOUT = 10.0
+DEFAULT_TIMEOUT = 10.0
+MAX_ANSWER_BYTES = 1_000_000  # far above 5 DMs of 10,000 characters with 20 buttons
+CHUNK_BYTES = 16_384
 
 
 def request_body(turn: Turn) -> dict[str, Any]:
@@ -28,7 +32,8 @@ def _reply(item: Any) -> Reply | None:
     if item.get("image"):
         text = f"{text}\n{item['image']}".strip()
     buttons = tuple(
-        Button(str(b.get("title", "")), str(b.get("payload", b.get("title", ""))))
+        # A button without a payload (missing or null) sends its title, as Rasa's channels do.
+        Button(str(b["title"]), str(b["title"] if b.get("payload") is None else b["payload"]))
         for b in item.get("buttons") or []
         if isinstance(b, dict) and b.get("title")
     )
@@ -44,26 +49,45 @@ def replies_from_answer(answer: Any) -> list[Reply]:
 
 @dataclass
 class HttpBot:
-    """POSTs each turn to BOT_URL and reads the list of messages it answers."""
+    """POSTs each turn to BOT_URL and reads the list of messages it answers, within a total deadline."""
 
     url: str
     token: Callable[[], str | None] = lambda: None
-    read_timeout: float = DEFAULT_READ_TIMEOUT
+    timeout: float = DEFAULT_TIMEOUT  # for the whole answer: connecting, waiting and reading
     session: requests.Session = field(default_factory=requests.Session)
 
     def answer(self, turn: Turn) -> list[Reply]:
-        """Ask the bot; raise BotError (retryable for timeouts and 5xx) when it cannot answer."""
+        """Ask the bot; raise BotError (retryable for timeouts, 429 and 5xx) when it cannot answer."""
+        deadline = time.monotonic() + self.timeout
         token = self.token()
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         try:
-            response = self.session.post(
-                self.url, json=request_body(turn), headers=headers, timeout=(CONNECT_TIMEOUT, self.read_timeout)
-            )
+            with self.session.post(
+                self.url,
+                json=request_body(turn),
+                headers=headers,
+                timeout=(min(CONNECT_TIMEOUT, self.timeout), self.timeout),
+                stream=True,
+            ) as response:
+                if response.status_code >= 400:
+                    retryable = response.status_code == 429 or response.status_code >= 500
+                    raise BotError(f"the bot answered HTTP {response.status_code}", retryable=retryable)
+                body = _read_within(response, deadline)
         except requests.RequestException as error:
             raise BotError(f"no answer from the bot: {type(error).__name__}", retryable=True) from error
-        if response.status_code >= 400:
-            raise BotError(f"the bot answered HTTP {response.status_code}", retryable=response.status_code >= 500)
         try:
-            return replies_from_answer(response.json())
+            return replies_from_answer(json.loads(body))
         except ValueError as error:
             raise BotError("the answer is not JSON", retryable=False) from error
+
+
+def _read_within(response: requests.Response, deadline: float) -> bytes:
+    """The body, read by chunks until the deadline and up to MAX_ANSWER_BYTES (a slow trickle or a flood ends)."""
+    body = bytearray()
+    for chunk in response.iter_content(CHUNK_BYTES):
+        body.extend(chunk)
+        if len(body) > MAX_ANSWER_BYTES:
+            raise BotError(f"the answer is over {MAX_ANSWER_BYTES} bytes", retryable=False)
+        if time.monotonic() > deadline:
+            raise BotError("the bot took longer than its timeout to answer", retryable=True)
+    return bytes(body)

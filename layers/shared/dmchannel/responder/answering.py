@@ -1,4 +1,10 @@
-"""Answers one queued DM: guards, the bot, the composer, then each reply through its slot and X."""
+"""Answers one queued DM: decides its answer plan once, then sends the plan's replies, each through its slot.
+
+Deciding: STOP and START first, always; then opt-out, the loop breaker and the
+daily limit, so that a DM left unanswered gets no read receipt or typing
+indicator; then the bot, and the composer. The plan is stored before anything is
+sent, and every later attempt continues it without asking the bot again.
+"""
 
 import time
 from collections.abc import Callable
@@ -6,30 +12,29 @@ from dataclasses import dataclass, replace
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from dmchannel.bots.base import Bot, BotError, Reply, Turn
+from dmchannel.bots.base import Bot, BotError, Button, Reply, Turn
 from dmchannel.observability import Metric, count, count_by, logger
 from dmchannel.queued_dm import QueuedDM
 from dmchannel.responder.composer import MORE_OPTIONS_PREFIX, compose
 from dmchannel.responder.numbered_choices import chosen_payload, render_choices
+from dmchannel.responder.outcomes import DeadLetterError, HeldError, NotStartedError, RetryLaterError
 from dmchannel.settings import ResponderSettings
-from dmchannel.storage.conversation_state import ConversationState
+from dmchannel.storage.conversation_state import ConversationState, Loop
+from dmchannel.storage.dm_records import DmRecords
 from dmchannel.storage.ledger import Ledger, Slot
-from dmchannel.x.direct_messages import XClient
+from dmchannel.storage.send_window import SendWindow
+from dmchannel.x.direct_messages import Sent, XClient
 from dmchannel.x.errors import ErrorKind, XApiError
 from dmchannel.x.message import OutboundMessage
 from dmchannel.x.transport import CONNECT_TIMEOUT
 
 BACKOFF_SECONDS = (0.5, 2.0)  # waits between the attempts of a send that failed transiently
 SAFETY_MARGIN_SECONDS = 1.0
-LOG_KEYS = ("dm_id", "sender_id", "reply_index")
+MAX_ATTEMPTS = 5  # attempts that failed (the bot or X) before the DM goes to the dead-letter queue
+MAX_AGE_SECONDS = 24 * 3_600  # X allows replies within 24 hours of the user's DM
+LOG_KEYS = ["dm_id", "sender_id", "attempt", "reply_index"]
 
-
-class RetryLaterError(Exception):
-    """The DM goes back to the queue; retry_at (epoch seconds) when X said when, else 0."""
-
-    def __init__(self, reason: str, retry_at: float = 0) -> None:
-        super().__init__(reason)
-        self.retry_at = retry_at
+Plan = tuple[OutboundMessage, ...]
 
 
 def _keyword(text: str) -> str:
@@ -56,31 +61,115 @@ class Responder:
     bot: Bot
     x: XClient
     ledger: Ledger
+    records: DmRecords
+    window: SendWindow
     state: ConversationState
     settings: ResponderSettings
     remaining_seconds: Callable[[], float]
+    clock: Callable[[], float] = time.time
 
-    def handle(self, dm: QueuedDM, receive_count: int = 1) -> None:
-        """Answer one queued DM, received receive_count times (raises RetryLaterError to come back later)."""
+    def _send_seconds(self) -> float:
+        return CONNECT_TIMEOUT + self.x.read_timeout + SAFETY_MARGIN_SECONDS
+
+    def handle(self, dm: QueuedDM, queued_at: float | None = None) -> None:
+        """Answer one queued DM (queued_at: when the webhook queued it, if X gave no creation time).
+
+        Raises NotStartedError, HeldError, RetryLaterError or DeadLetterError when it is not answered now.
+        """
         logger.append_keys(dm_id=dm.dm_id, sender_id=dm.sender_id)
         try:
-            self._answer(dm, receive_count)
+            self._handle(dm, dm.created_at_ms / 1000 if dm.created_at_ms else queued_at or self.clock())
         finally:
-            logger.remove_keys(list(LOG_KEYS))
+            logger.remove_keys(LOG_KEYS)
 
-    def _answer(self, dm: QueuedDM, receive_count: int) -> None:
-        count(Metric.DIRECT_MESSAGES_RECEIVED)
-        if self.state.is_looping(dm.sender_id, self.settings.loop_max_per_minute, self.settings.loop_quiet_seconds):
-            logger.warning("Conversation muted: DMs come faster than a person writes")
+    def _handle(self, dm: QueuedDM, created_at: float) -> None:
+        if self.remaining_seconds() < self.settings.bot_timeout + self._send_seconds():
+            raise NotStartedError("too little time left to answer this DM")
+        if self.clock() - created_at > MAX_AGE_SECONDS:
+            logger.warning("Unanswered: the DM is more than 24 hours old", age_seconds=int(self.clock() - created_at))
+            count(Metric.UNANSWERED_TOO_OLD)
+            return
+        held = self.window.held_until()
+        if held:
+            raise HeldError(held)
+        record = self.records.start(dm.dm_id)
+        logger.append_keys(attempt=record.attempts)
+        if record.attempts == 1:
+            count(Metric.DIRECT_MESSAGES_RECEIVED)
+        if record.attempts > MAX_ATTEMPTS:
+            raise DeadLetterError(f"{MAX_ATTEMPTS} attempts failed, the last: {record.last_error or 'unknown'}")
+        try:
+            plan = record.plan if record.plan is not None else self._plan(dm, created_at, record.attempts)
+            if plan is not None:
+                self._send_plan(dm, plan, created_at)
+        except HeldError:
+            self.records.give_back_attempt(dm.dm_id)
+            raise
+        except RetryLaterError as error:
+            self.records.note_failure(dm.dm_id, str(error))
+            raise
+
+    def _plan(self, dm: QueuedDM, created_at: float, attempt: int) -> Plan | None:
+        """Decide the answer (None: unanswered by rule) and store it before anything is sent."""
+        decided = self._decide(dm, created_at, attempt)
+        return None if decided is None else self.records.save_plan(dm.dm_id, decided)
+
+    def _decide(self, dm: QueuedDM, created_at: float, attempt: int) -> Plan | None:
+        keyword = _keyword(dm.text)
+        if keyword in self.settings.stop_keywords:  # before anything else: STOP always works
+            self.state.set_opted_out(dm.sender_id, True)
+            logger.info("User opted out")
+            count(Metric.OPT_OUTS)
+            return self._compose(dm, [Reply(self.settings.stop_reply)])
+        if keyword in self.settings.start_keywords:
+            self.state.set_opted_out(dm.sender_id, False)
+            logger.info("User opted in")
+            return self._compose(dm, [Reply(self.settings.start_reply)])
+        if self.state.is_opted_out(dm.sender_id):
+            logger.info("Unanswered: the user opted out")
+            count(Metric.OPTED_OUT_MESSAGES)
+            return None
+        settings = self.settings
+        loop = self.state.loop_verdict(
+            dm.sender_id, dm.dm_id, created_at, settings.loop_max_per_minute, settings.loop_quiet_seconds
+        )
+        if loop is not Loop.OK:
             count(Metric.CONVERSATION_MUTED)
-            return
-        replies = self._replies(dm, receive_count)
-        if replies is None:
-            return
+            if loop is Loop.NOTICE:
+                logger.warning("Conversation muted: DMs come faster than a person writes; the user is told once")
+                return self._compose(dm, [Reply(settings.loop_notice)])
+            logger.info("Unanswered: the conversation is muted")
+            return None
+        if not self.ledger.has_room():
+            logger.warning("Unanswered: the daily DM limit is reached")
+            count(Metric.UNANSWERED_DAILY_LIMIT)
+            return None
+        return self._compose(dm, self._replies(dm, attempt))
+
+    def _replies(self, dm: QueuedDM, attempt: int) -> list[Reply]:
+        """The bot's replies (or the buttons behind "More options"); an answer will follow, so courtesy first."""
+        turn = turn_of(dm)
+        if turn.button_payload and turn.button_payload.startswith(MORE_OPTIONS_PREFIX):
+            buttons = self.state.buttons("more#" + turn.button_payload.removeprefix(MORE_OPTIONS_PREFIX))
+            return [Reply(self.settings.more_options_text, tuple(buttons))] if buttons else []
+        if self.settings.x_dm_api == "v2":
+            if turn.button_payload is None:
+                turn = replace(turn, button_payload=chosen_payload(turn.text, self._menu(dm)))
+        else:
+            self._courtesy(dm)  # read receipts and typing exist on v1.1 only
+        return self._ask_bot(turn, attempt)
+
+    def _menu(self, dm: QueuedDM) -> list[Button]:
+        return self.state.buttons(f"offered#{dm.sender_id}")
+
+    def _compose(self, dm: QueuedDM, replies: list[Reply]) -> Plan:
         if self.settings.x_dm_api == "v2":
             replies, offered = render_choices(replies)
+            # The menu a number answers is the last one offered: a new answer replaces it, or ends it.
             if offered:
                 self.state.save_buttons(f"offered#{dm.sender_id}", offered)
+            else:
+                self.state.forget_buttons(f"offered#{dm.sender_id}")
         composition = compose(replies, self.settings.replies_per_message, more_key=dm.dm_id)
         if composition.dropped_messages or composition.dropped_buttons:
             logger.warning(
@@ -91,46 +180,19 @@ class Responder:
             count(Metric.REPLIES_DROPPED, composition.dropped_messages)
         if composition.more_buttons:
             self.state.save_buttons(f"more#{dm.dm_id}", composition.more_buttons)
-        sent = self._send_all(dm, composition.messages)
-        logger.info("DM answered", replies_sent=sent, replies_planned=len(composition.messages))
+        return tuple(composition.messages)
 
-    def _replies(self, dm: QueuedDM, receive_count: int) -> list[Reply] | None:
-        """The replies to send, or None when the user must not be answered."""
-        turn, keyword = turn_of(dm), _keyword(dm.text)
-        if keyword in self.settings.stop_keywords:
-            self.state.set_opted_out(dm.sender_id, True)
-            logger.info("User opted out")
-            count(Metric.OPT_OUTS)
-            return [Reply(self.settings.stop_reply)]
-        if keyword in self.settings.start_keywords:
-            self.state.set_opted_out(dm.sender_id, False)
-            logger.info("User opted in")
-            return [Reply(self.settings.start_reply)]
-        if self.state.is_opted_out(dm.sender_id):
-            logger.info("Not answered: the user opted out")
-            count(Metric.OPTED_OUT_MESSAGES)
-            return None
-        if turn.button_payload and turn.button_payload.startswith(MORE_OPTIONS_PREFIX):
-            buttons = self.state.buttons("more#" + turn.button_payload.removeprefix(MORE_OPTIONS_PREFIX))
-            return [Reply(self.settings.more_options_text, tuple(buttons))] if buttons else []
-        if self.settings.x_dm_api == "v2" and turn.button_payload is None:
-            payload = chosen_payload(turn.text, self.state.buttons(f"offered#{dm.sender_id}"))
-            turn = replace(turn, button_payload=payload)
-        else:
-            self._courtesy(dm)  # read receipts and typing exist on v1.1 only
-        return self._ask_bot(turn, receive_count)
-
-    def _ask_bot(self, turn: Turn, receive_count: int) -> list[Reply]:
+    def _ask_bot(self, turn: Turn, attempt: int) -> list[Reply]:
         """The bot's replies; when it cannot answer, retry through the queue, then apologise."""
         started = time.perf_counter()
         try:
             replies = self.bot.answer(turn)
         except BotError as error:
             count(Metric.BOT_ERRORS)
-            retry = error.retryable and receive_count < self.settings.bot_attempts
-            logger.warning("The bot could not answer", error=str(error), attempt=receive_count, retry=retry)
+            retry = error.retryable and attempt < self.settings.bot_attempts
+            logger.warning("The bot could not answer", error=str(error), retry=retry)
             if retry:
-                raise RetryLaterError(str(error)) from error
+                raise RetryLaterError(f"the bot could not answer: {error}") from error
             return [Reply(self.settings.bot_apology)]
         finally:
             count(Metric.BOT_LATENCY, (time.perf_counter() - started) * 1000, MetricUnit.Milliseconds)
@@ -149,16 +211,21 @@ class Responder:
             except XApiError as error:
                 logger.info("Read receipt or typing indicator failed", error=str(error))
 
-    def _send_all(self, dm: QueuedDM, messages: list[OutboundMessage]) -> int:
-        """Send the replies in order, each through its slot; return how many were sent now."""
+    def _send_plan(self, dm: QueuedDM, plan: Plan, created_at: float) -> None:
+        """Send the plan's replies in order, each through its slot; the ones already recorded are skipped."""
         sent = 0
-        for index, message in enumerate(messages):
+        for index, message in enumerate(plan):
             logger.append_keys(reply_index=index)
+            if self.remaining_seconds() < self._send_seconds():
+                raise RetryLaterError("too little time left to send the next reply")
+            if self.clock() - created_at > MAX_AGE_SECONDS:
+                logger.warning("Replies unsent: the DM is now more than 24 hours old", unsent=len(plan) - index)
+                count(Metric.UNANSWERED_TOO_OLD)
+                break
             slot = self.ledger.reserve(dm.dm_id, index)
             if slot is Slot.ALREADY_RECORDED:
                 # Reserved by an earlier attempt. If that attempt crashed between the reservation and
                 # X's answer, this reply may never have gone out: at most once, never twice.
-                logger.info("Reply already recorded, not sent again")
                 continue
             if slot is Slot.DAILY_LIMIT:
                 logger.warning("Unanswered: the daily DM limit is reached")
@@ -166,18 +233,18 @@ class Responder:
                 break
             if slot is Slot.MESSAGE_LIMIT:
                 logger.warning("Replies dropped: the per-message limit is reached")
-                count(Metric.REPLIES_DROPPED, len(messages) - index)
+                count(Metric.REPLIES_DROPPED, len(plan) - index)
                 break
             if not self._send(dm, index, message):
                 break
             sent += 1
         logger.remove_keys(["reply_index"])
-        return sent
+        logger.info("DM answered", replies_sent=sent, replies_planned=len(plan))
 
     def _send(self, dm: QueuedDM, index: int, message: OutboundMessage) -> bool:
         """Send one reserved reply; False when the DM must not get more replies."""
         try:
-            x_event_id = self._send_with_backoff(dm.sender_id, message)
+            sent = self._send_with_backoff(dm.sender_id, message)
         except XApiError as error:
             count_by(Metric.X_API_ERRORS, "code", _error_code(error))
             status, codes = error.status, list(error.codes)
@@ -186,17 +253,23 @@ class Responder:
                 logger.error("X did not answer; the reply is not sent again", status=status, codes=codes)
                 raise RetryLaterError(str(error)) from error
             self.ledger.release(dm.dm_id, index)
+            if error.kind is ErrorKind.RATE_LIMITED:
+                logger.warning("X's send window is spent; the DM waits for its reset", status=status, codes=codes)
+                self.window.observe(0, error.retry_at)
+                raise HeldError(error.retry_at) from error
             if error.kind is ErrorKind.PERMANENT:
                 logger.error("X refused the reply", status=status, codes=codes)
                 return False
             logger.warning("X failed; the DM goes back to the queue", status=status, codes=codes)
-            raise RetryLaterError(str(error), error.retry_at) from error
+            raise RetryLaterError(str(error)) from error
         # A crash here leaves the reply "reserved": a redelivery does not send it again.
-        self.ledger.record_sent(dm.dm_id, index, x_event_id)
+        self.ledger.record_sent(dm.dm_id, index, sent.event_id)
+        if sent.remaining == 0 and sent.reset:
+            self.window.observe(0, sent.reset)  # the next DM waits for the reset instead of meeting a 429
         count(Metric.REPLIES_SENT)
         return True
 
-    def _send_with_backoff(self, recipient_id: str, message: OutboundMessage) -> str:
+    def _send_with_backoff(self, recipient_id: str, message: OutboundMessage) -> Sent:
         """Send, retrying transient failures while the function has time for another attempt."""
         waits = iter(BACKOFF_SECONDS)
         while True:
@@ -206,7 +279,7 @@ class Responder:
                 wait = next(waits, None)
                 if error.kind is not ErrorKind.TRANSIENT or wait is None:
                     raise
-                if self.remaining_seconds() < wait + CONNECT_TIMEOUT + self.x.read_timeout + SAFETY_MARGIN_SECONDS:
+                if self.remaining_seconds() < wait + self._send_seconds():
                     raise
                 time.sleep(wait)
 

@@ -1,10 +1,11 @@
 """Turns a bot's replies into the DMs X accepts, within the replies left for the inbound message."""
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dmchannel.bots.base import Button, Reply
-from dmchannel.responder.text_split import split_text
+from dmchannel.responder.text_split import is_safe_cut, split_text
 from dmchannel.x.limits import MAX_DESCRIPTION, MAX_LABEL, MAX_METADATA, MAX_OPTIONS, MAX_TEXT
 from dmchannel.x.message import Option, OutboundMessage
 
@@ -14,6 +15,9 @@ MORE_OPTIONS_LABEL = "More options"
 MORE_OPTIONS_PREFIX = "xdm:more:"
 MESSAGE_SEPARATOR = "\n\n"
 BUTTONS_ONLY_TEXT = "Please choose:"
+FALLBACK_LABEL = "Option"
+# What X's link detection takes for a link: a scheme or www., or a dotted name ending in a top-level domain.
+_LINK = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)\S*|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,24}\b(?:/\S*)?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -27,15 +31,28 @@ class Composition:
 
 
 def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
+    """The text in at most limit characters, cut with an ellipsis between two user-perceived characters."""
+    if len(text) <= limit:
+        return text
+    cut = limit - len(ELLIPSIS)
+    while cut > 0 and not is_safe_cut(text, cut):
+        cut -= 1
+    return text[:cut].rstrip() + ELLIPSIS
 
 
-def _unique_label(title: str, taken: set[str]) -> str:
-    label = _shorten(title.strip() or "…", MAX_LABEL)
+def _label_text(title: str, position: int) -> str:
+    """What a label may show of a title: X refuses labels with links, and blank ones."""
+    text = " ".join(_LINK.sub(" ", title).split())
+    return text or f"{FALLBACK_LABEL} {position}"
+
+
+def _unique_label(title: str, position: int, taken: set[str]) -> str:
+    text = _label_text(title, position)
+    label = _shorten(text, MAX_LABEL)
     number = 2
     while label in taken:
         suffix = f" ({number})"
-        label = _shorten(title, MAX_LABEL - len(suffix)) + suffix
+        label = _shorten(text, MAX_LABEL - len(suffix)) + suffix
         number += 1
     taken.add(label)
     return label
@@ -50,8 +67,8 @@ def to_options(buttons: Sequence[Button], more_key: str) -> tuple[tuple[Option, 
     shown, rest = buttons[:shown_count], buttons[shown_count:]
     taken = {MORE_OPTIONS_LABEL} if rest else set()
     options = []
-    for button in shown:
-        label = _unique_label(button.title, taken)
+    for position, button in enumerate(shown, 1):
+        label = _unique_label(button.title, position, taken)
         description = _shorten(button.title, MAX_DESCRIPTION) if label != button.title else None
         options.append(Option(label=label, metadata=button.payload, description=description))
     if rest:

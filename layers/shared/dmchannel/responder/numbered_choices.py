@@ -24,7 +24,8 @@ def chosen_payload(text: str, offered: Sequence[Button]) -> str | None:
     """The payload of the offered button that a reply names, by its number ("2", "2.") or its exact title."""
     answer = text.strip()
     number = answer.rstrip(".)")
-    if number.isdigit() and 1 <= int(number) <= len(offered):
+    # Decimal digits of any script (Arabic-Indic, fullwidth...) name a button; "²" or "①" are no number: ignored.
+    if number.isdecimal() and 1 <= int(number) <= len(offered):
         return offered[int(number) - 1].payload
     by_title = {button.title.strip().casefold(): button.payload for button in offered}
     return by_title.get(answer.casefold())

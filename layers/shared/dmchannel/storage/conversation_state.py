@@ -4,6 +4,7 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import TYPE_CHECKING
 
 from dmchannel.bots.base import Button
@@ -13,6 +14,14 @@ if TYPE_CHECKING:
 
 WINDOW_SECONDS = 60
 BUTTONS_TTL_SECONDS = 7 * 86_400
+
+
+class Loop(Enum):
+    """The loop breaker's verdict on one DM."""
+
+    OK = "ok"  # answer it
+    NOTICE = "notice"  # the conversation is muted now: tell the user, once
+    MUTED = "muted"  # muted: leave it unanswered
 
 
 @dataclass
@@ -40,29 +49,50 @@ class ConversationState:
         else:
             self.dynamodb.delete_item(TableName=self.table, Key=self._key("optout", user_id))
 
-    def is_looping(self, user_id: str, max_per_minute: int, quiet_seconds: int) -> bool:
-        """Count one inbound DM; tell whether the conversation goes faster than a person writes.
+    def loop_verdict(
+        self, user_id: str, dm_id: str, created_at: float, max_per_minute: int, quiet_seconds: int
+    ) -> Loop:
+        """Count one DM by when the user wrote it; tell whether the conversation goes faster than a person writes.
 
-        Over max_per_minute DMs in a minute mutes the conversation; it stays muted until
-        it has been quiet for quiet_seconds (each DM while muted pushes that back).
+        Over max_per_minute DMs written in one minute mutes the conversation until it has
+        been quiet for quiet_seconds (each DM written meanwhile pushes that back). Counting
+        by the DMs' creation times answers a backlog or a replay; counting each DM's id
+        once makes a redelivery count nothing. The first DM of a mute gets the notice.
         """
-        now = int(self.clock())
-        window = str(now // WINDOW_SECONDS)
+        minute = int(created_at // WINDOW_SECONDS)
         counted = self.dynamodb.update_item(
             TableName=self.table,
-            Key=self._key("rate", user_id, window),
-            UpdateExpression="ADD dms :one SET expires_at = :expires",
-            ExpressionAttributeValues={":one": {"N": "1"}, ":expires": {"N": str(now + 2 * WINDOW_SECONDS)}},
-            ReturnValues="UPDATED_NEW",
+            Key=self._key("rate", user_id, str(minute)),
+            UpdateExpression="ADD dms :dm SET expires_at = :expires",
+            ExpressionAttributeValues={
+                ":dm": {"SS": [dm_id]},
+                ":expires": {"N": str(int(self.clock()) + 2 * WINDOW_SECONDS)},
+            },
+            ReturnValues="ALL_NEW",
         )
-        too_fast = int(counted["Attributes"]["dms"]["N"]) > max_per_minute
+        too_fast = len(counted["Attributes"]["dms"]["SS"]) > max_per_minute
         mute = self.dynamodb.get_item(TableName=self.table, Key=self._key("mute", user_id), ConsistentRead=True)
-        muted = int(mute.get("Item", {}).get("until", {}).get("N", "0")) > now
-        if too_fast or muted:
-            until = str(now + quiet_seconds)
-            item = {**self._key("mute", user_id), "until": {"N": until}, "expires_at": {"N": until}}
-            self.dynamodb.put_item(TableName=self.table, Item=item)
-        return too_fast or muted
+        item = mute.get("Item", {})
+        until = float(item.get("until", {}).get("N", "0"))
+        muted = until > created_at
+        if not (too_fast or muted):
+            return Loop.OK
+        episode = item.get("episode", {}).get("N", "") if muted else str(int(created_at))
+        noticed_by = item.get("notice_dm", {}).get("S", "")
+        first = item.get("notice_episode", {}).get("N") != episode or noticed_by == dm_id
+        until = max(until, created_at + quiet_seconds)
+        self.dynamodb.put_item(
+            TableName=self.table,
+            Item={
+                **self._key("mute", user_id),
+                "until": {"N": str(int(until))},
+                "episode": {"N": episode},
+                "notice_episode": {"N": episode},
+                "notice_dm": {"S": dm_id if first else noticed_by},
+                "expires_at": {"N": str(int(max(until, self.clock())) + 86_400)},
+            },
+        )
+        return Loop.NOTICE if first else Loop.MUTED
 
     def save_buttons(self, key: str, buttons: Sequence[Button]) -> None:
         """Keep buttons for later: those a "More options" button shows, or those offered as a numbered list."""
@@ -70,6 +100,10 @@ class ConversationState:
         expires = str(int(self.clock()) + BUTTONS_TTL_SECONDS)
         item = {**self._key("buttons", key), "buttons": {"S": value}, "expires_at": {"N": expires}}
         self.dynamodb.put_item(TableName=self.table, Item=item)
+
+    def forget_buttons(self, key: str) -> None:
+        """Forget the buttons kept under key (a menu answered, or replaced by an answer without one)."""
+        self.dynamodb.delete_item(TableName=self.table, Key=self._key("buttons", key))
 
     def buttons(self, key: str) -> list[Button]:
         """The buttons kept under key (none once expired)."""

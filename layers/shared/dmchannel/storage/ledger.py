@@ -1,17 +1,19 @@
-"""Reply slots in DynamoDB: X's daily and per-message limits, and a record of every reply.
+"""Reply slots in DynamoDB: X's rolling 24-hour and per-message limits, and a record of every reply.
 
-Before each send, one transaction writes the reply's record (only if it does not
-exist yet) and takes one slot in the bot account's counter for the UTC day and
-one in the inbound message's counter, each only if under its limit. So, under
-any concurrency, neither limit is ever exceeded, and a reply (inbound event id +
-index) is sent at most once: a redelivered DM finds its replies already recorded.
+The account's sends are counted in hourly buckets. Before each send, one transaction
+writes the reply's record (only if it does not exist yet), takes one slot in the
+current hour's bucket on the condition that it stays under the limit less what the
+previous 24 closed hours used, checks that the last closed hour still holds what was
+read (the only closed bucket a late clock could still write), and takes one slot in the
+inbound message's counter. So every rolling 24-hour window holds at most the limit,
+under any concurrency, and a reply (inbound DM id + index) is sent at most once.
+Closed hours older than the last one never grow, so their sum is read once an hour.
 """
 
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -20,10 +22,11 @@ from botocore.exceptions import ClientError
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-DAY_SECONDS = 86_400
-COUNTER_TTL_SECONDS = 2 * DAY_SECONDS
-# Longer than the queue keeps a message (4 days), so that every redelivery finds its records.
-REPLY_TTL_SECONDS = 7 * DAY_SECONDS
+HOUR_SECONDS = 3_600
+WINDOW_HOURS = 24
+COUNTER_TTL_SECONDS = 2 * WINDOW_HOURS * HOUR_SECONDS
+# Longer than the dead-letter queue keeps a message (14 days), so that a late redrive finds its records.
+REPLY_TTL_SECONDS = 15 * 86_400
 CONFLICT_ATTEMPTS = 8
 
 
@@ -32,7 +35,7 @@ class Slot(Enum):
 
     RESERVED = "reserved"  # send it
     ALREADY_RECORDED = "already_recorded"  # an earlier attempt reserved or sent it: never send again
-    DAILY_LIMIT = "daily_limit"  # the bot account sent its DMs for today
+    DAILY_LIMIT = "daily_limit"  # the account sent its DMs for the last 24 hours
     MESSAGE_LIMIT = "message_limit"  # the inbound message got all the replies it allows
 
 
@@ -50,21 +53,95 @@ class Ledger:
     daily_limit: int
     replies_per_message: int
     clock: Callable[[], float] = field(default=time.time)
+    _older_hours: dict[int, int] = field(default_factory=dict)  # hour -> sum of the 23 closed hours before hour - 1
 
-    def _day_key(self, now: float) -> str:
-        return f"day#{self.bot_id}#{datetime.fromtimestamp(now, UTC).date().isoformat()}"
+    def _hour_key(self, hour: int) -> dict[str, Any]:
+        return {"pk": {"S": f"hour#{self.bot_id}#{hour}"}}
 
-    def _inbound_key(self, inbound_id: str) -> str:
-        return f"inbound#{self.bot_id}#{inbound_id}"
+    def _inbound_key(self, inbound_id: str) -> dict[str, Any]:
+        return {"pk": {"S": f"inbound#{self.bot_id}#{inbound_id}"}}
 
     def _reply_key(self, inbound_id: str, index: int) -> dict[str, Any]:
         return {"pk": {"S": f"reply#{self.bot_id}#{inbound_id}#{index}"}}
 
-    def _counter(self, key: str, limit: int, expires_at: int) -> dict[str, Any]:
+    def _used_in(self, hours: range) -> dict[int, int]:
+        """Each hour's count, read consistently (BatchGetItem, 24 keys at most)."""
+        keys = [self._hour_key(hour) for hour in hours]
+        answer = self.dynamodb.batch_get_item(RequestItems={self.table: {"Keys": keys, "ConsistentRead": True}})
+        items = answer.get("Responses", {}).get(self.table, [])
+        unread = answer.get("UnprocessedKeys", {})
+        if unread:
+            raise LedgerBusyError("DynamoDB left hour counters unread")
+        used = {int(item["pk"]["S"].rsplit("#", 1)[1]): int(item.get("used", {}).get("N", "0")) for item in items}
+        return {hour: used.get(hour, 0) for hour in hours}
+
+    def _older(self, hour: int) -> int:
+        """What the closed hours hour-24 .. hour-2 used (they can only shrink: a release gives a slot back)."""
+        if hour not in self._older_hours:
+            self._older_hours = {hour: sum(self._used_in(range(hour - WINDOW_HOURS, hour - 1)).values())}
+        return self._older_hours[hour]
+
+    def _transact(self, items: list[Any], what: str) -> list[str] | None:
+        """Run a transaction, retrying conflicts; None when it went through, else why each item failed."""
+        for attempt in range(CONFLICT_ATTEMPTS):
+            try:
+                self.dynamodb.transact_write_items(TransactItems=items)
+                return None
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                    raise
+                reasons = [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
+                if "TransactionConflict" not in reasons:
+                    return reasons
+            time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - jitter, not security
+        raise LedgerBusyError(f"{what}: transactions kept conflicting")
+
+    def reserve(self, inbound_id: str, index: int) -> Slot:
+        """Reserve reply number index to an inbound DM (the counters and its record, atomically)."""
+        for _ in range(CONFLICT_ATTEMPTS):
+            now = self.clock()
+            hour = int(now // HOUR_SECONDS)
+            last_closed = self._used_in(range(hour - 1, hour))[hour - 1]
+            room = self.daily_limit - self._older(hour) - last_closed
+            if room <= 0:
+                return Slot.DAILY_LIMIT
+            items = self._reserve_items(inbound_id, index, hour, (last_closed, room), now)
+            reasons = self._transact(items, "reserve")
+            if reasons is None:
+                return Slot.RESERVED
+            slot = _slot_from_reasons(reasons)
+            if slot is not None:
+                return slot
+            # The last closed hour changed since it was read (a release, or a late clock): read it again.
+        raise LedgerBusyError(f"reply {index} to {inbound_id}: the last hour kept changing")
+
+    def _reserve_items(self, inbound_id: str, index: int, hour: int, seen: tuple[int, int], now: float) -> list[Any]:
+        """The transaction; seen is the last closed hour's count as read and the room it leaves this hour."""
+        last_closed, room = seen
+        record = {
+            **self._reply_key(inbound_id, index),
+            "state": {"S": "reserved"},
+            "hour": {"N": str(hour)},
+            "expires_at": {"N": str(int(now) + REPLY_TTL_SECONDS)},
+        }
+        last_hour_check = {
+            "TableName": self.table,
+            "Key": self._hour_key(hour - 1),
+            "ConditionExpression": "attribute_not_exists(used) OR used = :seen",
+            "ExpressionAttributeValues": {":seen": {"N": str(last_closed)}},
+        }
+        return [
+            {"Put": {"TableName": self.table, "Item": record, "ConditionExpression": "attribute_not_exists(pk)"}},
+            self._counter(self._hour_key(hour), room, int(now) + COUNTER_TTL_SECONDS),
+            self._counter(self._inbound_key(inbound_id), self.replies_per_message, int(now) + REPLY_TTL_SECONDS),
+            {"ConditionCheck": last_hour_check},
+        ]
+
+    def _counter(self, key: dict[str, Any], limit: int, expires_at: int) -> dict[str, Any]:
         return {
             "Update": {
                 "TableName": self.table,
-                "Key": {"pk": {"S": key}},
+                "Key": key,
                 "UpdateExpression": "ADD used :one SET expires_at = if_not_exists(expires_at, :expires)",
                 "ConditionExpression": "attribute_not_exists(used) OR used < :limit",
                 "ExpressionAttributeValues": {
@@ -74,39 +151,6 @@ class Ledger:
                 },
             }
         }
-
-    def reserve(self, inbound_id: str, index: int) -> Slot:
-        """Reserve reply number index to an inbound DM (both counters and its record, atomically)."""
-        now = self.clock()
-        reply = {
-            "Put": {
-                "TableName": self.table,
-                "Item": {
-                    **self._reply_key(inbound_id, index),
-                    "state": {"S": "reserved"},
-                    "day": {"S": self._day_key(now)},
-                    "expires_at": {"N": str(int(now) + REPLY_TTL_SECONDS)},
-                },
-                "ConditionExpression": "attribute_not_exists(pk)",
-            }
-        }
-        items: list[Any] = [
-            reply,
-            self._counter(self._day_key(now), self.daily_limit, int(now) + COUNTER_TTL_SECONDS),
-            self._counter(self._inbound_key(inbound_id), self.replies_per_message, int(now) + REPLY_TTL_SECONDS),
-        ]
-        for attempt in range(CONFLICT_ATTEMPTS):
-            try:
-                self.dynamodb.transact_write_items(TransactItems=items)
-                return Slot.RESERVED
-            except ClientError as error:
-                if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-                    raise
-                reasons = [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
-                if "TransactionConflict" not in reasons:
-                    return _slot_from_reasons(reasons)
-            time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - jitter, not security
-        raise LedgerBusyError(f"reply {index} to {inbound_id}: transactions kept conflicting")
 
     def record_sent(self, inbound_id: str, index: int, x_event_id: str) -> None:
         """Note that X accepted the reply (for the record: a reservation alone already prevents a resend)."""
@@ -123,8 +167,8 @@ class Ledger:
         record = self.dynamodb.get_item(
             TableName=self.table, Key=self._reply_key(inbound_id, index), ConsistentRead=True
         )
-        day_key = record.get("Item", {}).get("day", {}).get("S")
-        if not day_key:
+        hour = record.get("Item", {}).get("hour", {}).get("N")
+        if not hour:
             return
         minus_one = {"UpdateExpression": "ADD used :minus", "ExpressionAttributeValues": {":minus": {"N": "-1"}}}
         items: list[Any] = [
@@ -137,37 +181,35 @@ class Ledger:
                     "ExpressionAttributeValues": {":reserved": {"S": "reserved"}},
                 }
             },
-            {"Update": {"TableName": self.table, "Key": {"pk": {"S": day_key}}, **minus_one}},
-            {
-                "Update": {
-                    "TableName": self.table,
-                    "Key": {"pk": {"S": self._inbound_key(inbound_id)}},
-                    **minus_one,
-                }
-            },
+            {"Update": {"TableName": self.table, "Key": self._hour_key(int(hour)), **minus_one}},
+            {"Update": {"TableName": self.table, "Key": self._inbound_key(inbound_id), **minus_one}},
         ]
-        self.dynamodb.transact_write_items(TransactItems=items)
+        self._transact(items, f"release reply {index} to {inbound_id}")  # a failed condition: already released
 
-    def used_today(self) -> int:
-        """DMs the bot account sent today (UTC)."""
-        return self._used(self._day_key(self.clock()))
+    def has_room(self) -> bool:
+        """Whether the account may send one more DM now (a peek: reserve() decides)."""
+        return self.used_in_24_hours() < self.daily_limit
+
+    def used_in_24_hours(self) -> int:
+        """DMs the account sent in the current hour and the 24 closed hours before it."""
+        hour = int(self.clock() // HOUR_SECONDS)
+        return sum(self._used_in(range(hour - WINDOW_HOURS, hour + 1)).values())
 
     def used_for(self, inbound_id: str) -> int:
         """Replies sent to one inbound DM."""
-        return self._used(self._inbound_key(inbound_id))
-
-    def _used(self, key: str) -> int:
-        item = self.dynamodb.get_item(TableName=self.table, Key={"pk": {"S": key}}, ConsistentRead=True).get("Item", {})
-        return int(item.get("used", {}).get("N", "0"))
+        item = self.dynamodb.get_item(TableName=self.table, Key=self._inbound_key(inbound_id), ConsistentRead=True)
+        return int(item.get("Item", {}).get("used", {}).get("N", "0"))
 
 
-def _slot_from_reasons(reasons: list[str]) -> Slot:
-    """Which condition stopped the transaction (reply record, day counter, message counter)."""
-    failed = [reason == "ConditionalCheckFailed" for reason in reasons] + [False] * 3
+def _slot_from_reasons(reasons: list[str]) -> Slot | None:
+    """Which condition stopped the transaction; None when only the last closed hour changed (read again)."""
+    failed = [reason == "ConditionalCheckFailed" for reason in reasons] + [False] * 4
     if failed[0]:
         return Slot.ALREADY_RECORDED
     if failed[1]:
         return Slot.DAILY_LIMIT
     if failed[2]:
         return Slot.MESSAGE_LIMIT
+    if failed[3]:
+        return None
     raise LedgerBusyError(f"transaction cancelled: {reasons}")

@@ -1,5 +1,6 @@
 """The DM sender: DMs, typing indicators and read receipts as the bot account (OAuth 1.0a user context)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ from dmchannel.x.message import OutboundMessage
 from dmchannel.x.transport import CONNECT_TIMEOUT, call_x
 
 READ_TIMEOUT = 10.0
+MIN_TIMEOUT = 0.5
 
 
 def message_body(recipient_id: str, message: OutboundMessage) -> dict[str, Any]:
@@ -33,6 +35,25 @@ def message_body(recipient_id: str, message: OutboundMessage) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Sent:
+    """X took the DM: the event id it made (empty if unreadable), and what its rate-limit window has left."""
+
+    event_id: str
+    remaining: int | None = None  # x-rate-limit-remaining
+    reset: float | None = None  # x-rate-limit-reset (epoch seconds)
+
+
+def _window(response: requests.Response) -> tuple[int | None, float | None]:
+    remaining, reset = (
+        response.headers.get("x-rate-limit-remaining", ""),
+        response.headers.get("x-rate-limit-reset", ""),
+    )
+    if remaining.isdigit() and reset.isdigit():
+        return int(remaining), float(reset)
+    return None, None
+
+
 @dataclass
 class XClient:
     """Sends DMs, typing indicators and read receipts as the bot account."""
@@ -42,6 +63,7 @@ class XClient:
     session: requests.Session | None = None
     read_timeout: float = READ_TIMEOUT
     api_version: str = "v1.1"  # or "v2", which has no quick replies (options are then left out)
+    seconds_left: Callable[[], float] = lambda: float("inf")  # no call waits past the function's time
 
     def __post_init__(self) -> None:
         self._auth = OAuth1(
@@ -56,11 +78,12 @@ class XClient:
         self, action: str, path: str, *, params: dict[str, str] | None = None, json: Any = None
     ) -> requests.Response:
         url = self.base_url.rstrip("/") + path
-        timeout = (CONNECT_TIMEOUT, self.read_timeout)
+        left = max(MIN_TIMEOUT, self.seconds_left())
+        timeout = (min(CONNECT_TIMEOUT, left), min(self.read_timeout, left))
         return call_x(self._http, action, "POST", url, params=params, json=json, auth=self._auth, timeout=timeout)
 
-    def send_dm(self, recipient_id: str, message: OutboundMessage) -> str:
-        """Send one DM; return the id of the event X created."""
+    def send_dm(self, recipient_id: str, message: OutboundMessage) -> Sent:
+        """Send one DM; return the id of the event X created and X's send window."""
         if self.api_version == "v2":
             path = SEND_V2_PATH.format(participant_id=recipient_id)
             response, id_path = self._post("send a DM", path, json={"text": message.text}), ("data", "dm_event_id")
@@ -69,11 +92,12 @@ class XClient:
                 self._post("send a DM", SEND_PATH, json=message_body(recipient_id, message)),
                 ("event", "id"),
             )
+        remaining, reset = _window(response)
         try:
-            answer = response.json()
-            return str(answer[id_path[0]][id_path[1]])
+            event_id = str(response.json()[id_path[0]][id_path[1]])
         except (ValueError, KeyError, TypeError):
-            return ""  # sent (X said 2xx) but the id could not be read
+            event_id = ""  # sent (X said 2xx) but the id could not be read
+        return Sent(event_id, remaining, reset)
 
     def indicate_typing(self, recipient_id: str) -> None:
         """Show the typing indicator to the user for a few seconds."""

@@ -1,0 +1,84 @@
+"""Settles one queue message with what answering its DM came to: answered, back soon, held, or dead-lettered.
+
+A message that comes back is hidden for as long as it should wait (at most SQS's 12
+hours: a longer hold comes back and waits again). A message that cannot be answered
+by trying again goes to the dead-letter queue here, with its reason, rather than by
+the queue's receive count: waiting for X's send window or for time costs no attempt.
+"""
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from dmchannel.observability import Metric, count, logger
+from dmchannel.queued_dm import MalformedQueuedDMError, QueuedDM
+from dmchannel.responder.answering import Responder
+from dmchannel.responder.outcomes import DeadLetterError, HeldError, NotStartedError, RetryLaterError
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+MAX_VISIBILITY_SECONDS = 43_200  # SQS's limit: 12 hours
+RETRY_AFTER_SECONDS = 30  # after a failed attempt (the bot or X could not answer)
+REASON_ATTRIBUTE = "reason"
+
+
+@dataclass(frozen=True)
+class QueueMessage:
+    """What the settling needs of one SQS record."""
+
+    body: str
+    receipt_handle: str
+    group_id: str
+    deduplication_id: str
+    queued_at: float  # epoch seconds
+
+
+@dataclass(frozen=True)
+class Queues:
+    """The DM queue and its dead-letter queue."""
+
+    sqs: "SQSClient"
+    queue_url: str
+    dead_letter_queue_url: str
+
+    def hide(self, message: QueueMessage, seconds: float) -> None:
+        """Bring the message back after that long (0 to 12 hours)."""
+        timeout = max(0, min(MAX_VISIBILITY_SECONDS, int(seconds) + 1 if seconds > 0 else 0))
+        self.sqs.change_message_visibility(
+            QueueUrl=self.queue_url, ReceiptHandle=message.receipt_handle, VisibilityTimeout=timeout
+        )
+
+    def dead_letter(self, message: QueueMessage, reason: str) -> None:
+        """Put the message on the dead-letter queue with its reason (the caller then lets the queue delete it)."""
+        self.sqs.send_message(
+            QueueUrl=self.dead_letter_queue_url,
+            MessageBody=message.body,
+            MessageGroupId=message.group_id,
+            MessageDeduplicationId=message.deduplication_id,
+            MessageAttributes={REASON_ATTRIBUTE: {"DataType": "String", "StringValue": reason[:1000]}},
+        )
+        logger.error("DM dead-lettered", reason=reason)
+        count(Metric.DEAD_LETTERED)
+
+
+def settle(responder: Responder, queues: Queues, message: QueueMessage) -> None:
+    """Answer the message's DM; raise (a batch item failure) when it must come back to the queue."""
+    try:
+        dm = QueuedDM.from_body(message.body)
+    except MalformedQueuedDMError as error:
+        queues.dead_letter(message, str(error))
+        return
+    try:
+        responder.handle(dm, message.queued_at)
+    except NotStartedError:
+        queues.hide(message, 0)
+        raise
+    except HeldError as held:
+        queues.hide(message, held.until - time.time())
+        raise
+    except RetryLaterError:
+        queues.hide(message, RETRY_AFTER_SECONDS)
+        raise
+    except DeadLetterError as error:
+        queues.dead_letter(message, str(error))

@@ -1,0 +1,46 @@
+"""X's send window for the account: how many DMs X will still take before its rate-limit window resets.
+
+Every send's answer carries ``x-rate-limit-remaining`` and ``x-rate-limit-reset``; a 429
+says the window is spent. DMs wait for the reset instead of learning the limit from 429s.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+@dataclass
+class SendWindow:
+    """The account's window (key ``window#ACCOUNT``)."""
+
+    dynamodb: "DynamoDBClient"
+    table: str
+    bot_id: str
+    clock: Callable[[], float] = field(default=time.time)
+
+    def _key(self) -> dict[str, dict[str, str]]:
+        return {"pk": {"S": f"window#{self.bot_id}"}}
+
+    def held_until(self) -> float:
+        """The epoch second until which X takes no more DMs from the account, or 0."""
+        item = self.dynamodb.get_item(TableName=self.table, Key=self._key(), ConsistentRead=True).get("Item", {})
+        remaining = int(item.get("remaining", {}).get("N", "1"))
+        reset = float(item.get("reset", {}).get("N", "0"))
+        return reset if remaining <= 0 and reset > self.clock() else 0
+
+    def observe(self, remaining: int, reset: float) -> None:
+        """Keep what X said of the window; a spent window holds every DM of the account until reset."""
+        expires = int(max(reset, self.clock())) + 3_600
+        self.dynamodb.put_item(
+            TableName=self.table,
+            Item={
+                **self._key(),
+                "remaining": {"N": str(remaining)},
+                "reset": {"N": str(int(reset))},
+                "expires_at": {"N": str(expires)},
+            },
+        )
