@@ -106,7 +106,7 @@ class FakeX:
     _window_start: float = 0.0
     _window_used: int = 0
     _window_headers: dict[str, str] = field(default_factory=dict)
-    _failures: dict[str, list[_Failure]] = field(default_factory=dict)
+    _failures: dict[str, list[_Failure | None]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: "count[int]" = field(default_factory=lambda: count(1_900_000_000_000_000_001))
 
@@ -123,12 +123,16 @@ class FakeX:
         headers: Mapping[str, str] | None = None,
         delay: float = 0,
         path: str = SEND_PATH,
+        after: int = 0,
     ) -> None:
-        """Answer the next calls to path (DM sends by default) with an error, or after a delay."""
+        """Answer the next calls to path (DM sends by default) with an error, or after a delay.
+
+        after: let that many calls through first (they are answered as usual).
+        """
         body = {"errors": [{"code": code, "message": f"error {code}"} for code in codes]}
         failure = _Failure(Answer(status, body, dict(headers or {})), delay)
         with self._lock:
-            self._failures.setdefault(path, []).extend([failure] * times)
+            self._failures.setdefault(path, []).extend([None] * after + [failure] * times)
 
     def _take_from_window(self) -> Answer | None:
         """Count one send in X's window; a 429 with X's headers when it is spent."""

@@ -23,6 +23,8 @@ class RasaServer:
     status: int = 200
     body: bytes = b"[]"
     delay: float = 0
+    trickle: float = 0  # seconds between the body's bytes
+    finished: bool = False  # the whole answer was written
     requests: list[tuple[dict[str, str], Any]] = field(default_factory=list)
     url: str = ""
 
@@ -36,7 +38,17 @@ def rasa() -> Iterator[RasaServer]:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             state.requests.append((dict(self.headers.items()), json.loads(body)))
             time.sleep(state.delay)
-            write_answer(self, state.status, {"Content-Type": "application/json"}, state.body)
+            if not state.trickle:
+                write_answer(self, state.status, {"Content-Type": "application/json"}, state.body)
+                return
+            self.send_response(state.status)
+            self.send_header("Content-Length", str(len(state.body)))
+            self.end_headers()
+            for byte in state.body:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(state.trickle)
+            state.finished = True
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
@@ -84,6 +96,7 @@ def test_a_tap_sends_the_payload_and_attachments_are_described(rasa: RasaServer)
     [
         (500, b"oops", True),
         (503, b"[]", True),
+        (429, b"[]", True),
         (404, b"[]", False),
         (400, b"{}", False),
         (200, b"not json", False),
@@ -111,3 +124,26 @@ def test_an_unreachable_bot_is_retryable() -> None:
     with pytest.raises(BotError) as raised:
         HttpBot(f"http://127.0.0.1:{free_port()}/").answer(TURN)
     assert raised.value.retryable
+
+
+def test_the_timeout_is_for_the_whole_answer_not_each_read(rasa: RasaServer) -> None:
+    rasa.body, rasa.trickle = b'[{"text": "' + b"x" * 100 + b'"}]', 0.05  # each read is quick; the whole, 5 s
+    with pytest.raises(BotError) as raised:
+        HttpBot(rasa.url, timeout=0.5).answer(TURN)
+    assert raised.value.retryable
+    assert not rasa.finished  # given up while the answer was still arriving
+
+
+def test_an_answer_too_large_is_refused(rasa: RasaServer) -> None:
+    rasa.body = json.dumps([{"text": "x" * 1_100_000}]).encode()
+    with pytest.raises(BotError) as raised:
+        HttpBot(rasa.url).answer(TURN)
+    assert not raised.value.retryable
+    assert "bytes" in str(raised.value)
+
+
+def test_a_null_payload_sends_the_title(rasa: RasaServer) -> None:
+    rasa.body = json.dumps(
+        [{"text": "Pick", "buttons": [{"title": "Menu", "payload": None}, {"title": "Help"}]}]
+    ).encode()
+    assert HttpBot(rasa.url).answer(TURN) == [Reply("Pick", (Button("Menu", "Menu"), Button("Help", "Help")))]

@@ -11,13 +11,13 @@ import pytest
 
 from devstack.deliveries import BOT_USER, USER, dm_delivery, dm_event
 from devstack.dev_credentials import DEV_CREDENTIALS
-from devstack.fake_x import FakeX
+from devstack.fake_x import MARK_READ_PATH, SEND_PATH, TYPING_PATH, FakeX
 from devstack.provision import LocalStack
 from dmchannel.bots.base import Bot, BotError, Button, Reply, Turn
 from dmchannel.queued_dm import QueuedDM
 from dmchannel.responder.answering import Responder
 from dmchannel.responder.composer import MORE_OPTIONS_LABEL
-from dmchannel.responder.outcomes import RetryLaterError
+from dmchannel.responder.outcomes import DeadLetterError, NotStartedError, RetryLaterError
 from dmchannel.settings import ResponderSettings
 from dmchannel.storage.conversation_state import ConversationState
 from dmchannel.storage.dm_records import DmRecords
@@ -209,3 +209,93 @@ def test_x_api_v2_numbered_choices_round_trip(
     assert fake_x[0].sent[1].text.startswith("X allows an account 1,000 DMs a day")
     # Only v2 sends: v1.1's read receipts and typing indicator are not called.
     assert [path for path, _ in fake_x[0].calls] == ["/2/dm_conversations/with/3001969357/messages"] * 2
+
+
+@dataclass
+class ChangingBot:
+    """A stateful bot: every call answers something new (as Rasa or Lex move their dialog on)."""
+
+    calls: int = 0
+
+    def answer(self, turn: Turn) -> list[Reply]:
+        self.calls += 1
+        return [Reply(f"answer {self.calls}, part {n}") for n in range(3)]
+
+
+def test_a_retry_continues_the_stored_plan_and_never_asks_the_bot_again(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    fake, bot = fake_x[0], ChangingBot()
+    responder = make_responder(bot, mark_read=True, typing_indicator=True)
+    fake.fail_next(500, (131,), times=3, after=1)  # part 0 goes out; then X fails three times on part 1
+    dm = queued("1")
+    with pytest.raises(RetryLaterError):
+        responder.handle(dm)
+    responder.handle(dm)  # the redelivery
+    assert [sent.text for sent in fake.sent] == [f"answer 1, part {n}" for n in range(3)]
+    assert bot.calls == 1
+    courtesy = [path for path, _ in fake.calls if path != SEND_PATH]
+    assert courtesy == [MARK_READ_PATH, TYPING_PATH]  # once, on the first attempt
+
+
+def test_too_little_time_left_starts_nothing(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str], stack: LocalStack
+) -> None:
+    bot = ScriptedBot([Reply("hi")])
+    responder = make_responder(bot, bot_timeout=10.0)
+    responder.remaining_seconds = lambda: 12.0
+    with pytest.raises(NotStartedError):
+        responder.handle(queued("1"))
+    assert (bot.turns, fake_x[0].calls) == ([], [])
+    assert boto3.client("dynamodb").scan(TableName=stack.refs["StateTable"])["Items"] == []  # no attempt counted
+
+
+def test_a_dm_older_than_24_hours_is_not_answered(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    bot = ScriptedBot([Reply("hi")])
+    responder = make_responder(bot)
+    responder.clock = lambda: time.time() + 24 * 3600 + 60
+    responder.handle(queued("1"))
+    assert (bot.turns, fake_x[0].sent) == ([], [])
+
+
+def test_no_read_receipt_or_typing_when_no_answer_will_follow(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    responder = make_responder(ScriptedBot([Reply("hi")]), mark_read=True, typing_indicator=True)
+    responder.ledger.daily_limit = 1
+    responder.handle(queued("1"))
+    responder.handle(queued("2"))  # at the limit
+    responder.handle(queued("3", "STOP"))  # opted out: the confirmation still goes if there is room
+    responder.handle(queued("4"))  # opted out
+    assert [path for path, _ in fake_x[0].calls] == [MARK_READ_PATH, TYPING_PATH, SEND_PATH]
+
+
+def test_after_five_failed_attempts_the_dm_is_dead_lettered_with_the_reason(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    responder = make_responder(UnavailableBot(retryable=True), bot_attempts=99)
+    for _ in range(5):
+        with pytest.raises(RetryLaterError):
+            responder.handle(queued("1"))
+    with pytest.raises(DeadLetterError, match=r"^5 attempts failed, the last: the bot could not answer: down$"):
+        responder.handle(queued("1"))
+    assert fake_x[0].calls == []
+
+
+def test_a_number_maps_to_the_menu_last_offered_and_only_once(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    bot = ScriptedBot([Reply("Pick", (Button("Red", "color:red"), Button("Blue", "color:blue")))])
+    responder = make_responder(bot, x_dm_api="v2")
+    responder.handle(queued("1", "colors?"))
+    responder.handle(queued("2", "2"))
+    assert bot.turns[1].button_payload == "color:blue"
+    bot.replies = [Reply("Noted.")]
+    responder.handle(queued("3", "1"))
+    assert bot.turns[2].button_payload == "color:red"
+    responder.handle(queued("4", "1"))  # that answer offered no menu: the old one is gone
+    assert bot.turns[3].button_payload is None
+    responder.handle(queued("5", "\u00b2"))  # a superscript two: ignored, never a crash
+    assert bot.turns[4].button_payload is None

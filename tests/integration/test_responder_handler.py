@@ -312,3 +312,41 @@ def test_no_dm_text_or_secret_in_the_logs(
     assert "X allows an account" not in out
     for secret in DEV_CREDENTIALS.secret_values().values():
         assert secret not in out
+
+
+def dead_letters(flow: Pipeline) -> list[dict[str, Any]]:
+    answer = flow.sqs.receive_message(
+        QueueUrl=flow.stack.refs["DmDeadLetterQueue"], MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+    )
+    return list(answer.get("Messages", []))
+
+
+def test_a_reset_20_hours_away_holds_the_dm_12_hours_at_a_time_and_never_dead_letters_it(
+    pipeline: Callable[..., Pipeline],
+) -> None:
+    flow = pipeline()
+    reset = int(time.time()) + 20 * 3600
+    flow.fake.fail_next(429, (88,), headers={"x-rate-limit-reset": str(reset)})
+    dm_id = flow.user_says("hello")
+    for _ in range(6):  # each time SQS's 12 hours are up, the DM comes back and waits again
+        held = flow.poll()
+        assert len(held.failed) == 1
+        flow.expire(held)
+    assert flow.answers() == [] and dead_letters(flow) == []
+    assert table_item(flow.stack, f"dm#{BOT_ID}#{dm_id}")["attempts"] == {"N": "0"}
+    mark_reads = [path for path, _ in flow.fake.calls].count(MARK_READ_PATH)
+    assert mark_reads == 1  # the courtesy of the first attempt, not repeated while it waits
+
+
+def test_a_message_that_is_no_queued_dm_is_dead_lettered_with_its_reason(pipeline: Callable[..., Pipeline]) -> None:
+    flow = pipeline()
+    flow.sqs.send_message(
+        QueueUrl=flow.stack.refs["DmQueue"],
+        MessageBody='{"not": "a DM"}',
+        MessageGroupId="g",
+        MessageDeduplicationId="1",
+    )
+    assert flow.poll().failed == []
+    (dead,) = dead_letters(flow)
+    assert dead["Body"] == '{"not": "a DM"}'
+    assert dead["MessageAttributes"]["reason"]["StringValue"].startswith("the queue message is not a queued DM")

@@ -1,5 +1,7 @@
 """The composer: X's limits on text, options, labels, and the replies left."""
 
+import pytest
+
 from dmchannel.bots.base import Button, Reply
 from dmchannel.responder.composer import (
     MORE_OPTIONS_LABEL,
@@ -101,3 +103,31 @@ def test_more_buttons_are_returned_for_storage() -> None:
     composition = compose([Reply("pick", tuple(buttons(45)))], 5, "k")
     assert len(composition.messages[0].options) == 20
     assert len(composition.more_buttons) == 26
+
+
+def label_of(title: str) -> str:
+    options, _ = to_options([Button(title, "p")], "k")
+    return options[0].label
+
+
+@pytest.mark.parametrize(
+    ("title", "label"),
+    [
+        ("See https://x.com/help now", "See now"),
+        ("Visit www.example.com", "Visit"),
+        ("Go to example.com/shop today", "Go to today"),
+        ("https://example.com", "Option 1"),
+        ("   ", "Option 1"),
+        ("", "Option 1"),
+        ("Version 1.1 of e.g. this", "Version 1.1 of e.g. this"),
+    ],
+)
+def test_labels_carry_no_link_and_are_never_blank(title: str, label: str) -> None:
+    assert label_of(title) == label
+
+
+@pytest.mark.parametrize("unit", ["\U0001f469\u200d\U0001f469\u200d\U0001f467", "\U0001f1eb\U0001f1f7", "e\u0301"])
+def test_a_long_label_is_never_cut_inside_a_character(unit: str) -> None:
+    label = label_of(unit * 30)
+    assert len(label) <= 36 and label.endswith("…")
+    assert label.removesuffix("…") == unit * (len(label.removesuffix("…")) // len(unit))

@@ -6,7 +6,9 @@ from botocore.stub import Stubber
 
 from devstack.fake_lex import lex_answer
 from dmchannel.bots.base import BotError, Button, Reply, Turn
+from dmchannel.bots.factory import build_bot
 from dmchannel.bots.lex import LexBot
+from dmchannel.settings import ResponderSettings
 
 PARAMS = {"botId": "BOT1234567", "botAliasId": "ALIAS12345", "localeId": "en_US", "sessionId": "3001969357"}
 CARD_ANSWER = {
@@ -80,3 +82,20 @@ def test_empty_text_asks_nothing() -> None:
     bot, stubber = make_bot()
     with stubber:
         assert bot.answer(Turn(sender_id="3001969357", text="  ")) == []
+
+
+def test_the_lex_client_tries_once_within_the_bots_timeout() -> None:
+    settings = ResponderSettings(
+        table_name="t",
+        queue_url="q",
+        secret_id="s",
+        bot_kind="lex",
+        lex_bot_id="B",
+        lex_bot_alias_id="A",
+        bot_timeout=4,
+    )
+    bot = build_bot(settings, lambda: None)
+    assert isinstance(bot, LexBot)
+    config = bot.client.meta.config
+    assert (config.connect_timeout, config.read_timeout) == (3.0, 4)
+    assert config.retries == {"mode": "standard", "total_max_attempts": 1}

@@ -33,6 +33,11 @@ def test_replies_without_buttons_are_unchanged() -> None:
         ("OPENING HOURS", "intent:hours"),
         ("3", None),
         ("0", None),
+        ("\u0662", "intent:prices"),  # Arabic-Indic two
+        ("\uff11", "intent:hours"),  # fullwidth one
+        ("\u00b2", None),  # superscript two: a digit, but no number
+        ("\u2460", None),  # circled one
+        ("\u00bd", None),  # one half
         ("hours", None),
         ("", None),
     ],

@@ -22,7 +22,7 @@ def build_bot(settings: ResponderSettings, bot_token: Callable[[], str | None]) 
         config = Config(
             connect_timeout=min(3.0, settings.bot_timeout),
             read_timeout=settings.bot_timeout,
-            retries={"total_max_attempts": 1},
+            retries={"mode": "standard", "total_max_attempts": 1},
         )
         client = boto3.client("lexv2-runtime", config=config)
         return LexBot(client, settings.lex_bot_id, settings.lex_bot_alias_id, settings.lex_locale_id)

@@ -84,7 +84,8 @@ class HttpBot:
 def _read_within(response: requests.Response, deadline: float) -> bytes:
     """The body, read by chunks until the deadline and up to MAX_ANSWER_BYTES (a slow trickle or a flood ends)."""
     body = bytearray()
-    for chunk in response.iter_content(CHUNK_BYTES):
+    # read1 returns what has arrived (within the socket's timeout), so a trickle cannot outlast the deadline.
+    while chunk := response.raw.read1(CHUNK_BYTES, decode_content=True):
         body.extend(chunk)
         if len(body) > MAX_ANSWER_BYTES:
             raise BotError(f"the answer is over {MAX_ANSWER_BYTES} bytes", retryable=False)
