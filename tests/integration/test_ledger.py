@@ -88,6 +88,7 @@ def test_a_reply_is_reserved_once_and_counted_once(stack: LocalStack) -> None:
 def test_release_gives_the_slot_back(stack: LocalStack) -> None:
     ledger = make_ledger(stack)
     ledger.reserve("in-1", 0)
+    assert ledger.claim("in-1", 0)
     ledger.release("in-1", 0)
     assert (ledger.used_for("in-1"), ledger.used_in_24_hours()) == (0, 0)
     assert ledger.reserve("in-1", 0) is Slot.RESERVED
@@ -105,6 +106,7 @@ def test_a_sent_reply_is_never_released(stack: LocalStack) -> None:
 def test_release_is_retried_when_a_transaction_conflicts(stack: LocalStack) -> None:
     ledger = make_ledger(stack)
     ledger.reserve("in-1", 0)
+    ledger.claim("in-1", 0)
     conflicts = {"left": 2}
 
     def conflict(**_: object) -> None:
@@ -147,3 +149,12 @@ def test_many_threads_never_exceed_the_per_message_limit(stack: LocalStack) -> N
     assert slots[Slot.RESERVED] == 5
     assert ledger.used_for("in-1") == 5
     assert ledger.used_in_24_hours() == 5
+
+
+def test_a_reply_is_claimed_once(stack: LocalStack) -> None:
+    ledger = make_ledger(stack)
+    ledger.reserve("in-1", 0)
+    assert ledger.claim("in-1", 0)
+    assert not ledger.claim("in-1", 0)  # X may have it now
+    ledger.record_sent("in-1", 0, "x-1")
+    assert not ledger.claim("in-1", 0)

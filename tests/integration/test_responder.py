@@ -127,24 +127,44 @@ def test_a_read_timeout_is_never_resent(
     assert responder.ledger.used_for("1") == 2
 
 
-def test_crash_between_reservation_and_send_never_sends_twice(
-    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
-) -> None:
-    responder = make_responder(ScriptedBot([Reply("only")]))
+def crash_once(responder: Responder, event: str, when: Callable[[dict[str, Any]], bool] = lambda _: True) -> None:
+    """Kill the attempt (as a Lambda timeout would) at a DynamoDB call, the first time when() holds."""
     crashed: list[bool] = []
 
-    def crash_after_reserve(**_: object) -> None:
-        if not crashed:
+    def crash(params: dict[str, Any] | None = None, **_: object) -> None:
+        if not crashed and when(params or {}):
             crashed.append(True)
             raise RuntimeError("the function died here")
 
-    responder.ledger.dynamodb.meta.events.register("after-call.dynamodb.TransactWriteItems", crash_after_reserve)
+    responder.ledger.dynamodb.meta.events.register(event, crash)
+
+
+def test_a_crash_after_reserving_before_calling_x_sends_the_reply_on_the_retry(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    responder = make_responder(ScriptedBot([Reply("only")]))
+    crash_once(responder, "after-call.dynamodb.TransactWriteItems")
     with pytest.raises(RuntimeError):
         responder.handle(queued("1"))
     responder.handle(queued("1"))
-    # The documented window: that reply is lost rather than risked twice.
-    assert fake_x[0].sent == []
+    assert [dm.text for dm in fake_x[0].sent] == ["only"]
     assert responder.ledger.used_for("1") == 1
+
+
+def test_a_crash_after_x_took_the_reply_never_sends_it_twice(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    responder = make_responder(ScriptedBot([Reply("one"), Reply("two")]))
+    crash_once(
+        responder,
+        "provide-client-params.dynamodb.UpdateItem",
+        lambda params: ":sent" in params.get("ExpressionAttributeValues", {}),
+    )
+    with pytest.raises(RuntimeError):
+        responder.handle(queued("1"))
+    responder.handle(queued("1"))
+    assert [dm.text for dm in fake_x[0].sent] == ["one", "two"]
+    assert responder.ledger.used_for("1") == 2
 
 
 def test_many_threads_answering_at_once_never_exceed_the_daily_limit(

@@ -314,7 +314,7 @@ def test_no_dm_text_or_secret_in_the_logs(
         assert secret not in out
 
 
-def dead_letters(flow: Pipeline) -> list[dict[str, Any]]:
+def dead_letters(flow: Pipeline) -> list[Any]:
     answer = flow.sqs.receive_message(
         QueueUrl=flow.stack.refs["DmDeadLetterQueue"], MaxNumberOfMessages=10, MessageAttributeNames=["All"]
     )

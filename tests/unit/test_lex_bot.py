@@ -1,5 +1,7 @@
 """The Lex V2 bot through botocore's Stubber, with RecognizeText's real response shapes."""
 
+from typing import Any
+
 import boto3
 import pytest
 from botocore.stub import Stubber
@@ -96,6 +98,6 @@ def test_the_lex_client_tries_once_within_the_bots_timeout() -> None:
     )
     bot = build_bot(settings, lambda: None)
     assert isinstance(bot, LexBot)
-    config = bot.client.meta.config
+    config: Any = bot.client.meta.config
     assert (config.connect_timeout, config.read_timeout) == (3.0, 4)
     assert config.retries == {"mode": "standard", "total_max_attempts": 1}

@@ -223,10 +223,6 @@ class Responder:
                 count(Metric.UNANSWERED_TOO_OLD)
                 break
             slot = self.ledger.reserve(dm.dm_id, index)
-            if slot is Slot.ALREADY_RECORDED:
-                # Reserved by an earlier attempt. If that attempt crashed between the reservation and
-                # X's answer, this reply may never have gone out: at most once, never twice.
-                continue
             if slot is Slot.DAILY_LIMIT:
                 logger.warning("Unanswered: the daily DM limit is reached")
                 count(Metric.UNANSWERED_DAILY_LIMIT)
@@ -235,6 +231,8 @@ class Responder:
                 logger.warning("Replies dropped: the per-message limit is reached")
                 count(Metric.REPLIES_DROPPED, len(plan) - index)
                 break
+            if not self.ledger.claim(dm.dm_id, index):
+                continue  # an earlier (or concurrent) attempt sent it, or called X for it: never twice
             if not self._send(dm, index, message):
                 break
             sent += 1
@@ -262,7 +260,7 @@ class Responder:
                 return False
             logger.warning("X failed; the DM goes back to the queue", status=status, codes=codes)
             raise RetryLaterError(str(error)) from error
-        # A crash here leaves the reply "reserved": a redelivery does not send it again.
+        # A crash here leaves the reply "sending": a redelivery does not send it again.
         self.ledger.record_sent(dm.dm_id, index, sent.event_id)
         if sent.remaining == 0 and sent.reset:
             self.window.observe(0, sent.reset)  # the next DM waits for the reset instead of meeting a 429

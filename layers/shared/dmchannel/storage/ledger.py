@@ -8,6 +8,10 @@ read (the only closed bucket a late clock could still write), and takes one slot
 inbound message's counter. So every rolling 24-hour window holds at most the limit,
 under any concurrency, and a reply (inbound DM id + index) is sent at most once.
 Closed hours older than the last one never grow, so their sum is read once an hour.
+
+A reply's record goes reserved -> sending (claimed just before X is called) -> sent. A
+retry sends a reply still "reserved" (X was never called for it) and never one that is
+"sending" (X may have it): so only a crash inside the call to X can lose a reply.
 """
 
 import random
@@ -152,6 +156,23 @@ class Ledger:
             }
         }
 
+    def claim(self, inbound_id: str, index: int) -> bool:
+        """Mark a reserved reply as being sent; False when an attempt already did (it may have been sent)."""
+        try:
+            self.dynamodb.update_item(
+                TableName=self.table,
+                Key=self._reply_key(inbound_id, index),
+                UpdateExpression="SET #state = :sending",
+                ConditionExpression="#state = :reserved",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={":sending": {"S": "sending"}, ":reserved": {"S": "reserved"}},
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
     def record_sent(self, inbound_id: str, index: int, x_event_id: str) -> None:
         """Note that X accepted the reply (for the record: a reservation alone already prevents a resend)."""
         self.dynamodb.update_item(
@@ -163,7 +184,7 @@ class Ledger:
         )
 
     def release(self, inbound_id: str, index: int) -> None:
-        """Give a reserved slot back after a send that surely failed (X answered with an error)."""
+        """Give a claimed slot back after a send that surely failed (X answered with an error)."""
         record = self.dynamodb.get_item(
             TableName=self.table, Key=self._reply_key(inbound_id, index), ConsistentRead=True
         )
@@ -176,9 +197,9 @@ class Ledger:
                 "Delete": {
                     "TableName": self.table,
                     "Key": self._reply_key(inbound_id, index),
-                    "ConditionExpression": "#state = :reserved",
+                    "ConditionExpression": "#state = :sending",
                     "ExpressionAttributeNames": {"#state": "state"},
-                    "ExpressionAttributeValues": {":reserved": {"S": "reserved"}},
+                    "ExpressionAttributeValues": {":sending": {"S": "sending"}},
                 }
             },
             {"Update": {"TableName": self.table, "Key": self._hour_key(int(hour)), **minus_one}},
