@@ -12,7 +12,7 @@ LOCAL_PATH := PYTHONPATH=layers/shared:.
 export SAM_CLI_TELEMETRY := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help run test unit integration e2e lint typecheck browser events bench screenshot build deploy clean
+.PHONY: help run test unit integration e2e drill lint typecheck browser events bench screenshot build deploy clean
 
 STACK ?= x-dm-channel
 
@@ -53,6 +53,9 @@ integration: $(DEV_STAMP) ## the integration tier (moto, the local fakes over HT
 
 e2e: $(DEV_STAMP) browser ## the end-to-end tier (`make run` as a subprocess, the simulator in Chromium)
 	$(BIN)/pytest tests/e2e
+
+drill: $(RUN_STAMP) ## fault drills against the local stack, full size: what happened to every DM, in a table
+	$(LOCAL_PATH) $(BIN)/python -m devstack.drill
 
 lint: $(DEV_STAMP) ## ruff check and ruff format --check
 	$(BIN)/ruff check .

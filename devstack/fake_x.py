@@ -106,6 +106,7 @@ class FakeX:
     _window_start: float = 0.0
     _window_used: int = 0
     _window_headers: dict[str, str] = field(default_factory=dict)
+    _late: list[float] = field(default_factory=list)
     _failures: dict[str, list[_Failure | None]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: "count[int]" = field(default_factory=lambda: count(1_900_000_000_000_000_001))
@@ -134,6 +135,11 @@ class FakeX:
         with self._lock:
             self._failures.setdefault(path, []).extend([None] * after + [failure] * times)
 
+    def answer_late(self, seconds: float, *, times: int = 1, after: int = 0) -> None:
+        """Take the next DM sends as usual but answer them only after that long (a read timeout for the client)."""
+        with self._lock:
+            self._late.extend([0.0] * after + [seconds] * times)
+
     def _take_from_window(self) -> Answer | None:
         """Count one send in X's window; a 429 with X's headers when it is spent."""
         if self.send_window is None:
@@ -161,7 +167,10 @@ class FakeX:
         return None
 
     def _sent(self, answer: Answer) -> Answer:
-        """A send X took, with its window's headers."""
+        """A send X took, with its window's headers (late, when told to be)."""
+        with self._lock:
+            late = self._late.pop(0) if self._late else 0.0
+        time.sleep(late)
         window = self._window_headers if self.send_window is not None else {}
         answer.headers = {**answer.headers, **window, **self.answer_headers}
         return answer
@@ -240,7 +249,7 @@ class FakeX:
         if problem:
             return x_error(400, 214, problem)
         options = data.get("quick_reply", {}).get("options", [])
-        created = int(time.time() * 1000)
+        created = int(self.clock() * 1000)
         with self._lock:
             event_id = str(next(self._ids))
             self.sent.append(SentDM(event_id, recipient_id, data["text"], options, created))
@@ -260,7 +269,7 @@ class FakeX:
             text = None
         if not isinstance(text, str) or not 1 <= len(text) <= MAX_TEXT:
             return v2_error(400, "Invalid Request", f"text must be 1 to {MAX_TEXT} characters")
-        created = int(time.time() * 1000)
+        created = int(self.clock() * 1000)
         with self._lock:
             event_id = str(next(self._ids))
             self.sent.append(SentDM(event_id, participant_id, text, [], created))

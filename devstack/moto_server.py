@@ -5,6 +5,7 @@ moto's backends do not guard against concurrent requests, so this server seriali
 them. Clients can still race each other, exactly as they do against AWS.
 """
 
+import os
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -32,3 +33,17 @@ def start_moto(host: str = "127.0.0.1", port: int = 0) -> BaseWSGIServer:
     app = DomainDispatcherApplication(create_backend_app)
     server = make_server(host, port, _serialized(app), threaded=True, request_handler=MotoRequestHandler)
     return serve_in_background(server)
+
+
+def start_local_aws(host: str = "127.0.0.1") -> BaseWSGIServer:
+    """Start moto and point boto3 at it (AWS_ENDPOINT_URL), with dummy credentials and no profile."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        os.environ.setdefault(name, value)
+    os.environ.pop("AWS_PROFILE", None)
+    server = start_moto(host, 0)
+    os.environ["AWS_ENDPOINT_URL"] = f"http://{host}:{server.server_port}"
+    return server

@@ -22,6 +22,7 @@ class BatchResult:
     delivered: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     receipts: dict[str, str] = field(default_factory=dict)  # message id -> receipt handle
+    bodies: dict[str, str] = field(default_factory=dict)  # message id -> body
 
 
 def poll_once(
@@ -37,7 +38,9 @@ def poll_once(
         QueueUrl=queue_url, MaxNumberOfMessages=MAX_BATCH, AttributeNames=["All"], WaitTimeSeconds=wait_seconds
     ).get("Messages", [])
     result = BatchResult(
-        delivered=[m["MessageId"] for m in messages], receipts={m["MessageId"]: m["ReceiptHandle"] for m in messages}
+        delivered=[m["MessageId"] for m in messages],
+        receipts={m["MessageId"]: m["ReceiptHandle"] for m in messages},
+        bodies={m["MessageId"]: m["Body"] for m in messages},
     )
     if not messages:
         return result

@@ -19,7 +19,7 @@ from devstack.fake_x import FakeX, serve
 from devstack.lambda_runtime import LocalFunction, import_function
 from devstack.local_api import make_server
 from devstack.local_http import serve_in_background
-from devstack.moto_server import start_moto
+from devstack.moto_server import start_local_aws
 from devstack.poller import poll_once
 from devstack.provision import LocalStack, provision
 from dmchannel.credentials import ENVIRONMENT_NAMES
@@ -148,16 +148,7 @@ def main() -> int:
     """Start everything, print where it is, and run until Ctrl-C or SIGTERM."""
     port = int(os.environ.get("LOCAL_PORT", "3000"))
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        os.environ.setdefault(name, value)
-    os.environ.pop("AWS_PROFILE", None)
-
-    moto = start_moto(HOST, 0)
-    os.environ["AWS_ENDPOINT_URL"] = f"http://{HOST}:{moto.server_port}"
+    moto = start_local_aws(HOST)
     credentials = local_credentials()
     stack = provision(secret_values={"XCredentialsSecret": json.dumps(credentials.secret_values())})
 

@@ -1,5 +1,7 @@
 """Responder Lambda: answers the DMs on the FIFO queue through the bot and the X API."""
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ dynamodb = boto3.client("dynamodb")
 queues = Queues(boto3.client("sqs"), settings.queue_url, settings.dead_letter_queue_url)
 http = requests.Session()
 bot = build_bot(settings, lambda: load_bot_token(settings.secret_id))
+clock: Callable[[], float] = time.time  # the wall clock; `make drill` runs these handlers on a simulated one
 
 
 def responder_for(context: LambdaContext) -> Responder:
@@ -46,14 +49,16 @@ def responder_for(context: LambdaContext) -> Responder:
             settings.x_api_base_url,
             http,
             api_version=settings.x_dm_api,
+            read_timeout=settings.x_read_timeout,
             seconds_left=lambda: remaining_seconds() - SAFETY_MARGIN_SECONDS,
         ),
-        ledger=Ledger(dynamodb, table, bot_id, settings.daily_limit, settings.replies_per_message),
-        records=DmRecords(dynamodb, table, bot_id),
-        window=SendWindow(dynamodb, table, bot_id),
-        state=ConversationState(dynamodb, table, bot_id),
+        ledger=Ledger(dynamodb, table, bot_id, settings.daily_limit, settings.replies_per_message, clock),
+        records=DmRecords(dynamodb, table, bot_id, clock),
+        window=SendWindow(dynamodb, table, bot_id, clock),
+        state=ConversationState(dynamodb, table, bot_id, clock),
         settings=settings,
         remaining_seconds=remaining_seconds,
+        clock=clock,
     )
 
 
@@ -75,4 +80,6 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     """SQS (FIFO) event source entry point, reporting partial batch failures."""
-    return process_partial_response(event, record_handler, processor, context)
+    answer = process_partial_response(event, record_handler, processor, context)
+    queues.bring_back_skipped(event, answer)
+    return answer

@@ -27,6 +27,8 @@ class Metric(StrEnum):
     UNANSWERED_DAILY_LIMIT = "UnansweredDailyLimit"
     UNANSWERED_TOO_OLD = "UnansweredTooOld"  # X allows no reply more than 24 hours after the user's DM
     DEAD_LETTERED = "DeadLettered"
+    DIRECT_MESSAGES_HELD = "DirectMessagesHeld"  # waiting for X's send window to reset
+    DIRECT_MESSAGES_DEFERRED = "DirectMessagesDeferred"  # not started: too little of the invocation was left
     REPLIES_DROPPED = "RepliesDropped"
     REPLIES_SENT = "RepliesSent"
     X_API_ERRORS = "XApiErrors"  # dimension code: X's error code, else the HTTP status or the error's kind

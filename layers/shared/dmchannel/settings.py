@@ -119,6 +119,7 @@ class ResponderSettings:
     lex_bot_alias_id: str = ""
     lex_locale_id: str = "en_US"
     x_dm_api: str = "v1.1"
+    x_read_timeout: float = 10.0  # seconds to wait for X's answer to a send
 
     @classmethod
     def from_env(cls, base_dir: Path, values: Mapping[str, str] = os.environ) -> "ResponderSettings":
@@ -153,6 +154,7 @@ class ResponderSettings:
             lex_bot_alias_id=env.text("LEX_BOT_ALIAS_ID", defaults.lex_bot_alias_id),
             lex_locale_id=env.text("LEX_LOCALE_ID", defaults.lex_locale_id),
             x_dm_api=env.choice("X_DM_API", X_APIS, defaults.x_dm_api),
+            x_read_timeout=env.number("X_READ_TIMEOUT", defaults.x_read_timeout, 0.5, 30),
         )
         if settings.bot_kind == "http" and not settings.bot_url:
             raise SettingsError("BOT_KIND=http needs BOT_URL (the bot's URL)")

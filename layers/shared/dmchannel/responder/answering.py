@@ -76,11 +76,11 @@ class Responder:
 
         Raises NotStartedError, HeldError, RetryLaterError or DeadLetterError when it is not answered now.
         """
-        logger.append_keys(dm_id=dm.dm_id, sender_id=dm.sender_id)
+        logger.thread_safe_append_keys(dm_id=dm.dm_id, sender_id=dm.sender_id)
         try:
             self._handle(dm, dm.created_at_ms / 1000 if dm.created_at_ms else queued_at or self.clock())
         finally:
-            logger.remove_keys(LOG_KEYS)
+            logger.thread_safe_remove_keys(LOG_KEYS)
 
     def _handle(self, dm: QueuedDM, created_at: float) -> None:
         if self.remaining_seconds() < self.settings.bot_timeout + self._send_seconds():
@@ -93,7 +93,7 @@ class Responder:
         if held:
             raise HeldError(held)
         record = self.records.start(dm.dm_id)
-        logger.append_keys(attempt=record.attempts)
+        logger.thread_safe_append_keys(attempt=record.attempts)
         if record.attempts == 1:
             count(Metric.DIRECT_MESSAGES_RECEIVED)
         if record.attempts > MAX_ATTEMPTS:
@@ -215,7 +215,7 @@ class Responder:
         """Send the plan's replies in order, each through its slot; the ones already recorded are skipped."""
         sent = 0
         for index, message in enumerate(plan):
-            logger.append_keys(reply_index=index)
+            logger.thread_safe_append_keys(reply_index=index)
             if self.remaining_seconds() < self._send_seconds():
                 raise RetryLaterError("too little time left to send the next reply")
             if self.clock() - created_at > MAX_AGE_SECONDS:
@@ -236,7 +236,7 @@ class Responder:
             if not self._send(dm, index, message):
                 break
             sent += 1
-        logger.remove_keys(["reply_index"])
+        logger.thread_safe_remove_keys(["reply_index"])
         logger.info("DM answered", replies_sent=sent, replies_planned=len(plan))
 
     def _send(self, dm: QueuedDM, index: int, message: OutboundMessage) -> bool:

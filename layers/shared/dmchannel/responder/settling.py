@@ -6,9 +6,9 @@ by trying again goes to the dead-letter queue here, with its reason, rather than
 the queue's receive count: waiting for X's send window or for time costs no attempt.
 """
 
-import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from dmchannel.observability import Metric, count, logger
 from dmchannel.queued_dm import MalformedQueuedDMError, QueuedDM
@@ -17,6 +17,7 @@ from dmchannel.responder.outcomes import DeadLetterError, HeldError, NotStartedE
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import ChangeMessageVisibilityBatchRequestEntryTypeDef
 
 MAX_VISIBILITY_SECONDS = 43_200  # SQS's limit: 12 hours
 RETRY_AFTER_SECONDS = 30  # after a failed attempt (the bot or X could not answer)
@@ -34,13 +35,14 @@ class QueueMessage:
     queued_at: float  # epoch seconds
 
 
-@dataclass(frozen=True)
+@dataclass
 class Queues:
     """The DM queue and its dead-letter queue."""
 
     sqs: "SQSClient"
     queue_url: str
     dead_letter_queue_url: str
+    _hidden: set[str] = field(default_factory=set)  # receipt handles given a visibility in this invocation
 
     def hide(self, message: QueueMessage, seconds: float) -> None:
         """Bring the message back after that long (0 to 12 hours)."""
@@ -48,6 +50,22 @@ class Queues:
         self.sqs.change_message_visibility(
             QueueUrl=self.queue_url, ReceiptHandle=message.receipt_handle, VisibilityTimeout=timeout
         )
+        self._hidden.add(message.receipt_handle)
+
+    def bring_back_skipped(self, event: Mapping[str, Any], answer: Mapping[str, Any]) -> None:
+        """Failed records that were never tried (behind a failure in their conversation) come back at once.
+
+        FIFO keeps their order: SQS delivers none of a conversation's messages while one is in flight.
+        """
+        failed = {failure["itemIdentifier"] for failure in answer.get("batchItemFailures", [])}
+        skipped: list[ChangeMessageVisibilityBatchRequestEntryTypeDef] = [
+            {"Id": str(index), "ReceiptHandle": record["receiptHandle"], "VisibilityTimeout": 0}
+            for index, record in enumerate(event.get("Records", []))
+            if record["messageId"] in failed and record["receiptHandle"] not in self._hidden
+        ]
+        self._hidden.clear()
+        for start in range(0, len(skipped), 10):
+            self.sqs.change_message_visibility_batch(QueueUrl=self.queue_url, Entries=skipped[start : start + 10])
 
     def dead_letter(self, message: QueueMessage, reason: str) -> None:
         """Put the message on the dead-letter queue with its reason (the caller then lets the queue delete it)."""
@@ -72,10 +90,12 @@ def settle(responder: Responder, queues: Queues, message: QueueMessage) -> None:
     try:
         responder.handle(dm, message.queued_at)
     except NotStartedError:
+        count(Metric.DIRECT_MESSAGES_DEFERRED)
         queues.hide(message, 0)
         raise
     except HeldError as held:
-        queues.hide(message, held.until - time.time())
+        count(Metric.DIRECT_MESSAGES_HELD)
+        queues.hide(message, held.until - responder.clock())
         raise
     except RetryLaterError:
         queues.hide(message, RETRY_AFTER_SECONDS)

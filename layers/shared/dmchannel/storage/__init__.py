@@ -2,15 +2,21 @@
 
 Key prefixes, each followed by the bot account's id:
 
-- ``day#ACCOUNT#YYYY-MM-DD``: ``used``, the DMs the account sent that UTC day (the daily limit).
+- ``hour#ACCOUNT#HOUR``: ``used``, the DMs the account sent in that hour (epoch hours); the
+  current hour and the 24 closed hours before it hold the rolling 24-hour limit.
 - ``inbound#ACCOUNT#DM_ID``: ``used``, the replies sent to one DM received (the per-message limit).
-- ``reply#ACCOUNT#DM_ID#INDEX``: one reply's record (``state`` reserved or sent, ``day``, ``x_event_id``):
-  it exists once the reply's slot is reserved, so the reply is never sent twice.
+- ``reply#ACCOUNT#DM_ID#INDEX``: one reply's record (``state`` reserved, sending or sent, ``hour``,
+  ``x_event_id``): it exists once the reply's slot is reserved, so the reply is never sent twice.
+- ``dm#ACCOUNT#DM_ID``: one DM received: ``attempts``, its answer ``plan`` (the DMs to send, as
+  JSON, stored before anything is sent) and ``last_error``.
+- ``window#ACCOUNT``: X's send window once spent (``remaining`` 0 until ``reset``).
 - ``optout#ACCOUNT#USER``: the user sent STOP (``since``); no expiry.
-- ``rate#ACCOUNT#USER#MINUTE``: ``dms``, the user's DMs in that minute (the loop breaker).
-- ``mute#ACCOUNT#USER``: ``until``, the conversation is muted until then.
+- ``rate#ACCOUNT#USER#MINUTE``: ``dms``, the user's DMs written in that minute (creation time and id).
+- ``mute#ACCOUNT#USER``: ``until``; the mute's ``episode`` and the DM that got its notice.
 - ``buttons#ACCOUNT#more#DM_ID`` and ``buttons#ACCOUNT#offered#USER``: ``buttons`` (JSON), those
-  behind "More options" and those offered as a numbered list (X API v2).
+  behind "More options" and the menu last offered as a numbered list (X API v2).
 
-``ledger`` holds the counters and reply records; ``conversation_state`` the rest.
+``ledger`` holds the counters and reply records, ``dm_records`` the plans, ``send_window`` X's
+window, and ``conversation_state`` the rest. Plans and reply records outlive the dead-letter
+queue's 14 days, so that a late redrive finds them.
 """

@@ -54,23 +54,30 @@ class ConversationState:
     ) -> Loop:
         """Count one DM by when the user wrote it; tell whether the conversation goes faster than a person writes.
 
-        Over max_per_minute DMs written in one minute mutes the conversation until it has
+        Over max_per_minute DMs written within 60 seconds mutes the conversation until it has
         been quiet for quiet_seconds (each DM written meanwhile pushes that back). Counting
         by the DMs' creation times answers a backlog or a replay; counting each DM's id
         once makes a redelivery count nothing. The first DM of a mute gets the notice.
         """
         minute = int(created_at // WINDOW_SECONDS)
+        entry = f"{int(created_at * 1000)}#{dm_id}"  # when the user wrote it, and which DM: counted once
         counted = self.dynamodb.update_item(
             TableName=self.table,
             Key=self._key("rate", user_id, str(minute)),
             UpdateExpression="ADD dms :dm SET expires_at = :expires",
             ExpressionAttributeValues={
-                ":dm": {"SS": [dm_id]},
-                ":expires": {"N": str(int(self.clock()) + 2 * WINDOW_SECONDS)},
+                ":dm": {"SS": [entry]},
+                ":expires": {"N": str(int(max(created_at, self.clock())) + 2 * WINDOW_SECONDS)},
             },
             ReturnValues="ALL_NEW",
         )
-        too_fast = len(counted["Attributes"]["dms"]["SS"]) > max_per_minute
+        earlier = self.dynamodb.get_item(
+            TableName=self.table, Key=self._key("rate", user_id, str(minute - 1)), ConsistentRead=True
+        )
+        entries = [*counted["Attributes"]["dms"]["SS"], *earlier.get("Item", {}).get("dms", {}).get("SS", [])]
+        since = (created_at - WINDOW_SECONDS) * 1000
+        written = sum(since < int(other.split("#", 1)[0]) <= created_at * 1000 for other in entries)
+        too_fast = written > max_per_minute
         mute = self.dynamodb.get_item(TableName=self.table, Key=self._key("mute", user_id), ConsistentRead=True)
         item = mute.get("Item", {})
         until = float(item.get("until", {}).get("N", "0"))

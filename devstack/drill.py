@@ -1,0 +1,520 @@
+"""`make drill`: fault drills against the local stack, and a table of what happened to every DM.
+
+Each drill runs the deployed handlers (webhook and responder) on moto, the fake X and a
+scriptable bot, with a simulated clock so that waiting for a rate-limit reset 20 hours away
+takes no time: when nothing is left to deliver but DMs wait, the clock jumps to the next
+reset (or past the retry delay) and the waiting messages come back, as SQS would bring them.
+Then it accounts for every DM received: answered (late, when it needed more than one
+try), left unanswered by a rule (and which), dead-lettered (and why), or lost; and for
+every reply X took: sent twice, mixed from two calls to the bot, or over a limit.
+"""
+
+import argparse
+import io
+import json
+import logging
+import os
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, redirect_stderr, redirect_stdout, suppress
+from dataclasses import dataclass, field
+from itertools import count
+from types import ModuleType
+from typing import Any
+
+import boto3
+import requests
+from aws_lambda_powertools.utilities import parameters
+from botocore.exceptions import ClientError
+
+from devstack.apigw import http_api_event
+from devstack.deliveries import BOT_USER, dm_delivery, dm_event, encode
+from devstack.dev_credentials import DEV_CREDENTIALS
+from devstack.drill_bot import DrillBot, serve_drill_bot
+from devstack.fake_x import FakeX, serve
+from devstack.lambda_runtime import LocalFunction, import_function
+from devstack.moto_server import start_local_aws
+from devstack.poller import BatchResult, poll_once
+from devstack.provision import LocalStack, provision
+from dmchannel.queued_dm import QueuedDM
+from dmchannel.webhook.signature import SIGNATURE_HEADER, sign
+
+ACCOUNT = DEV_CREDENTIALS.bot_user_id
+RETRY_JUMP_SECONDS = 31  # past the responder's retry delay (30 s)
+MAX_ROUNDS = 2_000
+CALL = re.compile(r"\| call (\d+), part \d+/\d+$")
+TAG = re.compile(r"#d\d+\b")
+DAY_MS = 86_400_000
+
+
+@dataclass
+class SimClock:
+    """Wall-clock time plus an offset that the drill moves forward."""
+
+    offset: float = 0.0
+
+    def now(self) -> float:
+        """The simulated time (epoch seconds)."""
+        return time.time() + self.offset
+
+
+@dataclass
+class Row:
+    """What happened to one drill's DMs and replies."""
+
+    name: str
+    received: int = 0
+    answered: int = 0
+    late: int = 0
+    unanswered: Counter[str] = field(default_factory=Counter)
+    dead_lettered: Counter[str] = field(default_factory=Counter)
+    lost: int = 0
+    sent_twice: int = 0
+    mixed: int = 0
+    limit_violations: int = 0
+
+    def add(self, other: "Row") -> None:
+        """Sum another row into this one."""
+        for name in ("received", "answered", "late", "lost", "sent_twice", "mixed", "limit_violations"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.unanswered.update(other.unanswered)
+        self.dead_lettered.update(other.dead_lettered)
+
+
+class LogCapture(logging.Handler):
+    """The service's log lines, formatted by Powertools (with the DM's ids) and kept as dicts."""
+
+    def __init__(self, formatter: logging.Formatter | None) -> None:
+        super().__init__()
+        self.setFormatter(formatter)
+        self.records: list[dict[str, Any]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep the line."""
+        self.records.append(json.loads(self.format(record)))
+
+
+class Harness:
+    """One drill's stack: the handlers, moto's resources, the fake X, the bot and the clock."""
+
+    def __init__(self, moto_url: str, env: dict[str, str], *, pollers: int = 1, timeout: float = 60.0) -> None:
+        requests.post(f"{moto_url}/moto-api/reset", timeout=10).raise_for_status()
+        parameters.clear_caches()  # type: ignore[no-untyped-call]
+        self.clock = SimClock()
+        self.stack: LocalStack = provision(
+            secret_values={"XCredentialsSecret": json.dumps(DEV_CREDENTIALS.secret_values())}
+        )
+        self.fake = FakeX(DEV_CREDENTIALS, clock=self.clock.now)
+        self.bot = DrillBot()
+        self._servers = [serve(self.fake), serve_drill_bot(self.bot)]
+        x_url = f"http://127.0.0.1:{self._servers[0].server_address[1]}"
+        bot_url = f"http://127.0.0.1:{self._servers[1].server_address[1]}/webhooks/rest/webhook"
+        variables = {
+            **self.stack.function_environment("WebhookFunction"),
+            **self.stack.function_environment("ResponderFunction"),
+            "X_API_BASE_URL": x_url,
+            "BOT_KIND": "http",
+            "BOT_URL": bot_url,
+            **env,
+        }
+        os.environ.update(variables)
+        self.webhook = LocalFunction("webhook", import_function("webhook"))
+        self.responders = [self._responder(timeout) for _ in range(pollers)]
+        self.sqs = boto3.client("sqs")
+        self.received: set[str] = set()
+        self.retried: set[str] = set()
+        self.waiting: dict[str, str] = {}  # message id -> receipt handle of DMs that came back to wait
+        self._ids = count(1)
+        service = logging.getLogger(os.environ["POWERTOOLS_SERVICE_NAME"])
+        self.logs = LogCapture(service.handlers[0].formatter)
+        service.addHandler(self.logs)
+
+    def _responder(self, timeout: float) -> LocalFunction:
+        module = import_function("responder")
+        module.clock = self.clock.now  # type: ignore[attr-defined]  # the composition root's clock: the drill's
+        return LocalFunction("responder", module, timeout_seconds=timeout)
+
+    @property
+    def responder_modules(self) -> list[ModuleType]:
+        """The responder instances' modules (for fault injection)."""
+        return [function.module for function in self.responders]
+
+    def close(self) -> None:
+        """Stop the servers and detach the log capture."""
+        logging.getLogger(os.environ["POWERTOOLS_SERVICE_NAME"]).removeHandler(self.logs)
+        for server in self._servers:
+            server.shutdown()
+
+    def dm(self, user_id: str, text: str, *, written_at: float | None = None) -> dict[str, Any]:
+        """One DM event from a user, tagged (#dN) so that its answers can be traced to it."""
+        number = next(self._ids)
+        created = written_at if written_at is not None else self.clock.now()
+        tagged = text if text.isupper() else f"#d{number} {text}"  # keywords (STOP) go as they are
+        return dm_event(
+            str(1_800_000_000_000_000_000 + number), user_id, ACCOUNT, tagged, created_ms=int(created * 1000)
+        )
+
+    def deliver(self, events: list[dict[str, Any]], times: int = 1) -> None:
+        """POST one signed Account Activity delivery of these DM events to the webhook (times times)."""
+        users = [{"id": e["message_create"]["sender_id"], "name": "User", "screen_name": "user"} for e in events]
+        body = encode(dm_delivery(events, [*users, BOT_USER]))
+        headers = {SIGNATURE_HEADER: sign(DEV_CREDENTIALS.consumer_secret, body)}
+        for _ in range(times):
+            answer = self.webhook.invoke(http_api_event("POST", "/webhook", headers=headers, body=body))
+            assert answer["statusCode"] == 200, answer
+        self.received.update(e["id"] for e in events)
+
+    def _poll(self, responder: LocalFunction) -> BatchResult:
+        queue = "DmQueue"
+        return poll_once(
+            boto3.client("sqs"), self.stack.refs[queue], self.stack.attributes[(queue, "Arn")], responder.invoke, None
+        )
+
+    def _depth(self) -> tuple[int, int]:
+        answer = self.sqs.get_queue_attributes(
+            QueueUrl=self.stack.refs["DmQueue"],
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(answer["ApproximateNumberOfMessages"]), int(answer["ApproximateNumberOfMessagesNotVisible"])
+
+    def run(self) -> None:
+        """Feed the responders until every DM is settled, moving the clock over the waits."""
+        with ThreadPoolExecutor(max_workers=len(self.responders)) as pool:
+            for _ in range(MAX_ROUNDS):
+                results = list(pool.map(self._poll, self.responders))
+                for result in results:
+                    for message_id in result.failed:
+                        self.retried.add(QueuedDM.from_body(result.bodies[message_id]).dm_id)
+                        self.waiting[message_id] = result.receipts[message_id]
+                if any(result.delivered for result in results):
+                    continue
+                if sum(self._depth()) == 0:
+                    return
+                # Nothing deliverable, though DMs remain: they wait (FIFO holds back a conversation's
+                # later DMs while one is in flight). Let the time they wait for pass.
+                self._let_time_pass()
+        raise RuntimeError("the drill did not settle")
+
+    def _let_time_pass(self) -> None:
+        """Jump to the account's send-window reset (or past the retry delay); bring the waiting DMs back."""
+        window = boto3.client("dynamodb").get_item(
+            TableName=self.stack.refs["StateTable"], Key={"pk": {"S": f"window#{ACCOUNT}"}}, ConsistentRead=True
+        )
+        reset = float(window.get("Item", {}).get("reset", {}).get("N", "0"))
+        self.clock.offset += max(reset - self.clock.now() + 1, RETRY_JUMP_SECONDS)
+        for receipt in self.waiting.values():
+            with suppress(ClientError):  # a stale receipt: the message was received again since
+                self.sqs.change_message_visibility(
+                    QueueUrl=self.stack.refs["DmQueue"], ReceiptHandle=receipt, VisibilityTimeout=0
+                )
+        self.waiting.clear()
+
+    def report(self, name: str) -> Row:
+        """Account for every DM received and every reply X took."""
+        table = boto3.client("dynamodb").scan(TableName=self.stack.refs["StateTable"])["Items"]
+        replies = Counter(
+            item["pk"]["S"].split("#")[2]
+            for item in table
+            if item["pk"]["S"].startswith(f"reply#{ACCOUNT}#") and item["state"]["S"] in ("sending", "sent")
+        )
+        unanswered = {
+            record["dm_id"]: _reason(record["message"])
+            for record in self.logs.records
+            if record.get("dm_id") and str(record["message"]).startswith(("Unanswered:", "Replies unsent:"))
+        }
+        dead = self._dead_letters()
+        row = Row(name=name, received=len(self.received))
+        for dm_id in self.received:
+            if replies[dm_id]:
+                row.answered += 1
+                row.late += dm_id in self.retried
+            elif dm_id in dead:
+                row.dead_lettered[dead[dm_id]] += 1
+            elif dm_id in unanswered:
+                row.unanswered[unanswered[dm_id]] += 1
+            else:
+                row.lost += 1
+        row.sent_twice = max(0, len(self.fake.sent) - sum(replies.values())) + _repeated_texts(self.fake)
+        row.mixed = _mixed(self.fake)
+        limit = int(os.environ["DAILY_MESSAGE_LIMIT"])
+        per_message = int(os.environ["REPLIES_PER_MESSAGE"])
+        row.limit_violations = _over_daily_limit(self.fake, limit) + sum(n > per_message for n in replies.values())
+        return row
+
+    def _dead_letters(self) -> dict[str, str]:
+        dead: dict[str, str] = {}
+        while messages := self.sqs.receive_message(
+            QueueUrl=self.stack.refs["DmDeadLetterQueue"], MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+        ).get("Messages", []):
+            for message in messages:
+                attributes: Any = message.get("MessageAttributes", {})
+                reason = str(attributes.get("reason", {}).get("StringValue", "redrive"))
+                dead[QueuedDM.from_body(message["Body"]).dm_id] = reason.split(":", maxsplit=1)[0]
+                self.sqs.delete_message(
+                    QueueUrl=self.stack.refs["DmDeadLetterQueue"], ReceiptHandle=message["ReceiptHandle"]
+                )
+        return dead
+
+
+def _reason(message: str) -> str:
+    """A short reason from the responder's log line."""
+    text = message.lower()
+    for words, reason in (
+        ("limit", "daily limit"),
+        ("opted out", "opted out"),
+        ("muted", "muted"),
+        ("24 hours", "too old"),
+    ):
+        if words in text:
+            return reason
+    return message
+
+
+def _repeated_texts(fake: FakeX) -> int:
+    """Bot answers (unique by their call and part) that X received more than once."""
+    texts = Counter((dm.recipient_id, dm.text) for dm in fake.sent if CALL.search(dm.text))
+    return sum(n - 1 for n in texts.values())
+
+
+def _mixed(fake: FakeX) -> int:
+    """DMs whose replies come from more than one call to the bot."""
+    calls: dict[str, set[str]] = {}
+    for dm in fake.sent:
+        call, tag = CALL.search(dm.text), TAG.search(dm.text)
+        if call and tag:
+            calls.setdefault(tag.group(), set()).add(call.group(1))
+    return sum(len(made_by) > 1 for made_by in calls.values())
+
+
+def _over_daily_limit(fake: FakeX, limit: int) -> int:
+    """Sends over the limit in any 24 hours (a sliding window over X's own timestamps)."""
+    times = sorted(dm.created_ms for dm in fake.sent)
+    start, over = 0, 0
+    for end, moment in enumerate(times):
+        while moment - times[start] >= DAY_MS:
+            start += 1
+        over = max(over, end - start + 1 - limit)
+    return over
+
+
+@dataclass(frozen=True)
+class Drill:
+    """One fault drill: its environment, set-up and DMs, at full size or small (for `make test`)."""
+
+    name: str
+    play: Callable[[Harness, bool], None]
+    env: dict[str, str] = field(default_factory=dict)
+    pollers: int = 1
+    timeout: float = 60.0
+
+
+def _users(count_: int) -> list[str]:
+    return [str(3_100_000_000 + n) for n in range(count_)]
+
+
+def _each_user_writes(harness: Harness, users: int, dms: int) -> None:
+    for user in _users(users):
+        for n in range(dms):
+            harness.deliver([harness.dm(user, f"question {n}")])
+
+
+def _x_429_minutes(harness: Harness, small: bool) -> None:
+    harness.fake.send_window = (15, 900)  # as X's v2 endpoint: 15 DMs per 15 minutes
+    _each_user_writes(harness, 4 if small else 10, 3 if small else 4)
+
+
+def _x_429_hours(harness: Harness, small: bool) -> None:
+    reset = harness.clock.now() + 20 * 3_600
+    harness.fake.fail_next(429, (88,), headers={"x-rate-limit-reset": str(int(reset))})
+    _each_user_writes(harness, 3 if small else 10, 1)
+
+
+def _x_errors(harness: Harness, small: bool) -> None:
+    for n in range(12):
+        if n % 3 == 0:
+            harness.fake.answer_late(1.5, after=1)  # X takes it, the answer comes after the read timeout
+        else:
+            harness.fake.fail_next(503, (130,), after=1)
+    _each_user_writes(harness, 4 if small else 12, 1 if small else 2)
+
+
+def _bot_slow(harness: Harness, small: bool) -> None:
+    harness.bot.delay = 1.0 if small else 4.0
+    _each_user_writes(harness, 6 if small else 20, 1)
+
+
+def _bot_down(harness: Harness, small: bool) -> None:
+    harness.bot.fails = lambda _call: True
+    _each_user_writes(harness, 2 if small else 5, 1)
+
+
+def _bot_flapping(harness: Harness, small: bool) -> None:
+    harness.bot.fails = lambda call: call % 2 == 1
+    _each_user_writes(harness, 4 if small else 10, 1)
+
+
+def _crash(step: str, when: Callable[[dict[str, Any]], bool]) -> Callable[[Harness, bool], None]:
+    """A drill that kills the first attempt at each DM at one DynamoDB call (as a Lambda timeout would).
+
+    step is "before" or "after" the call; when() picks the call from its parameters.
+    """
+
+    def play(harness: Harness, small: bool) -> None:
+        crashed: set[str] = set()
+        calling = threading.local()
+
+        def note(params: dict[str, Any], **_: Any) -> None:
+            key = json.dumps(params.get("Key") or params.get("TransactItems") or {})
+            dm = re.search(r"(?:dm|reply)#\d+#(\d+)", key)
+            calling.dm = dm.group(1) if dm and dm.group(1) not in crashed and when(params) else None
+            if calling.dm and step == "before":
+                crash()
+
+        def crash(**_: Any) -> None:
+            if getattr(calling, "dm", None):
+                crashed.add(calling.dm)
+                calling.dm = None
+                raise RuntimeError("the function died here")
+
+        for module in harness.responder_modules:
+            module.dynamodb.meta.events.register("provide-client-params.dynamodb", note)
+            if step == "after":
+                module.dynamodb.meta.events.register("after-call.dynamodb", crash)
+        _each_user_writes(harness, 2 if small else 5, 1)
+
+    return play
+
+
+def _same_delivery(harness: Harness, small: bool) -> None:
+    events = [harness.dm(user, "hello") for user in _users(2 if small else 3)]
+    harness.deliver(events, times=5)
+
+
+def _backlog(harness: Harness, small: bool) -> None:
+    users, each = (4, 5) if small else (20, 10)
+    start = harness.clock.now() - 3_600  # written over the last hour, delivered in one burst
+    for user in _users(users):
+        for n in range(each):
+            harness.deliver([harness.dm(user, f"backlog {n}", written_at=start + n * 300)])
+
+
+def _daily_limit(harness: Harness, small: bool) -> None:
+    _each_user_writes(harness, 8 if small else 16, 2)
+
+
+def _fast_then_stop(harness: Harness, small: bool) -> None:
+    (user,) = _users(1)
+    start = harness.clock.now()
+    for n in range(12):
+        harness.deliver([harness.dm(user, f"tap {n}", written_at=start + n * 10 / 12)])
+    harness.deliver([harness.dm(user, "STOP", written_at=start + 11)])
+
+
+DRILLS = (
+    Drill("X 429, reset in minutes", _x_429_minutes),
+    Drill("X 429, reset 20 h away", _x_429_hours),
+    Drill("X 5xx and read timeouts", _x_errors, {"X_READ_TIMEOUT": "1"}),
+    Drill("bot slow (4 s)", _bot_slow, {"BOT_TIMEOUT": "6", "X_READ_TIMEOUT": "1"}, pollers=2, timeout=14.0),
+    Drill("bot down", _bot_down),
+    Drill("bot flapping", _bot_flapping),
+    Drill("crash before the plan", _crash("before", lambda p: "#plan" in p.get("ExpressionAttributeNames", {}))),
+    Drill("crash after reserving", _crash("after", lambda p: "Put" in (p.get("TransactItems") or [{}])[0])),
+    Drill("crash after X took it", _crash("before", lambda p: ":sent" in p.get("ExpressionAttributeValues", {}))),
+    Drill("same delivery 5 times", _same_delivery),
+    Drill("backlog, 20 users", _backlog),
+    Drill("16 at the daily limit", _daily_limit, {"DAILY_MESSAGE_LIMIT": "20"}, pollers=4),
+    Drill("12 DMs in 10 s, then STOP", _fast_then_stop),
+)
+
+
+@contextmanager
+def moto_endpoint() -> Iterator[str]:
+    """A moto server for the drills (AWS_ENDPOINT_URL points boto3 at it)."""
+    server = start_local_aws()
+    url = os.environ["AWS_ENDPOINT_URL"]
+    try:
+        yield url
+    finally:
+        server.shutdown()
+
+
+def run_drill(drill: Drill, moto_url: str, *, small: bool) -> Row:
+    """Run one drill and account for it."""
+    env = {"DAILY_MESSAGE_LIMIT": "1000", "REPLIES_PER_MESSAGE": "5", **drill.env}
+    if small and drill.name.startswith("16 at"):
+        env["DAILY_MESSAGE_LIMIT"] = "6"
+    harness = Harness(moto_url, env, pollers=drill.pollers, timeout=drill.timeout)
+    try:
+        drill.play(harness, small)
+        harness.run()
+        return harness.report(drill.name)
+    finally:
+        harness.close()
+
+
+def _reasons(counts: Counter[str]) -> str:
+    return ", ".join(f"{n} {reason}" for reason, n in sorted(counts.items())) or "0"
+
+
+def render(rows: list[Row]) -> str:
+    """The table, one line per drill and a total."""
+    total = Row(name="total")
+    for row in rows:
+        total.add(row)
+    head = (
+        "drill",
+        "received",
+        "answered",
+        "late",
+        "unanswered by rule",
+        "dead-lettered",
+        "lost",
+        "twice",
+        "mixed",
+        "over limit",
+    )
+    lines = [
+        (
+            row.name,
+            str(row.received),
+            str(row.answered),
+            str(row.late),
+            _reasons(row.unanswered),
+            _reasons(row.dead_lettered),
+            str(row.lost),
+            str(row.sent_twice),
+            str(row.mixed),
+            str(row.limit_violations),
+        )
+        for row in [*rows, total]
+    ]
+    widths = [max(len(cells[i]) for cells in [head, *lines]) for i in range(len(head))]
+    fmt = "| " + " | ".join(f"{{:{w}}}" for w in widths) + " |"
+    rule = "| " + " | ".join("-" * w for w in widths) + " |"
+    return "\n".join([fmt.format(*head), rule, *(fmt.format(*cells) for cells in lines)])
+
+
+def main() -> int:
+    """Run every drill at full size (or --small) and print the table; exit 1 if anything was lost or doubled."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", action="store_true", help="the small sizes that `make test` runs")
+    args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    rows = []
+    with moto_endpoint() as url:
+        for drill in DRILLS:
+            started = time.perf_counter()
+            with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):  # the functions' logs, metrics
+                rows.append(run_drill(drill, url, small=args.small))
+            print(f"  {drill.name}: {time.perf_counter() - started:.1f} s", flush=True)
+    print(render(rows))
+    bad = sum(row.lost + row.sent_twice + row.mixed + row.limit_violations for row in rows)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

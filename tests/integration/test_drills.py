@@ -1,0 +1,35 @@
+"""Every fault drill at its small size: nothing lost, nothing sent twice, no mixed answer, no limit broken."""
+
+from collections.abc import Iterator
+
+import pytest
+
+from devstack.drill import DRILLS, Drill, Row, render, run_drill
+
+EXPECTED_UNANSWERED = {
+    "16 at the daily limit": "daily limit",
+    "12 DMs in 10 s, then STOP": "muted",
+}
+
+
+@pytest.fixture(scope="module")
+def rows(moto_url: str) -> Iterator[dict[str, Row]]:
+    yield {drill.name: run_drill(drill, moto_url, small=True) for drill in DRILLS}
+
+
+@pytest.mark.parametrize("drill", DRILLS, ids=[drill.name for drill in DRILLS])
+def test_every_dm_is_accounted_for(drill: Drill, rows: dict[str, Row]) -> None:
+    row = rows[drill.name]
+    assert (row.lost, row.sent_twice, row.mixed, row.limit_violations) == (0, 0, 0, 0), render([row])
+    assert row.received > 0 and not row.dead_lettered, render([row])
+    assert row.answered + sum(row.unanswered.values()) == row.received, render([row])
+    assert set(row.unanswered) <= {EXPECTED_UNANSWERED.get(drill.name)}, render([row])
+
+
+def test_the_drills_exercise_what_they_name(rows: dict[str, Row]) -> None:
+    assert rows["X 429, reset 20 h away"].late == rows["X 429, reset 20 h away"].received
+    assert rows["bot slow (4 s)"].late > 0  # some DMs were not started for want of time, and came back
+    assert rows["crash after reserving"].late == rows["crash after reserving"].received
+    assert rows["16 at the daily limit"].unanswered["daily limit"] > 0
+    fast = rows["12 DMs in 10 s, then STOP"]
+    assert (fast.answered, fast.unanswered["muted"]) == (12, 1)  # 10 answers, the notice, and STOP's confirmation
