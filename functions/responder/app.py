@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, proce
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.config import Config
 
 from dmchannel.bots.factory import build_bot
 from dmchannel.credentials import load_bot_token, load_credentials
@@ -27,8 +28,10 @@ from dmchannel.x.direct_messages import XClient
 settings = ResponderSettings.from_env(Path(__file__).resolve().parent)
 # One conversation's failure holds back only that conversation's later DMs, keeping their order.
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
-dynamodb = boto3.client("dynamodb")
-queues = Queues(boto3.client("sqs"), settings.queue_url, settings.dead_letter_queue_url)
+# Short waits and few retries: no AWS call may outlast the invocation (boto3 waits 60 s by default).
+aws_config = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
+dynamodb = boto3.client("dynamodb", config=aws_config)
+queues = Queues(boto3.client("sqs", config=aws_config), settings.queue_url, settings.dead_letter_queue_url)
 http = requests.Session()
 bot = build_bot(settings, lambda: load_bot_token(settings.secret_id))
 clock: Callable[[], float] = time.time  # the wall clock; `make drill` runs these handlers on a simulated one

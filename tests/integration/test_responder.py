@@ -319,3 +319,15 @@ def test_a_number_maps_to_the_menu_last_offered_and_only_once(
     assert bot.turns[3].button_payload is None
     responder.handle(queued("5", "\u00b2"))  # a superscript two: ignored, never a crash
     assert bot.turns[4].button_payload is None
+
+
+def test_a_dm_replayed_many_times_after_its_answer_sends_nothing_and_is_never_dead_lettered(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    bot = ScriptedBot([Reply("hi")])
+    responder = make_responder(bot)
+    dm = queued("1")
+    for _ in range(8):  # the answer, then replays and redrives beyond SQS's 5-minute deduplication
+        responder.handle(dm)
+    assert [sent.text for sent in fake_x[0].sent] == ["hi"]
+    assert len(bot.turns) == 1

@@ -94,6 +94,9 @@ class Responder:
             raise HeldError(held)
         record = self.records.start(dm.dm_id)
         logger.thread_safe_append_keys(attempt=record.attempts)
+        if record.settled:
+            logger.info("Already answered (a replay or a redrive): nothing more to do")
+            return
         if record.attempts == 1:
             count(Metric.DIRECT_MESSAGES_RECEIVED)
         if record.attempts > MAX_ATTEMPTS:
@@ -102,6 +105,7 @@ class Responder:
             plan = record.plan if record.plan is not None else self._plan(dm, created_at, record.attempts)
             if plan is not None:
                 self._send_plan(dm, plan, created_at)
+            self.records.settle(dm.dm_id)
         except HeldError:
             self.records.give_back_attempt(dm.dm_id)
             raise

@@ -27,6 +27,7 @@ class DmRecord:
     attempts: int
     plan: tuple[OutboundMessage, ...] | None
     last_error: str
+    settled: bool  # an earlier attempt finished with it: answered, or left unanswered by a rule
 
 
 def plan_to_json(plan: tuple[OutboundMessage, ...]) -> str:
@@ -77,6 +78,7 @@ class DmRecords:
             attempts=int(answer["attempts"]["N"]),
             plan=plan_from_json(plan) if plan else None,
             last_error=answer.get("last_error", {}).get("S", ""),
+            settled=answer.get("settled", {}).get("BOOL", False),
         )
 
     def give_back_attempt(self, dm_id: str) -> None:
@@ -105,6 +107,15 @@ class DmRecords:
             stored = self.dynamodb.get_item(TableName=self.table, Key=self._key(dm_id), ConsistentRead=True)
             return plan_from_json(stored["Item"]["plan"]["S"])
         return plan
+
+    def settle(self, dm_id: str) -> None:
+        """Note that the DM needs nothing more: a replay or a redrive of it does nothing."""
+        self.dynamodb.update_item(
+            TableName=self.table,
+            Key=self._key(dm_id),
+            UpdateExpression="SET settled = :yes",
+            ExpressionAttributeValues={":yes": {"BOOL": True}},
+        )
 
     def note_failure(self, dm_id: str, reason: str) -> None:
         """Keep why the last attempt failed (the dead-letter queue's reason, if it comes to that)."""
