@@ -49,6 +49,27 @@ def dm_delivery(
     }
 
 
+def activity_delivery(
+    events: list[dict[str, Any]],
+    users: list[dict[str, str]],
+    account_id: str = BOT_USER["id"],
+    *,
+    event_type: str = "dm.received",
+    tag: str = "x-dm-channel",
+) -> dict[str, Any]:
+    """An X Activity API delivery of DM events to account_id (users wrapped, with v2's ``username``)."""
+    wrapped = {u["id"]: {"data": {"id": u["id"], "username": u["screen_name"], "name": u["name"]}} for u in users}
+    return {
+        "data": {
+            "event_uuid": f"-{events[0]['id'] if events else 0}",
+            "filter": {"user_id": account_id},
+            "event_type": event_type,
+            "tag": tag,
+            "payload": {"direct_message_events": events, "users": wrapped},
+        }
+    }
+
+
 def encode(delivery: dict[str, Any]) -> bytes:
     """The body bytes, compact JSON as X sends it."""
     return json.dumps(delivery, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

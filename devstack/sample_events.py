@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from devstack.apigw import http_api_event
-from devstack.deliveries import BOT_USER, USER, dm_delivery, dm_event, encode
+from devstack.deliveries import BOT_USER, USER, activity_delivery, dm_delivery, dm_event, encode
 from devstack.dev_credentials import DEV_CREDENTIALS
 from devstack.sqs_events import sqs_event
 from dmchannel.webhook.account_activity import dms_to_answer
@@ -48,6 +48,11 @@ def sample_events() -> dict[str, dict[str, Any]]:
             [USER, BOT_USER],
         )
     )
+    activity = encode(
+        activity_delivery(
+            [dm_event("1795521600000000004", USER_ID, BOT_ID, "Hello from the X Activity API")], [USER, BOT_USER]
+        )
+    )
     echo = encode(
         dm_delivery([dm_event("1795521600000000003", BOT_ID, USER_ID, "Hello Jordan & welcome")], [USER, BOT_USER])
     )
@@ -61,6 +66,7 @@ def sample_events() -> dict[str, dict[str, Any]]:
         "webhook-dm.json": _post(dm),
         "webhook-quick-reply.json": _post(tap, base64_body=True),
         "webhook-echo.json": _post(echo),
+        "webhook-activity-dm.json": _post(activity),
         "webhook-forged.json": _post(dm, signature=sign("not-the-consumer-secret", dm)),
         "responder-dm.json": _queued(dm, 1),
         "responder-quick-reply.json": _queued(tap, 2),
@@ -82,7 +88,7 @@ def _queued(delivery: bytes, sequence: int) -> dict[str, Any]:
             "SequenceNumber": f"{18_000_000_000_000_000_000 + sequence}",
             "MessageGroupId": dm.conversation_id,
             "SenderId": "AIDAEXAMPLE",
-            "MessageDeduplicationId": dm.dm_id,
+            "MessageDeduplicationId": dm.deduplication_id,
             "ApproximateFirstReceiveTimestamp": "1795521600000",
         },
     }

@@ -12,7 +12,7 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 
 from devstack.apigw import http_api_event
-from devstack.deliveries import BOT_USER, USER, dm_delivery, dm_event, encode
+from devstack.deliveries import BOT_USER, USER, activity_delivery, dm_delivery, dm_event, encode
 from devstack.dev_credentials import DEV_CREDENTIALS
 from devstack.lambda_runtime import LocalLambdaContext
 from devstack.provision import LocalStack
@@ -33,6 +33,7 @@ EXPECTED = {
     "webhook-quick-reply.json": (200, ["1795521600000000002"]),
     "webhook-echo.json": (200, []),
     "webhook-forged.json": (401, []),
+    "webhook-activity-dm.json": (200, ["1795521600000000004"]),
 }
 
 
@@ -74,7 +75,7 @@ def test_sample_events(name: str, webhook: ModuleType, stack: LocalStack, lambda
         assert dm.account_id == BOT_USER["id"]
         assert dm.sender_screen_name == USER["screen_name"]
         assert message["Attributes"]["MessageGroupId"] == f"{BOT_USER['id']}-{USER['id']}"
-        assert message["Attributes"]["MessageDeduplicationId"] == dm.dm_id
+        assert message["Attributes"]["MessageDeduplicationId"] == f"{dm.account_id}-{dm.dm_id}"
 
 
 def test_crc_answer(webhook: ModuleType, lambda_context: LocalLambdaContext) -> None:
@@ -219,3 +220,24 @@ def test_no_text_signature_or_secret_in_the_logs(
     assert "1795521600000000001" in logs  # ids are logged
     for secret in ("What can you do", SECRET, event["headers"][SIGNATURE_HEADER], CRC_ANSWER):  # type: ignore[index]
         assert secret not in logs
+
+
+def test_the_same_dm_from_both_surfaces_is_queued_once(
+    webhook: ModuleType, stack: LocalStack, lambda_context: LocalLambdaContext
+) -> None:
+    event = dm_event("9", USER["id"], BOT_USER["id"], "hello")
+    for delivery in (dm_delivery([event], [USER]), activity_delivery([event], [USER])):
+        body = encode(delivery)
+        assert invoke(webhook, post(body, sign(SECRET, body)), lambda_context) == (200, {"queued": 1})
+    (message,) = queued(stack)
+    assert QueuedDM.from_body(message["Body"]).surface == "account_activity"
+
+
+def test_activity_api_events_that_are_not_dms_received_are_acknowledged(
+    webhook: ModuleType, stack: LocalStack, lambda_context: LocalLambdaContext
+) -> None:
+    for event_type in ("dm.sent", "dm.read", "dm.indicate_typing", "something.new"):
+        delivery = activity_delivery([dm_event("10", USER["id"], BOT_USER["id"], "x")], [USER], event_type=event_type)
+        body = encode(delivery)
+        assert invoke(webhook, post(body, sign(SECRET, body)), lambda_context) == (200, {"queued": 0})
+    assert queued(stack) == []

@@ -6,7 +6,7 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from devstack.deliveries import queued_dms
+from devstack.deliveries import BOT_USER, queued_dms
 from dmchannel.webhook.enqueue import enqueue
 from dmchannel.webhook.errors import QueueRefusedError
 
@@ -41,7 +41,7 @@ def test_failed_entries_are_retried_once_and_only_them() -> None:
                     "Id": "0",
                     "MessageBody": dms[1].to_body(),
                     "MessageGroupId": ANY,
-                    "MessageDeduplicationId": "1001",
+                    "MessageDeduplicationId": f"{BOT_USER['id']}-1001",
                 }
             ],
         },

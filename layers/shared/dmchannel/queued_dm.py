@@ -16,6 +16,7 @@ class Surface(StrEnum):
     """Where X delivered the DM from (and so how to answer it)."""
 
     ACCOUNT_ACTIVITY = "account_activity"
+    ACTIVITY_API = "activity_api"  # the X Activity API's dm.received
 
 
 class MalformedQueuedDMError(ValueError):
@@ -42,6 +43,11 @@ class QueuedDM:
     def conversation_id(self) -> str:
         """The bot account and the user: one FIFO message group each, so one conversation is answered in order."""
         return f"{self.account_id}-{self.sender_id}"
+
+    @property
+    def deduplication_id(self) -> str:
+        """The account and X's id of the DM: the same DM delivered twice (by any surface) is queued once."""
+        return f"{self.account_id}-{self.dm_id}"
 
     def to_body(self) -> str:
         """The queue message body (compact JSON, with its format's version)."""

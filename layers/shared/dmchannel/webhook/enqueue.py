@@ -23,7 +23,7 @@ def _send_batch(sqs: "SQSClient", queue_url: str, dms: Sequence[QueuedDM]) -> tu
             "Id": str(index),
             "MessageBody": dm.to_body(),
             "MessageGroupId": dm.conversation_id,
-            "MessageDeduplicationId": dm.dm_id,
+            "MessageDeduplicationId": dm.deduplication_id,
         }
         for index, dm in enumerate(dms)
     ]

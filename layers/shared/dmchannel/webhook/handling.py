@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from dmchannel.observability import logger
-from dmchannel.webhook.account_activity import dms_to_answer
+from dmchannel.webhook import account_activity, activity_api
 from dmchannel.webhook.enqueue import enqueue
 from dmchannel.webhook.errors import BadCrcTokenError, BadSignatureError, MalformedDeliveryError, QueueRefusedError
 from dmchannel.webhook.signature import is_crc_token, is_valid_signature, sign
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 SecretSource = Callable[[], str]
+# One parser per surface; each finds nothing in another surface's delivery.
+PARSERS = (account_activity.dms_to_answer, activity_api.dms_to_answer)
 
 
 def answer_crc(token: str | None, consumer_secret: SecretSource) -> dict[str, str]:
@@ -67,7 +69,7 @@ def accept_delivery(
         delivery = None
     if not isinstance(delivery, dict):
         raise MalformedDeliveryError("body is not a JSON object")
-    dms = dms_to_answer(delivery)
+    dms = [dm for parse in PARSERS for dm in parse(delivery)]
     if not dms:
         logger.info("Delivery needs no answer", keys=sorted(delivery))
         return 0

@@ -1,0 +1,55 @@
+"""X's legacy DM event (``message_create``), as both the Account Activity API and the X Activity API carry it."""
+
+import html
+from collections.abc import Mapping
+from typing import Any
+
+from dmchannel.queued_dm import QueuedDM, Surface
+
+
+def is_dm_to_answer(event: Any, account_id: str) -> bool:
+    """A well-formed DM that someone else sent to the account (its own messages come back as echoes)."""
+    if not isinstance(event, Mapping) or event.get("type") != "message_create":
+        return False
+    message = event.get("message_create")
+    if not isinstance(message, Mapping) or not isinstance(event.get("id"), str):
+        return False
+    sender_id = message.get("sender_id")
+    return isinstance(sender_id, str) and sender_id != account_id
+
+
+def _attachment(message_data: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    attachment = message_data.get("attachment")
+    if not isinstance(attachment, Mapping):
+        return None, None
+    media = attachment.get("media")
+    media = media if isinstance(media, Mapping) else {}
+    kind = media.get("type") or attachment.get("type")
+    url = media.get("media_url_https") or media.get("expanded_url") or media.get("url")
+    return (str(kind) if kind else None), (str(url) if url else None)
+
+
+def queued_dm(
+    event: Mapping[str, Any], account_id: str, surface: Surface, *, sender_name: str, sender_screen_name: str
+) -> QueuedDM:
+    """The queued DM of one event that is_dm_to_answer() accepted."""
+    create = event["message_create"]
+    data = create.get("message_data")
+    data = data if isinstance(data, Mapping) else {}
+    quick_reply = data.get("quick_reply_response")
+    metadata = quick_reply.get("metadata") if isinstance(quick_reply, Mapping) else None
+    attachment_type, attachment_url = _attachment(data)
+    created = str(event.get("created_timestamp", ""))
+    return QueuedDM(
+        surface=surface,
+        account_id=account_id,
+        dm_id=str(event["id"]),
+        sender_id=str(create["sender_id"]),
+        text=html.unescape(str(data.get("text", ""))),  # X escapes &, < and >
+        sender_name=sender_name,
+        sender_screen_name=sender_screen_name,
+        button_payload=str(metadata) if metadata is not None else None,
+        attachment_type=attachment_type,
+        attachment_url=attachment_url,
+        created_at_ms=int(created) if created.isdigit() else None,
+    )
