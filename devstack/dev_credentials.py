@@ -1,6 +1,8 @@
 """The development credentials: safe to publish, documented in the README, never valid on X."""
 
+import json
 import os
+from dataclasses import replace
 
 from dmchannel.credentials import CREDENTIAL_KEYS, ENVIRONMENT_NAMES, XCredentials
 
@@ -10,6 +12,24 @@ DEV_CREDENTIALS = XCredentials(
     access_token="4337869213-dev-access-token",
     access_token_secret="dev-access-token-secret",
 )
+
+
+# A second bot account of the same app, for `make run` and the tests of several accounts.
+SECOND_ACCOUNT = replace(
+    DEV_CREDENTIALS, access_token="4337869214-dev-access-token-2", access_token_secret="dev-access-token-secret-2"
+)
+
+
+def account_secret(credentials: XCredentials, screen_name: str, **settings: str) -> str:
+    """The JSON of an account's own secret (as `x-dm-channel accounts add` writes it)."""
+    return json.dumps(
+        {
+            "access_token": credentials.access_token,
+            "access_token_secret": credentials.access_token_secret,
+            "screen_name": screen_name,
+            "settings": settings,
+        }
+    )
 
 
 def local_credentials() -> XCredentials:

@@ -31,11 +31,12 @@ MAX_TEXT, MAX_OPTIONS, MAX_LABEL, MAX_DESCRIPTION, MAX_METADATA = 10_000, 20, 36
 
 
 class _Validator(RequestValidator):  # type: ignore[misc]
-    """Accepts exactly one app and one access token, as X does for the bot account."""
+    """Accepts one app, and the access tokens of its accounts (token -> token secret)."""
 
-    def __init__(self, credentials: XCredentials) -> None:
+    def __init__(self, credentials: XCredentials, tokens: Mapping[str, str]) -> None:
         super().__init__()
         self.credentials = credentials
+        self.tokens = tokens
         self._nonces: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
 
@@ -56,7 +57,7 @@ class _Validator(RequestValidator):  # type: ignore[misc]
         return client_key == self.credentials.consumer_key
 
     def validate_access_token(self, client_key: str, token: str, request: Any) -> bool:
-        return token == self.credentials.access_token
+        return token in self.tokens
 
     def validate_timestamp_and_nonce(self, client_key: str, timestamp: str, nonce: str, request: Any, **_: Any) -> bool:
         with self._lock:
@@ -72,7 +73,7 @@ class _Validator(RequestValidator):  # type: ignore[misc]
         return self.credentials.consumer_secret if client_key == self.credentials.consumer_key else "x"
 
     def get_access_token_secret(self, client_key: str, token: str, request: Any) -> str:
-        return self.credentials.access_token_secret if token == self.credentials.access_token else "x"
+        return self.tokens.get(token, "x")
 
 
 @dataclass
@@ -84,6 +85,7 @@ class SentDM:
     text: str
     options: list[dict[str, str]]
     created_ms: int
+    sender_id: str = ""  # the account whose token signed the send
 
 
 @dataclass
@@ -97,6 +99,8 @@ class FakeX:
     """The fake's state: accepted DMs, calls, and failures to play next."""
 
     credentials: XCredentials
+    # The app's other accounts: access token -> access token secret (the primary's comes with credentials).
+    other_accounts: dict[str, str] = field(default_factory=dict)
     sent: list[SentDM] = field(default_factory=list)
     calls: list[tuple[str, int]] = field(default_factory=list)
     # X's send window, as v2 has (15 DMs per 15 minutes): (DMs, seconds); None is no window.
@@ -112,7 +116,8 @@ class FakeX:
     _ids: "count[int]" = field(default_factory=lambda: count(1_900_000_000_000_000_001))
 
     def __post_init__(self) -> None:
-        self.endpoint = ResourceEndpoint(_Validator(self.credentials))
+        self.tokens = {self.credentials.access_token: self.credentials.access_token_secret, **self.other_accounts}
+        self.endpoint = ResourceEndpoint(_Validator(self.credentials, self.tokens))
         self.account_activity = AccountActivityFake(self.credentials)
 
     def fail_next(
@@ -186,7 +191,8 @@ class FakeX:
     def handle(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> Answer:
         """Answer one request as X would."""
         path = urlsplit(url).path
-        valid = self._user_signed(method, url, headers, body)
+        signer = self._signer(method, url, headers, body)
+        valid = signer is not None
         activity = self.account_activity.route(method, url, headers, valid, _json_or_none(body))
         if method == "POST" and path == "/oauth2/token":
             answer = self._bearer_token(headers)
@@ -196,7 +202,9 @@ class FakeX:
             answer = x_error(401, 32, "Could not authenticate you.")
         elif method == "POST" and V2_SEND.fullmatch(path):
             answer = (
-                self._next_failure(SEND_V2_ROUTE) or self._take_from_window() or self._send_v2(path.split("/")[4], body)
+                self._next_failure(SEND_V2_ROUTE)
+                or self._take_from_window()
+                or self._send_v2(str(signer), path.split("/")[4], body)
             )
         elif method != "POST" or path not in (SEND_PATH, TYPING_PATH, MARK_READ_PATH):
             answer = x_error(404, 34, "Sorry, that page does not exist.")
@@ -205,19 +213,19 @@ class FakeX:
             answer = (
                 self._next_failure(path)
                 or (self._take_from_window() if send else None)
-                or (self._send(body) if send else self._courtesy(path, url))
+                or (self._send(str(signer), body) if send else self._courtesy(path, url))
             )
         with self._lock:
             self.calls.append((path, answer.status))
         return answer
 
-    def _user_signed(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> bool:
-        """Whether an OAuth 1.0a signature with the bot account's token signs the request."""
+    def _signer(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> str | None:
+        """The account whose token signs the request (OAuth 1.0a), or None when no account's does."""
         authorization = headers.get("Authorization", headers.get("authorization", ""))
         if not authorization.startswith("OAuth "):
-            return False
-        valid, _ = self.endpoint.validate_protected_resource_request(url, method, body or None, dict(headers))
-        return bool(valid)
+            return None
+        valid, request = self.endpoint.validate_protected_resource_request(url, method, body or None, dict(headers))
+        return str(request.resource_owner_key).split("-", 1)[0] if valid else None
 
     def _bearer_token(self, headers: Mapping[str, str]) -> Answer:
         """OAuth 2.0 client credentials: the app's key and secret in Basic auth."""
@@ -236,7 +244,7 @@ class FakeX:
             return x_error(400, 214, f"{', '.join(needed)} required")
         return Answer(204, None)
 
-    def _send(self, body: bytes) -> Answer:
+    def _send(self, sender_id: str, body: bytes) -> Answer:
         if self.account_activity.access_level != DM_ACCESS_LEVEL:
             return x_error(403, 93, "This application is not allowed to access or delete your direct messages.")
         try:
@@ -252,7 +260,7 @@ class FakeX:
         created = int(self.clock() * 1000)
         with self._lock:
             event_id = str(next(self._ids))
-            self.sent.append(SentDM(event_id, recipient_id, data["text"], options, created))
+            self.sent.append(SentDM(event_id, recipient_id, data["text"], options, created, sender_id))
         event = {
             "type": "message_create",
             "id": event_id,
@@ -261,7 +269,7 @@ class FakeX:
         }
         return self._sent(Answer(200, {"event": event}))
 
-    def _send_v2(self, participant_id: str, body: bytes) -> Answer:
+    def _send_v2(self, sender_id: str, participant_id: str, body: bytes) -> Answer:
         """X API v2: text only (no quick replies), answered 201."""
         try:
             text = json.loads(body)["text"]
@@ -272,8 +280,8 @@ class FakeX:
         created = int(self.clock() * 1000)
         with self._lock:
             event_id = str(next(self._ids))
-            self.sent.append(SentDM(event_id, participant_id, text, [], created))
-        conversation = "-".join(sorted((self.credentials.bot_user_id, participant_id)))
+            self.sent.append(SentDM(event_id, participant_id, text, [], created, sender_id))
+        conversation = "-".join(sorted((sender_id, participant_id)))
         return self._sent(Answer(201, {"data": {"dm_conversation_id": conversation, "dm_event_id": event_id}}))
 
 

@@ -13,6 +13,8 @@ import boto3
 
 from devstack.template import load_template, parameter_defaults, resources_of_type
 
+STACK_NAME = "x-dm-channel"  # the local stack's name, as samconfig.toml deploys it
+
 
 @dataclass
 class LocalStack:
@@ -40,6 +42,9 @@ class LocalStack:
         pseudo = {
             "AWS::Region": boto3.session.Session().region_name or "us-east-1",
             "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackName": STACK_NAME,
+            "AWS::AccountId": "123456789012",
+            "AWS::Partition": "aws",
         }
         for name, value in {**pseudo, **self.parameters, **self.refs}.items():
             text = text.replace("${" + name + "}", value)

@@ -2,6 +2,7 @@
 
 import time
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,10 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
+from dmchannel.accounts import Account, AccountDirectory
+from dmchannel.bots.base import Bot
 from dmchannel.bots.factory import build_bot
-from dmchannel.credentials import load_bot_token, load_credentials
+from dmchannel.credentials import load_bot_token
 from dmchannel.observability import logger, metrics, tracer
 from dmchannel.responder.answering import SAFETY_MARGIN_SECONDS, Responder
 from dmchannel.responder.settling import QueueMessage, Queues, settle
@@ -25,44 +28,63 @@ from dmchannel.storage.ledger import Ledger
 from dmchannel.storage.send_window import SendWindow
 from dmchannel.x.direct_messages import XClient
 
-settings = ResponderSettings.from_env(Path(__file__).resolve().parent)
+FUNCTION_DIR = Path(__file__).resolve().parent
+settings = ResponderSettings.from_env(FUNCTION_DIR)
 # One conversation's failure holds back only that conversation's later DMs, keeping their order.
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 # Short waits and few retries: no AWS call may outlast the invocation (boto3 waits 60 s by default).
 aws_config = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
 dynamodb = boto3.client("dynamodb", config=aws_config)
 queues = Queues(boto3.client("sqs", config=aws_config), settings.queue_url, settings.dead_letter_queue_url)
+accounts = AccountDirectory(settings.secret_id, settings.accounts_secret_prefix)
 http = requests.Session()
-bot = build_bot(settings, lambda: load_bot_token(settings.secret_id))
 clock: Callable[[], float] = time.time  # the wall clock; `make drill` runs these handlers on a simulated one
 
 
-def responder_for(context: LambdaContext) -> Responder:
-    """The responder, with the current (cached) credentials and this invocation's time."""
-    credentials = load_credentials(settings.secret_id)
-    table, bot_id = settings.table_name, credentials.bot_user_id
+@cache
+def settings_for(own: frozenset[tuple[str, str]]) -> ResponderSettings:
+    """The function's settings with an account's own over them (checked like the environment)."""
+    return ResponderSettings.from_env(FUNCTION_DIR, overrides=dict(own)) if own else settings
+
+
+@cache
+def bot_for(account_settings: ResponderSettings) -> Bot:
+    """One bot per configuration, made on first use."""
+    return build_bot(account_settings, lambda: load_bot_token(account_settings.secret_id))
+
+
+bot_for(settings)  # at cold start: a broken bot configuration fails here, in one line
+
+
+def responder_for(context: LambdaContext) -> Callable[[Account], Responder]:
+    """How this invocation answers as an account: its token, its settings, its counters."""
 
     def remaining_seconds() -> float:
         return context.get_remaining_time_in_millis() / 1000
 
-    return Responder(
-        bot=bot,
-        x=XClient(
-            credentials,
-            settings.x_api_base_url,
-            http,
-            api_version=settings.x_dm_api,
-            read_timeout=settings.x_read_timeout,
-            seconds_left=lambda: remaining_seconds() - SAFETY_MARGIN_SECONDS,
-        ),
-        ledger=Ledger(dynamodb, table, bot_id, settings.daily_limit, settings.replies_per_message, clock),
-        records=DmRecords(dynamodb, table, bot_id, clock),
-        window=SendWindow(dynamodb, table, bot_id, clock),
-        state=ConversationState(dynamodb, table, bot_id, clock),
-        settings=settings,
-        remaining_seconds=remaining_seconds,
-        clock=clock,
-    )
+    def make(account: Account) -> Responder:
+        own = settings_for(frozenset(account.settings.items()))
+        table, account_id = own.table_name, account.id
+        return Responder(
+            bot=bot_for(own),
+            x=XClient(
+                account.credentials,
+                own.x_api_base_url,
+                http,
+                api_version=own.x_dm_api,
+                read_timeout=own.x_read_timeout,
+                seconds_left=lambda: remaining_seconds() - SAFETY_MARGIN_SECONDS,
+            ),
+            ledger=Ledger(dynamodb, table, account_id, own.daily_limit, own.replies_per_message, clock),
+            records=DmRecords(dynamodb, table, account_id, clock),
+            window=SendWindow(dynamodb, table, account_id, clock),
+            state=ConversationState(dynamodb, table, account_id, clock),
+            settings=own,
+            remaining_seconds=remaining_seconds,
+            clock=clock,
+        )
+
+    return make
 
 
 def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
@@ -75,7 +97,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
         deduplication_id=attributes.message_deduplication_id or record.message_id,
         queued_at=int(attributes.sent_timestamp) / 1000,
     )
-    settle(responder_for(lambda_context), queues, message)
+    settle(accounts, responder_for(lambda_context), queues, message)
 
 
 @logger.inject_lambda_context

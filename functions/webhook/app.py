@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from dmchannel.accounts import AccountDirectory
 from dmchannel.credentials import load_credentials
 from dmchannel.observability import logger
 from dmchannel.settings import WebhookSettings
@@ -26,6 +27,7 @@ from dmchannel.webhook.signature import SIGNATURE_HEADER
 settings = WebhookSettings.from_env()
 app = APIGatewayHttpResolver()
 sqs = boto3.client("sqs")
+accounts = AccountDirectory(settings.secret_id, settings.accounts_secret_prefix)
 
 # Every refusal's HTTP status. A 5xx makes X deliver again, so no DM is lost.
 STATUS_OF_ERROR: dict[type[WebhookError], HTTPStatus] = {
@@ -60,6 +62,7 @@ def delivery() -> dict[str, int]:
         bool(event.is_base64_encoded),
         event.headers.get(SIGNATURE_HEADER),
         consumer_secret=consumer_secret,
+        is_served=accounts.is_served,
         sqs=sqs,
         queue_url=settings.queue_url,
     )

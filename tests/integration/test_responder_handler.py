@@ -12,7 +12,7 @@ import pytest
 
 from devstack.apigw import http_api_event
 from devstack.deliveries import BOT_USER, USER, dm_delivery, dm_event, encode
-from devstack.dev_credentials import DEV_CREDENTIALS
+from devstack.dev_credentials import DEV_CREDENTIALS, SECOND_ACCOUNT, account_secret
 from devstack.fake_x import MARK_READ_PATH, SEND_PATH, TYPING_PATH, FakeX
 from devstack.lambda_runtime import LocalLambdaContext
 from devstack.poller import BatchResult, poll_once
@@ -48,11 +48,13 @@ class Pipeline:
         self.sqs = boto3.client("sqs")
         self._ids = iter(range(1_795_600_000_000_000_000, 1_795_700_000_000_000_000))
 
-    def user_says(self, text: str, metadata: str | None = None, sender: dict[str, str] = USER) -> str:
+    def user_says(
+        self, text: str, metadata: str | None = None, sender: dict[str, str] = USER, account: str = BOT_ID
+    ) -> str:
         event_id = str(next(self._ids))
         created_ms = int(time.time() * 1000)
-        event = dm_event(event_id, sender["id"], BOT_ID, text, created_ms=created_ms, quick_reply_metadata=metadata)
-        body = encode(dm_delivery([event], [sender]))
+        event = dm_event(event_id, sender["id"], account, text, created_ms=created_ms, quick_reply_metadata=metadata)
+        body = encode(dm_delivery([event], [sender], for_user_id=account))
         event = http_api_event(
             "POST",
             "/webhook",
@@ -350,3 +352,25 @@ def test_a_message_that_is_no_queued_dm_is_dead_lettered_with_its_reason(pipelin
     (dead,) = dead_letters(flow)
     assert dead["Body"] == '{"not": "a DM"}'
     assert dead["MessageAttributes"]["reason"]["StringValue"].startswith("the queue message is not a queued DM")
+
+
+def test_each_account_answers_its_own_dms_and_no_other(pipeline: Callable[..., Pipeline]) -> None:
+    flow = pipeline()
+    second = SECOND_ACCOUNT.bot_user_id
+    boto3.client("secretsmanager").create_secret(
+        Name=f"x-dm-channel/accounts/{second}",
+        SecretString=account_secret(SECOND_ACCOUNT, "salesbot", GREETING="Sales here. How can I help?"),
+    )
+    flow.fake.tokens[SECOND_ACCOUNT.access_token] = SECOND_ACCOUNT.access_token_secret
+    flow.user_says("hello")
+    flow.user_says("hello", account=second)
+    flow.user_says("hello", account="4337869299")  # an account of the app this deployment does not serve
+    flow.user_says("hello", sender={"id": BOT_ID, "name": "Support Bot", "screen_name": "supportbot"}, account=second)
+    while flow.poll().delivered:
+        pass
+    assert [(dm.sender_id, dm.recipient_id) for dm in flow.fake.sent] == [(BOT_ID, USER_ID), (second, USER_ID)]
+    assert flow.fake.sent[0].text.startswith("Hi Jordan!")
+    assert flow.fake.sent[1].text == "Sales here. How can I help?"
+    assert used_today(flow.stack) == 1  # each account counts its own DMs
+    items = boto3.client("dynamodb").scan(TableName=flow.stack.refs["StateTable"])["Items"]
+    assert any(item["pk"]["S"].startswith(f"hour#{second}#") for item in items)

@@ -32,6 +32,7 @@ def test_webhook_imports_no_x_client_and_no_bot() -> None:
     # Nothing of the responder, the bots, the storage or X's client: only the webhook's own package and the basics.
     assert {name for name in ours if not name.startswith("dmchannel.webhook.")} == {
         "dmchannel.webhook",
+        "dmchannel.accounts",
         "dmchannel.credentials",
         "dmchannel.observability",
         "dmchannel.queued_dm",

@@ -37,7 +37,8 @@ class XCredentials:
         return {key: getattr(self, key) for key in CREDENTIAL_KEYS}
 
 
-def _secret(secret_id: str) -> dict[str, Any]:
+def load_secret(secret_id: str) -> dict[str, Any]:
+    """A secret's JSON object (cached for a few minutes)."""
     value = parameters.get_secret(secret_id, transform="json", max_age=SECRET_MAX_AGE_SECONDS)
     if not isinstance(value, dict):
         raise CredentialsError(f"secret {secret_id} is not a JSON object")
@@ -46,7 +47,7 @@ def _secret(secret_id: str) -> dict[str, Any]:
 
 def load_bot_token(secret_id: str) -> str | None:
     """The HTTP bot's bearer token, if the secret holds one (key ``bot_token``)."""
-    token = _secret(secret_id).get(BOT_TOKEN_KEY)
+    token = load_secret(secret_id).get(BOT_TOKEN_KEY)
     return token if isinstance(token, str) and token else None
 
 
@@ -60,4 +61,4 @@ def credentials_from(value: Mapping[str, Any], secret_id: str) -> XCredentials:
 
 def load_credentials(secret_id: str) -> XCredentials:
     """Return the credentials held in the secret (cached for a few minutes)."""
-    return credentials_from(_secret(secret_id), secret_id)
+    return credentials_from(load_secret(secret_id), secret_id)

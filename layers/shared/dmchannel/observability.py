@@ -33,6 +33,7 @@ class Metric(StrEnum):
     REPLIES_SENT = "RepliesSent"
     X_API_ERRORS = "XApiErrors"  # dimension code: X's error code, else the HTTP status or the error's kind
     WEBHOOK_HEALTHY = "WebhookHealthy"  # 1 or 0, from the scheduled check
+    DIRECT_MESSAGES_FOR_UNKNOWN_ACCOUNT = "DirectMessagesForUnknownAccount"  # delivered for an account not served
 
 
 @cache
@@ -50,3 +51,9 @@ def count_by(metric: Metric, dimension: str, value: str) -> None:
     """Count one of a metric with its own dimension (written at once, apart from the invocation's metrics)."""
     with single_metric(name=metric, unit=MetricUnit.Count, value=1) as one:
         one.add_dimension(name=dimension, value=value)
+
+
+def count_now(metric: Metric, value: float = 1) -> None:
+    """Count a metric at once (where no handler flushes the invocation's metrics: the webhook)."""
+    with single_metric(name=metric, unit=MetricUnit.Count, value=value):
+        pass

@@ -78,12 +78,17 @@ class WebhookSettings:
 
     queue_url: str
     secret_id: str
+    accounts_secret_prefix: str = ""  # the secrets of the accounts besides the primary one
 
     @classmethod
     def from_env(cls, values: Mapping[str, str] = os.environ) -> "WebhookSettings":
         """Read and check the environment."""
         env = _Environment(values)
-        return cls(queue_url=env.required("QUEUE_URL"), secret_id=env.required("SECRET_ID"))
+        return cls(
+            queue_url=env.required("QUEUE_URL"),
+            secret_id=env.required("SECRET_ID"),
+            accounts_secret_prefix=env.text("ACCOUNTS_SECRET_PREFIX", ""),
+        )
 
 
 @dataclass(frozen=True)
@@ -94,10 +99,12 @@ class ResponderSettings:
     queue_url: str
     secret_id: str
     dead_letter_queue_url: str = ""
+    accounts_secret_prefix: str = ""
     x_api_base_url: str = DEFAULT_BASE_URL
     daily_limit: int = limits.DAILY_DMS
     replies_per_message: int = limits.REPLIES_PER_MESSAGE
     faq_path: Path = Path("faq.yaml")
+    greeting: str = ""  # the FAQ bot's greeting instead of its file's
     mark_read: bool = True
     typing_indicator: bool = True
     stop_keywords: frozenset[str] = frozenset({"stop", "unsubscribe"})
@@ -122,20 +129,27 @@ class ResponderSettings:
     x_read_timeout: float = 10.0  # seconds to wait for X's answer to a send
 
     @classmethod
-    def from_env(cls, base_dir: Path, values: Mapping[str, str] = os.environ) -> "ResponderSettings":
-        """Read and check the environment; a relative FAQ_PATH is relative to base_dir (the function's folder)."""
-        env, defaults = _Environment(values), cls(table_name="", queue_url="", secret_id="")
+    def from_env(
+        cls, base_dir: Path, values: Mapping[str, str] = os.environ, overrides: Mapping[str, str] | None = None
+    ) -> "ResponderSettings":
+        """Read and check the environment (and an account's own settings over it).
+
+        A relative FAQ_PATH is relative to base_dir (the function's folder).
+        """
+        env, defaults = _Environment({**values, **(overrides or {})}), cls(table_name="", queue_url="", secret_id="")
         settings = cls(
             table_name=env.required("TABLE_NAME"),
             queue_url=env.required("QUEUE_URL"),
             secret_id=env.required("SECRET_ID"),
             dead_letter_queue_url=env.required("DEAD_LETTER_QUEUE_URL"),
+            accounts_secret_prefix=env.text("ACCOUNTS_SECRET_PREFIX", ""),
             x_api_base_url=env.text("X_API_BASE_URL", defaults.x_api_base_url),
             daily_limit=env.integer("DAILY_MESSAGE_LIMIT", defaults.daily_limit, 0),
             replies_per_message=env.integer(
                 "REPLIES_PER_MESSAGE", defaults.replies_per_message, 0, limits.REPLIES_PER_MESSAGE
             ),
             faq_path=base_dir / env.text("FAQ_PATH", str(defaults.faq_path)),
+            greeting=env.text("GREETING", ""),
             mark_read=env.flag("MARK_READ", defaults.mark_read),
             typing_indicator=env.flag("TYPING_INDICATOR", defaults.typing_indicator),
             stop_keywords=env.keywords("STOP_KEYWORDS", defaults.stop_keywords),

@@ -1,6 +1,7 @@
 """Chooses the bot back end from the configuration (BOT_KIND); each kind imports only what it needs."""
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from dmchannel.bots.base import Bot
 from dmchannel.settings import ResponderSettings
@@ -28,4 +29,5 @@ def build_bot(settings: ResponderSettings, bot_token: Callable[[], str | None]) 
         return LexBot(client, settings.lex_bot_id, settings.lex_bot_alias_id, settings.lex_locale_id)
     from dmchannel.bots.faq import load_faq_bot  # noqa: PLC0415
 
-    return load_faq_bot(settings.faq_path)
+    faq = load_faq_bot(settings.faq_path)
+    return replace(faq, greeting=settings.greeting) if settings.greeting else faq

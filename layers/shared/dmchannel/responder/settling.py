@@ -6,10 +6,11 @@ by trying again goes to the dead-letter queue here, with its reason, rather than
 the queue's receive count: waiting for X's send window or for time costs no attempt.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from dmchannel.accounts import Account, AccountDirectory
 from dmchannel.observability import Metric, count, logger
 from dmchannel.queued_dm import MalformedQueuedDMError, QueuedDM
 from dmchannel.responder.answering import Responder
@@ -80,13 +81,27 @@ class Queues:
         count(Metric.DEAD_LETTERED)
 
 
-def settle(responder: Responder, queues: Queues, message: QueueMessage) -> None:
-    """Answer the message's DM; raise (a batch item failure) when it must come back to the queue."""
+def settle(
+    accounts: AccountDirectory, responder_for: Callable[[Account], Responder], queues: Queues, message: QueueMessage
+) -> None:
+    """Answer the message's DM as its account; raise (a batch item failure) when it must come back to the queue."""
     try:
         dm = QueuedDM.from_body(message.body)
     except MalformedQueuedDMError as error:
         queues.dead_letter(message, str(error))
         return
+    account = accounts.account(dm.account_id)
+    if account is None:  # checked again: never answer with another account's token
+        logger.warning(
+            "Not answered: the DM is for an account this deployment does not serve", account_id=dm.account_id
+        )
+        count(Metric.DIRECT_MESSAGES_FOR_UNKNOWN_ACCOUNT)
+        return
+    if accounts.is_served(dm.sender_id):
+        # One of our accounts wrote to another: answering would have the bots talk to each other.
+        logger.info("Not answered: the sender is another account this deployment serves", account_id=dm.account_id)
+        return
+    responder = responder_for(account)
     try:
         responder.handle(dm, message.queued_at)
     except NotStartedError:

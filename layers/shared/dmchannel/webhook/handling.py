@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from dmchannel.observability import logger
+from dmchannel.observability import Metric, count_now, logger
 from dmchannel.webhook import account_activity, activity_api
 from dmchannel.webhook.enqueue import enqueue
 from dmchannel.webhook.errors import BadCrcTokenError, BadSignatureError, MalformedDeliveryError, QueueRefusedError
@@ -52,10 +52,14 @@ def accept_delivery(
     signature: str | None,
     *,
     consumer_secret: SecretSource,
+    is_served: Callable[[str], bool],
     sqs: "SQSClient",
     queue_url: str,
 ) -> int:
-    """Verify a POSTed delivery and queue each DM in it that needs an answer; return how many were queued."""
+    """Verify a POSTed delivery and queue each DM in it that needs an answer; return how many were queued.
+
+    DMs for an account the deployment does not serve are acknowledged but not queued (logged, counted).
+    """
     if not signature:
         logger.warning("Delivery refused: no signature")
         raise BadSignatureError("missing signature")
@@ -70,6 +74,11 @@ def accept_delivery(
     if not isinstance(delivery, dict):
         raise MalformedDeliveryError("body is not a JSON object")
     dms = [dm for parse in PARSERS for dm in parse(delivery)]
+    for account_id in sorted({dm.account_id for dm in dms if not is_served(dm.account_id)}):
+        unknown = [dm for dm in dms if dm.account_id == account_id]
+        logger.warning("DMs for an account this deployment does not serve", account_id=account_id, count=len(unknown))
+        count_now(Metric.DIRECT_MESSAGES_FOR_UNKNOWN_ACCOUNT, len(unknown))
+        dms = [dm for dm in dms if dm.account_id != account_id]
     if not dms:
         logger.info("Delivery needs no answer", keys=sorted(delivery))
         return 0

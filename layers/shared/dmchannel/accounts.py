@@ -1,0 +1,112 @@
+"""The bot accounts one deployment answers for, all of one X app.
+
+The stack's secret holds the app's consumer key and secret and the primary account's
+access token. Every other account has a secret of its own, named ACCOUNTS_SECRET_PREFIX
++ its user id, holding its access token and secret, its screen name and, optionally,
+settings of its own (``settings``: DAILY_MESSAGE_LIMIT, BOT_KIND, BOT_URL, FAQ_PATH,
+GREETING). One secret per account scales to hundreds with no template change, keeps
+each token apart (IAM allows only that prefix), and rotates like any secret.
+The webhook only asks whether an account's secret exists (DescribeSecret: it never
+reads a token); the responder reads the tokens. Both cache what they learn for 5 minutes.
+"""
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+from botocore.exceptions import ClientError
+
+from dmchannel.credentials import SECRET_MAX_AGE_SECONDS, XCredentials, load_credentials, load_secret
+from dmchannel.observability import logger
+
+if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+
+ACCOUNT_SETTINGS = frozenset({"DAILY_MESSAGE_LIMIT", "BOT_KIND", "BOT_URL", "FAQ_PATH", "GREETING"})
+
+
+@dataclass(frozen=True)
+class Account:
+    """One bot account: the app's keys with the account's token, its screen name, its own settings."""
+
+    credentials: XCredentials
+    screen_name: str = ""
+    settings: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        """The account's user id."""
+        return self.credentials.bot_user_id
+
+
+def account_settings(value: Mapping[str, Any]) -> dict[str, str]:
+    """The settings an account's secret may set for it (others are ignored)."""
+    settings = value.get("settings")
+    if not isinstance(settings, Mapping):
+        return {}
+    return {str(name): str(setting) for name, setting in settings.items() if name in ACCOUNT_SETTINGS}
+
+
+@dataclass
+class AccountDirectory:
+    """Which accounts the deployment serves, from Secrets Manager (cached)."""
+
+    secret_id: str  # the stack's secret: the app's keys and the primary account
+    prefix: str  # ACCOUNTS_SECRET_PREFIX; empty: the primary account only
+    clock: Callable[[], float] = time.time
+    _known: dict[str, tuple[bool, float]] = field(default_factory=dict)  # account id -> (served, when learnt)
+    _client: "SecretsManagerClient | None" = None
+
+    def _remembered(self, account_id: str) -> bool | None:
+        """What was learnt of the account in the last 5 minutes, if anything."""
+        if account_id not in self._known:
+            return None
+        served, learnt = self._known[account_id]
+        return served if self.clock() - learnt < SECRET_MAX_AGE_SECONDS else None
+
+    def _remember(self, account_id: str, served: bool) -> bool:
+        self._known[account_id] = (served, self.clock())
+        return served
+
+    def is_served(self, account_id: str) -> bool:
+        """Whether the deployment answers for the account (reads no token)."""
+        if account_id == load_credentials(self.secret_id).bot_user_id:
+            return True
+        if not self.prefix or not account_id.isdigit():
+            return False
+        remembered = self._remembered(account_id)
+        if remembered is not None:
+            return remembered
+        self._client = self._client or boto3.client("secretsmanager")
+        try:
+            self._client.describe_secret(SecretId=self.prefix + account_id)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+                raise
+            return self._remember(account_id, False)
+        return self._remember(account_id, True)
+
+    def account(self, account_id: str) -> Account | None:
+        """The account with its token, or None when the deployment does not serve it."""
+        app = load_credentials(self.secret_id)
+        if account_id == app.bot_user_id:
+            return Account(app, settings=account_settings(load_secret(self.secret_id)))
+        if not self.prefix or not account_id.isdigit() or self._remembered(account_id) is False:
+            return None
+        name = self.prefix + account_id
+        try:
+            value = load_secret(name)
+        except GetParameterError:
+            self._remember(account_id, False)
+            return None
+        token, token_secret = value.get("access_token"), value.get("access_token_secret")
+        if not (isinstance(token, str) and isinstance(token_secret, str) and token.split("-", 1)[0] == account_id):
+            # Never answer with a token that is not the account's own.
+            logger.error("The account's secret holds no access token of that account", account_id=account_id)
+            return None
+        credentials = replace(app, access_token=token, access_token_secret=token_secret)
+        self._remember(account_id, True)
+        return Account(credentials, str(value.get("screen_name", "")), account_settings(value))

@@ -1,0 +1,55 @@
+"""The accounts a deployment serves, from Secrets Manager on moto: the primary, the others, and no stranger."""
+
+import json
+
+import boto3
+
+from devstack.dev_credentials import DEV_CREDENTIALS, SECOND_ACCOUNT, account_secret
+from devstack.provision import LocalStack
+from dmchannel.accounts import AccountDirectory
+
+PREFIX = "x-dm-channel/accounts/"
+
+
+def directory(stack: LocalStack, clock: list[float] | None = None) -> AccountDirectory:
+    now = clock or [0.0]
+    return AccountDirectory(stack.refs["XCredentialsSecret"], PREFIX, lambda: now[0])
+
+
+def test_the_primary_and_an_added_account_are_served_with_their_own_tokens(stack: LocalStack) -> None:
+    secrets = boto3.client("secretsmanager")
+    secrets.create_secret(
+        Name=PREFIX + SECOND_ACCOUNT.bot_user_id,
+        SecretString=account_secret(SECOND_ACCOUNT, "salesbot", DAILY_MESSAGE_LIMIT="50", OTHER="ignored"),
+    )
+    accounts = directory(stack)
+    primary = accounts.account(DEV_CREDENTIALS.bot_user_id)
+    second = accounts.account(SECOND_ACCOUNT.bot_user_id)
+    assert primary is not None and primary.credentials == DEV_CREDENTIALS
+    assert second is not None and second.credentials == SECOND_ACCOUNT
+    assert (second.screen_name, dict(second.settings)) == ("salesbot", {"DAILY_MESSAGE_LIMIT": "50"})
+    assert accounts.is_served(DEV_CREDENTIALS.bot_user_id) and accounts.is_served(SECOND_ACCOUNT.bot_user_id)
+
+
+def test_a_stranger_is_not_served_and_the_answer_is_kept_for_a_while(stack: LocalStack) -> None:
+    clock = [0.0]
+    accounts = directory(stack, clock)
+    assert not accounts.is_served("4337869299") and accounts.account("4337869299") is None
+    boto3.client("secretsmanager").create_secret(Name=PREFIX + "4337869299", SecretString=json.dumps({}))
+    assert not accounts.is_served("4337869299")  # remembered for 5 minutes
+    clock[0] += 301
+    assert accounts.is_served("4337869299")
+
+
+def test_a_secret_with_another_accounts_token_is_never_used(stack: LocalStack) -> None:
+    boto3.client("secretsmanager").create_secret(
+        Name=PREFIX + "4337869299", SecretString=account_secret(SECOND_ACCOUNT, "x")
+    )
+    assert directory(stack).account("4337869299") is None
+
+
+def test_without_a_prefix_only_the_primary_is_served(stack: LocalStack) -> None:
+    accounts = AccountDirectory(stack.refs["XCredentialsSecret"], "")
+    assert accounts.is_served(DEV_CREDENTIALS.bot_user_id)
+    assert not accounts.is_served(SECOND_ACCOUNT.bot_user_id)
+    assert accounts.account("not-a-number") is None
