@@ -34,12 +34,9 @@ class AccountActivityFake:
     webhooks: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> {url, valid, env}
     subscriptions: dict[str, set[str]] = field(default_factory=dict)  # webhook id -> user ids
     replays: list[dict[str, Any]] = field(default_factory=list)
+    activity: dict[str, dict[str, Any]] = field(default_factory=dict)  # X Activity API subscriptions by id
+    screen_names: dict[str, str] = field(default_factory=lambda: {"4337869213": "supportbot"})
     _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def bot_id(self) -> str:
-        """The bot account: the numeric prefix of the access token."""
-        return self.credentials.bot_user_id
 
     def crc_passes(self, url: str) -> bool:
         """GET the webhook with a crc_token and check its answer, as X does."""
@@ -52,8 +49,9 @@ class AccountActivityFake:
         except (requests.RequestException, ValueError, AttributeError):
             return False
 
-    def route(self, method: str, url: str, headers: Mapping[str, str], user_signed: bool, body: Any) -> Answer | None:
-        """Answer an Account Activity request, or None when the path is not one of them."""
+    def route(self, method: str, url: str, headers: Mapping[str, str], signer: str | None, body: Any) -> Answer | None:
+        """Answer a webhook or subscription request (signer: the account whose token signed it), or None."""
+        user_signed = signer is not None
         path, query = urlsplit(url).path, parse_qs(urlsplit(url).query)
         app_signed = headers.get("Authorization", headers.get("authorization", "")) == f"Bearer {BEARER_TOKEN}"
         for pattern, handler, auth in self._routes():
@@ -62,7 +60,7 @@ class AccountActivityFake:
                 if (auth == "user" and not user_signed) or (auth == "app" and not app_signed):
                     return x_error(401, 32, "Could not authenticate you.")
                 with self._lock:
-                    return handler(*match.groups(), query=query, body=body)
+                    return handler(*match.groups(), query=query, body=body, signer=signer)
         return None
 
     def _routes(self) -> list[tuple[str, Callable[..., Answer], str]]:
@@ -84,11 +82,41 @@ class AccountActivityFake:
             (r"POST /2/account_activity/webhooks/([0-9]+)/subscriptions/all", self._v2_subscribe, "user"),
             (r"GET /2/account_activity/webhooks/([0-9]+)/subscriptions/all/list", self._v2_subscriptions, "app"),
             (r"DELETE /2/account_activity/webhooks/([0-9]+)/subscriptions/([0-9]+)/all", self._v2_unsubscribe, "app"),
+            # X Activity API: creating a DM subscription needs the account's own user context; the rest, the app's.
+            (r"POST /2/activity/subscriptions", self._xaa_subscribe, "user"),
+            (r"GET /2/activity/subscriptions", self._xaa_list, "app"),
+            (r"DELETE /2/activity/subscriptions/([0-9]+)", self._xaa_delete, "app"),
         ]
 
-    def _verify(self, **_: Any) -> Answer:
-        user = {"id": int(self.bot_id), "id_str": self.bot_id, "name": "Support Bot", "screen_name": "supportbot"}
+    def _verify(self, signer: str, **_: Any) -> Answer:
+        name = self.screen_names.get(signer, f"bot{signer}")
+        user = {"id": int(signer), "id_str": signer, "name": name.title(), "screen_name": name}
         return Answer(200, user, {"x-access-level": self.access_level})
+
+    def _xaa_subscribe(self, body: Any, signer: str, **_: Any) -> Answer:
+        body = body if isinstance(body, dict) else {}
+        user_id = str((body.get("filter") or {}).get("user_id", ""))
+        if body.get("event_type", "").startswith("dm.") and user_id != signer:
+            return v2_error(403, "Forbidden", "DM events can only be subscribed to with the account's own user context")
+        if body.get("webhook_id") not in self.webhooks:
+            return v2_error(400, "Invalid Request", "webhook_id does not exist")
+        if not 1 <= len(str(body.get("tag", "x"))) <= 200:
+            return v2_error(400, "Invalid Request", "tag must be 1 to 200 characters")
+        for existing in self.activity.values():
+            if (existing["event_type"], existing["filter"]["user_id"]) == (body.get("event_type"), user_id):
+                return v2_error(409, "Conflict", "DuplicateSubscription")
+        subscription_id = str(1_950_000_000_000_000_000 + len(self.activity) + 1)
+        self.activity[subscription_id] = {"id": subscription_id, **body, "filter": {"user_id": user_id}}
+        return Answer(200, {"data": {"subscription": self.activity[subscription_id]}})
+
+    def _xaa_list(self, **_: Any) -> Answer:
+        items = list(self.activity.values())
+        return Answer(200, {"data": items, "meta": {"result_count": len(items)}})
+
+    def _xaa_delete(self, subscription_id: str, **_: Any) -> Answer:
+        if self.activity.pop(subscription_id, None) is None:
+            return v2_error(404, "Not Found Error", "Subscription not found")
+        return Answer(200, {"data": {"deleted": True}})
 
     def _hooks(self, env: str | None) -> list[dict[str, Any]]:
         return [
@@ -146,19 +174,19 @@ class AccountActivityFake:
         self.subscriptions.pop(hook_id, None)
         return Answer(204)
 
-    def _v1_subscribe(self, env: str, **_: Any) -> Answer:
+    def _v1_subscribe(self, env: str, signer: str, **_: Any) -> Answer:
         hooks = self._hooks(env)
         if not hooks:
             return x_error(400, 214, "Webhook not found: register a webhook first.")
         subscribed = self.subscriptions.setdefault(hooks[0]["id"], set())
-        if self.bot_id in subscribed:
+        if signer in subscribed:
             return x_error(409, 355, "Subscription already exists.")
-        subscribed.add(self.bot_id)
+        subscribed.add(signer)
         return Answer(204)
 
-    def _v1_subscribed(self, env: str, **_: Any) -> Answer:
+    def _v1_subscribed(self, env: str, signer: str, **_: Any) -> Answer:
         hooks = self._hooks(env)
-        if hooks and self.bot_id in self.subscriptions.get(hooks[0]["id"], set()):
+        if hooks and signer in self.subscriptions.get(hooks[0]["id"], set()):
             return Answer(204)
         return x_error(404, 34, "Sorry, that page does not exist.")
 
@@ -187,10 +215,10 @@ class AccountActivityFake:
             return v2_error(404, "Not Found Error", "Webhook not found")
         return Answer(200, {"data": {"deleted": True}})
 
-    def _v2_subscribe(self, hook_id: str, **_: Any) -> Answer:
+    def _v2_subscribe(self, hook_id: str, signer: str, **_: Any) -> Answer:
         if hook_id not in self.webhooks:
             return v2_error(404, "Not Found Error", "Webhook not found")
-        self.subscriptions.setdefault(hook_id, set()).add(self.bot_id)
+        self.subscriptions.setdefault(hook_id, set()).add(signer)
         return Answer(200, {"data": {"subscribed": True}})
 
     def _v2_subscriptions(self, hook_id: str, **_: Any) -> Answer:

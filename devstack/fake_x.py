@@ -193,7 +193,7 @@ class FakeX:
         path = urlsplit(url).path
         signer = self._signer(method, url, headers, body)
         valid = signer is not None
-        activity = self.account_activity.route(method, url, headers, valid, _json_or_none(body))
+        activity = self.account_activity.route(method, url, headers, signer, _json_or_none(body))
         if method == "POST" and path == "/oauth2/token":
             answer = self._bearer_token(headers)
         elif activity is not None:

@@ -51,3 +51,60 @@ def credentials_from_secret(secret_id: str) -> XCredentials:
         return credentials_from(read_secret(secret_id), secret_id)
     except CredentialsError as error:
         raise StackError(f"{error}: run `x-dm-channel credentials set`") from error
+
+
+def _describe(stack_name: str) -> Any:
+    try:
+        stack: Any = boto3.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
+    except (BotoCoreError, ClientError) as error:
+        raise StackError(
+            f"cannot read the stack '{stack_name}' ({error}); deploy it with `make deploy`, or pass --stack"
+        ) from error
+    return stack
+
+
+def stack_parameter(stack_name: str, name: str, default: str) -> str:
+    """A parameter the stack was deployed with."""
+    parameters = {p["ParameterKey"]: p.get("ParameterValue", "") for p in _describe(stack_name).get("Parameters", [])}
+    return parameters.get(name) or default
+
+
+def accounts_prefix(stack_name: str) -> str:
+    """The name prefix of the secrets of the accounts besides the primary one."""
+    return stack_outputs(stack_name).get("AccountsSecretPrefix") or f"{stack_name}/accounts/"
+
+
+def account_ids(prefix: str) -> list[str]:
+    """The ids of the accounts that have a secret under the prefix."""
+    pages = boto3.client("secretsmanager").get_paginator("list_secrets")
+    try:
+        names = [
+            secret["Name"]
+            for page in pages.paginate(Filters=[{"Key": "name", "Values": [prefix]}])
+            for secret in page["SecretList"]
+        ]
+    except (BotoCoreError, ClientError) as error:
+        raise StackError(f"cannot list the accounts' secrets ({error})") from error
+    return sorted(
+        name.removeprefix(prefix) for name in names if name.startswith(prefix) and name[len(prefix) :].isdigit()
+    )
+
+
+def put_secret(name: str, value: dict[str, Any]) -> None:
+    """Create the secret, or put a new value in it."""
+    client = boto3.client("secretsmanager")
+    try:
+        try:
+            client.put_secret_value(SecretId=name, SecretString=json.dumps(value))
+        except client.exceptions.ResourceNotFoundException:
+            client.create_secret(Name=name, SecretString=json.dumps(value))
+    except (BotoCoreError, ClientError) as error:
+        raise StackError(f"cannot write the secret {name} ({error})") from error
+
+
+def delete_secret(name: str) -> None:
+    """Delete the secret (Secrets Manager keeps it 7 days before it is gone)."""
+    try:
+        boto3.client("secretsmanager").delete_secret(SecretId=name, RecoveryWindowInDays=7)
+    except (BotoCoreError, ClientError) as error:
+        raise StackError(f"cannot delete the secret {name} ({error})") from error

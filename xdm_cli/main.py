@@ -8,44 +8,18 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from dmchannel.credentials import CREDENTIAL_KEYS, ENVIRONMENT_NAMES, XCredentials
-from dmchannel.x.account_activity import AccountActivity, Webhook
+from dmchannel.x.account_activity import AccountActivity
 from dmchannel.x.endpoints import DEFAULT_BASE_URL
 from dmchannel.x.errors import XApiError
 from dmchannel.x.webhook_check import check_webhook
-from xdm_cli.aws_stack import StackError, credentials_from_secret, stack_outputs, write_credentials
+from xdm_cli import activity as activity_subscriptions
+from xdm_cli.accounts import accounts_add, accounts_list, accounts_remove
+from xdm_cli.aws_stack import StackError, stack_outputs, write_credentials
+from xdm_cli.context import CommandError, activity, activity_api, our_webhook, webhook_url
 from xdm_cli.explain import explain
 
 DM_ACCESS_LEVEL = "read-write-directmessages"
-
-
-class CommandError(Exception):
-    """A problem to report in one line, then exit 1."""
-
-
-def _credentials(args: argparse.Namespace) -> XCredentials:
-    """The four keys from X_CONSUMER_KEY... when all are set, else from the stack's secret."""
-    from_env = {key: os.environ.get(name, "") for key, name in ENVIRONMENT_NAMES.items()}
-    if all(from_env.values()):
-        return XCredentials(**from_env)
-    return credentials_from_secret(args.secret_id or stack_outputs(args.stack)["SecretArn"])
-
-
-def _activity(args: argparse.Namespace) -> AccountActivity:
-    if args.api == "v1.1" and not args.env:
-        raise CommandError("the v1.1 Account Activity API needs --env LABEL (the environment label of your X app)")
-    return AccountActivity(_credentials(args), api=args.api, env_label=args.env or "", base_url=args.x_api_base_url)
-
-
-def _url(args: argparse.Namespace) -> str:
-    url: str = getattr(args, "url", None) or stack_outputs(args.stack)["WebhookUrl"]
-    return url
-
-
-def _ours(activity: AccountActivity, url: str) -> Webhook:
-    hook = next((h for h in activity.webhooks() if h.url == url), None)
-    if hook is None:
-        raise CommandError(f"no webhook is registered for {url}: run `x-dm-channel webhook register` first")
-    return hook
+ALREADY_SUBSCRIBED = 355
 
 
 def credentials_set(args: argparse.Namespace) -> str:
@@ -64,7 +38,7 @@ def credentials_set(args: argparse.Namespace) -> str:
 
 def credentials_check(args: argparse.Namespace) -> str:
     """Call X's verify-credentials and report the account and its DM permission."""
-    account, level = AccountActivity(_credentials(args), api="v2", base_url=args.x_api_base_url).verify_credentials()
+    account, level = activity_api(args).verify_credentials()
     who = f"@{account.get('screen_name')} (id {account.get('id_str')})"
     if level != DM_ACCESS_LEVEL:
         raise CommandError(
@@ -76,12 +50,12 @@ def credentials_check(args: argparse.Namespace) -> str:
 
 def webhook_register(args: argparse.Namespace) -> str:
     """Register the webhook; never replace one this tool did not create unless --replace."""
-    activity, url = _activity(args), _url(args)
-    existing = activity.webhooks()
+    calls, url = activity(args), webhook_url(args)
+    existing = calls.webhooks()
     ours = next((hook for hook in existing if hook.url == url), None)
     if ours:
         if not ours.valid:
-            activity.trigger_crc(ours.id)
+            calls.trigger_crc(ours.id)
         return f"The webhook {ours.id} is already registered for {url}."
     others = [hook for hook in existing if hook.url != url]
     if others and not args.replace:
@@ -91,14 +65,14 @@ def webhook_register(args: argparse.Namespace) -> str:
             "delete it yourself, or run again with --replace."
         )
     for hook in others:
-        activity.delete(hook.id)
-    created = activity.register(url)
+        calls.delete(hook.id)
+    created = calls.register(url)
     return f"Registered the webhook {created.id} for {url} (X's CRC passed). Next: x-dm-channel subscribe"
 
 
 def webhook_list(args: argparse.Namespace) -> str:
     """List the app's webhooks."""
-    hooks = _activity(args).webhooks()
+    hooks = activity(args).webhooks()
     if not hooks:
         return "No webhook is registered."
     return "\n".join(f"{hook.id}  {'valid  ' if hook.valid else 'INVALID'}  {hook.url}" for hook in hooks)
@@ -106,7 +80,7 @@ def webhook_list(args: argparse.Namespace) -> str:
 
 def webhook_check(args: argparse.Namespace) -> str:
     """Check that X holds the webhook as valid; trigger a CRC when it does not."""
-    status = check_webhook(_activity(args), _url(args))
+    status = check_webhook(activity(args), webhook_url(args))
     if not status.healthy:
         raise CommandError(status.detail)
     return status.detail.capitalize() + "."
@@ -114,35 +88,45 @@ def webhook_check(args: argparse.Namespace) -> str:
 
 def webhook_delete(args: argparse.Namespace) -> str:
     """Delete this stack's webhook (or the one given by --id)."""
-    activity = _activity(args)
-    hook_id = args.id or _ours(activity, _url(args)).id
-    activity.delete(hook_id)
+    calls = activity(args)
+    hook_id = args.id or our_webhook(calls, webhook_url(args)).id
+    calls.delete(hook_id)
     return f"Deleted the webhook {hook_id}."
 
 
+def _webhook_id(args: argparse.Namespace, calls: AccountActivity) -> str:
+    """v2 subscriptions name the webhook; v1.1 ones its environment."""
+    return our_webhook(calls, webhook_url(args)).id if args.api == "v2" else ""
+
+
 def subscribe(args: argparse.Namespace) -> str:
-    """Subscribe the bot account to the webhook's events."""
-    activity = _activity(args)
-    hook_id = _ours(activity, _url(args)).id if args.api == "v2" else ""
+    """Subscribe a bot account to the webhook's events (--api xaa: its dm.received, --account ID)."""
+    if args.api == "xaa":
+        return activity_subscriptions.subscribe(args)
+    calls = activity(args)
     try:
-        activity.subscribe(hook_id)
+        calls.subscribe(_webhook_id(args, calls))
     except XApiError as error:
-        if 355 not in error.codes:
+        if ALREADY_SUBSCRIBED not in error.codes:
             raise
-    return f"The account {activity.credentials.bot_user_id} is subscribed: its DMs now reach the webhook."
+    return f"The account {calls.credentials.bot_user_id} is subscribed: its DMs now reach the webhook."
 
 
 def unsubscribe(args: argparse.Namespace) -> str:
-    """Remove the bot account's subscription."""
-    activity = _activity(args)
-    activity.unsubscribe(_ours(activity, _url(args)).id if args.api == "v2" else "")
-    return f"The account {activity.credentials.bot_user_id} is unsubscribed."
+    """Remove a bot account's subscription (--api xaa: only this stack's, of --account ID)."""
+    if args.api == "xaa":
+        return activity_subscriptions.unsubscribe(args)
+    calls = activity(args)
+    calls.unsubscribe(_webhook_id(args, calls))
+    return f"The account {calls.credentials.bot_user_id} is unsubscribed."
 
 
 def subscriptions(args: argparse.Namespace) -> str:
     """Show the subscribed accounts."""
-    activity = _activity(args)
-    users = activity.subscriptions(_ours(activity, _url(args)).id if args.api == "v2" else "")
+    if args.api == "xaa":
+        return activity_subscriptions.subscriptions(args)
+    calls = activity(args)
+    users = calls.subscriptions(_webhook_id(args, calls))
     return "Subscribed: " + ", ".join(users) if users else "No account is subscribed: run `x-dm-channel subscribe`."
 
 
@@ -160,8 +144,8 @@ def replay(args: argparse.Namespace) -> str:
         raise CommandError("replay needs the v2 API (--api v2): X replaced the older account-activity replay in 2026")
     if args.since >= args.until:
         raise CommandError("--since must be before --until")
-    activity = _activity(args)
-    job = activity.replay(_ours(activity, _url(args)).id, args.since, args.until)
+    calls = activity(args)
+    job = calls.replay(our_webhook(calls, webhook_url(args)).id, args.since, args.until)
     return f"X is delivering the events from {args.since:%Y-%m-%d %H:%M} to {args.until:%Y-%m-%d %H:%M} UTC again (job {job})."
 
 
@@ -188,7 +172,10 @@ def parser() -> argparse.ArgumentParser:
     )
     common.add_argument("--secret-id", help="the credentials secret, instead of the stack's")
     common.add_argument(
-        "--api", choices=["v1.1", "v2"], default="v1.1", help="X's Account Activity API (default: v1.1)"
+        "--api",
+        choices=["v1.1", "v2", "xaa"],
+        default="v1.1",
+        help="X's API: Account Activity v1.1 (default) or v2, or the X Activity API (xaa, on a v2 webhook)",
     )
     common.add_argument("--env", help="v1.1: the Account Activity environment label")
     common.add_argument(
@@ -225,9 +212,15 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument("--url", help="the webhook URL (default: the stack's WebhookUrl output)")
     webhook.choices["delete"].add_argument("--id", help="delete this webhook id instead")
     for name, run in (("subscribe", subscribe), ("unsubscribe", unsubscribe), ("subscriptions", subscriptions)):
-        command(commands, name, run).add_argument(
-            "--url", help="the webhook URL (default: the stack's WebhookUrl output)"
-        )
+        sub = command(commands, name, run)
+        sub.add_argument("--url", help="the webhook URL (default: the stack's WebhookUrl output)")
+        sub.add_argument("--account", help="--api xaa: the account's user id (default: the primary account)")
+    accounts = commands.add_parser("accounts", help="the bot accounts besides the primary one").add_subparsers(
+        dest="action", required=True
+    )
+    command(accounts, "add", accounts_add)
+    command(accounts, "list", accounts_list)
+    command(accounts, "remove", accounts_remove).add_argument("--account", required=True, help="the account's user id")
     replay_command = command(commands, "replay", replay)
     replay_command.add_argument("--since", type=_utc, required=True, help="start, UTC (e.g. 2026-11-24T08:00)")
     replay_command.add_argument("--until", type=_utc, default=datetime.now(UTC), help="end, UTC (default: now)")

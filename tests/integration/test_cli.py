@@ -7,16 +7,19 @@ from dataclasses import dataclass
 import boto3
 import pytest
 
-from devstack.dev_credentials import DEV_CREDENTIALS
+from devstack.dev_credentials import DEV_CREDENTIALS, SECOND_ACCOUNT
 from devstack.fake_x import FakeX
 from devstack.provision import LocalStack
+from dmchannel.x.account_activity import AccountActivity
+from dmchannel.x.errors import XApiError
 from xdm_cli.main import main
 
 STACK = "x-dm-channel"
+OUTPUTS = ("WebhookUrl", "SecretArn", "StateTableName", "AccountsSecretPrefix")
 OUTPUTS_TEMPLATE = {
-    "Parameters": {"WebhookUrl": {"Type": "String"}, "SecretArn": {"Type": "String"}},
+    "Parameters": {name: {"Type": "String"} for name in OUTPUTS},
     "Resources": {"Placeholder": {"Type": "AWS::SQS::Queue"}},
-    "Outputs": {"WebhookUrl": {"Value": {"Ref": "WebhookUrl"}}, "SecretArn": {"Value": {"Ref": "SecretArn"}}},
+    "Outputs": {name: {"Value": {"Ref": name}} for name in OUTPUTS},
 }
 
 
@@ -44,6 +47,8 @@ def setup(
         Parameters=[
             {"ParameterKey": "WebhookUrl", "ParameterValue": live_webhook},
             {"ParameterKey": "SecretArn", "ParameterValue": secret_arn},
+            {"ParameterKey": "StateTableName", "ParameterValue": stack.refs["StateTable"]},
+            {"ParameterKey": "AccountsSecretPrefix", "ParameterValue": f"{STACK}/accounts/"},
         ],
     )
     monkeypatch.setenv("X_API_BASE_URL", fake_x[1])
@@ -211,3 +216,60 @@ def test_an_unfilled_secret_says_which_keys_and_what_to_run(setup: Setup) -> Non
     code, _, err = setup.run("credentials", "check")
     assert code == 1
     assert "no value for: consumer_secret, access_token, access_token_secret" in err and "credentials set" in err
+
+
+def test_accounts_and_their_x_activity_api_subscriptions(setup: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    second = SECOND_ACCOUNT.bot_user_id
+    setup.fake.tokens[SECOND_ACCOUNT.access_token] = SECOND_ACCOUNT.access_token_secret
+    setup.fake.account_activity.screen_names[second] = "salesbot"
+    assert setup.run("webhook", "register", "--api", "v2")[0] == 0
+    monkeypatch.setenv("X_ACCESS_TOKEN", SECOND_ACCOUNT.access_token)
+    monkeypatch.setenv("X_ACCESS_TOKEN_SECRET", SECOND_ACCOUNT.access_token_secret)
+    code, out, err = setup.run("accounts", "add")
+    assert (code, err) == (0, "") and f"Added @salesbot (id {second})" in out
+    stored = json.loads(
+        boto3.client("secretsmanager").get_secret_value(SecretId=f"{STACK}/accounts/{second}")["SecretString"]
+    )
+    assert stored["access_token"] == SECOND_ACCOUNT.access_token and stored["screen_name"] == "salesbot"
+    monkeypatch.delenv("X_ACCESS_TOKEN")
+    monkeypatch.delenv("X_ACCESS_TOKEN_SECRET")
+
+    assert setup.run("subscribe", "--api", "xaa")[0] == 0  # the primary account
+    code, out, _ = setup.run("subscribe", "--api", "xaa", "--account", second)
+    assert code == 0 and "subscribed (X Activity API" in out
+    assert setup.run("subscribe", "--api", "xaa", "--account", second)[1].strip().endswith("already subscribed.")
+    created = list(setup.fake.account_activity.activity.values())
+    assert {(c["filter"]["user_id"], c["event_type"]) for c in created} == {
+        (DEV_CREDENTIALS.bot_user_id, "dm.received"),
+        (second, "dm.received"),
+    }
+    assert all(c["tag"].startswith(f"x-dm-channel:{STACK}:") for c in created)
+
+    listing = setup.run("accounts", "list")[1]
+    assert f"{second}  @salesbot" in listing and "subscribed" in listing and "0/1000 DMs in 24 h" in listing
+    assert second in setup.run("subscriptions", "--api", "xaa")[1]
+
+    assert setup.run("unsubscribe", "--api", "xaa", "--account", second)[0] == 0
+    assert [c["filter"]["user_id"] for c in setup.fake.account_activity.activity.values()] == [
+        DEV_CREDENTIALS.bot_user_id
+    ]
+    code, out, _ = setup.run("accounts", "remove", "--account", second)
+    assert code == 0 and "Removed the account" in out
+    assert f"{second}  @" not in setup.run("accounts", "list")[1]
+
+
+def test_a_dm_subscription_signed_by_another_account_is_refused(setup: Setup) -> None:
+    assert setup.run("webhook", "register", "--api", "v2")[0] == 0
+    calls = AccountActivity(DEV_CREDENTIALS, api="v2", base_url=setup.x_url)
+    hook = calls.webhooks()[0]
+    with pytest.raises(XApiError) as refused:
+        calls._call(
+            "create",
+            "POST",
+            "/2/activity/subscriptions",
+            json={"event_type": "dm.received", "filter": {"user_id": "42"}, "webhook_id": hook.id, "tag": "t"},
+        )
+    assert refused.value.status == 403
+    with pytest.raises(XApiError) as unsigned:
+        calls._call("list", "GET", "/2/activity/subscriptions")  # user context: the list needs the app's token
+    assert unsigned.value.status == 401

@@ -1,4 +1,4 @@
-"""X's webhook and subscription calls (Account Activity API v1.1 with an environment label, and v2).
+"""X's webhook and subscription calls: Account Activity API (v1.1 with an environment label, and v2), X Activity API.
 
 Used by the `x-dm-channel` command and by the scheduled webhook check.
 """
@@ -13,7 +13,7 @@ from requests_oauthlib import OAuth1
 
 from dmchannel.credentials import XCredentials
 from dmchannel.x.endpoints import DEFAULT_BASE_URL
-from dmchannel.x.errors import XApiError
+from dmchannel.x.errors import ErrorKind, XApiError
 from dmchannel.x.transport import CONNECT_TIMEOUT, call_x
 
 TIMEOUT = (CONNECT_TIMEOUT, 30.0)  # registration waits for X's CRC of the webhook
@@ -27,6 +27,36 @@ class Webhook:
     id: str
     url: str
     valid: bool
+
+
+@dataclass(frozen=True)
+class ActivitySubscription:
+    """An X Activity API subscription: one event type of one account, delivered to a webhook."""
+
+    id: str
+    event_type: str
+    user_id: str
+    webhook_id: str
+    tag: str
+
+
+def _subscriptions_in(answer: Any) -> list[ActivitySubscription]:
+    """The subscriptions in an answer: X's pages show them under data, data.subscription, or data as a list."""
+    data = answer.get("data") if isinstance(answer, Mapping) else None
+    if isinstance(data, Mapping) and isinstance(data.get("subscription"), Mapping):
+        data = data["subscription"]
+    items = data if isinstance(data, list) else [data] if isinstance(data, Mapping) else []
+    return [
+        ActivitySubscription(
+            id=str(item.get("id") or item.get("subscription_id") or ""),
+            event_type=str(item.get("event_type", "")),
+            user_id=str((item.get("filter") or {}).get("user_id", "")),
+            webhook_id=str(item.get("webhook_id", "")),
+            tag=str(item.get("tag", "")),
+        )
+        for item in items
+        if isinstance(item, Mapping)
+    ]
 
 
 @dataclass
@@ -154,3 +184,29 @@ class AccountActivity:
         }
         answer = self._call("start the replay", "POST", "/2/webhooks/replay", json=body, app=True) or {}
         return str(answer.get("job_id") or answer.get("data", {}).get("job_id", ""))
+
+    def subscribe_activity(self, webhook_id: str, tag: str, event_type: str = "dm.received") -> ActivitySubscription:
+        """Subscribe the account (whose token signs: DM events are private) to an X Activity API event type."""
+        body = {
+            "event_type": event_type,
+            "filter": {"user_id": self.credentials.bot_user_id},
+            "webhook_id": webhook_id,
+            "tag": tag,
+        }
+        answer = self._call("create the X Activity API subscription", "POST", "/2/activity/subscriptions", json=body)
+        created = _subscriptions_in(answer)
+        if not created:
+            raise XApiError(
+                ErrorKind.PERMANENT, "create the X Activity API subscription", f"unreadable answer: {answer}"
+            )
+        return created[0]
+
+    def activity_subscriptions(self) -> list[ActivitySubscription]:
+        """The app's X Activity API subscriptions."""
+        answer = self._call("list the X Activity API subscriptions", "GET", "/2/activity/subscriptions", app=True)
+        return _subscriptions_in(answer)
+
+    def unsubscribe_activity(self, subscription_id: str) -> None:
+        """Delete one X Activity API subscription."""
+        path = f"/2/activity/subscriptions/{subscription_id}"
+        self._call("delete the X Activity API subscription", "DELETE", path, app=True)

@@ -1,0 +1,82 @@
+"""`x-dm-channel accounts`: the bot accounts the deployment answers for, besides the primary one."""
+
+import argparse
+import getpass
+import os
+from dataclasses import replace
+
+import boto3
+
+from dmchannel.credentials import ENVIRONMENT_NAMES
+from dmchannel.storage.ledger import Ledger
+from xdm_cli.activity import our_subscriptions
+from xdm_cli.aws_stack import (
+    account_ids,
+    accounts_prefix,
+    delete_secret,
+    put_secret,
+    read_secret,
+    stack_outputs,
+    stack_parameter,
+)
+from xdm_cli.context import CommandError, account_credentials, activity_api, credentials
+
+TOKEN_KEYS = ("access_token", "access_token_secret")
+
+
+def accounts_add(args: argparse.Namespace) -> str:
+    """Add an account: its access token and secret (environment, or asked without echo), checked with X."""
+    values = {}
+    for key in TOKEN_KEYS:
+        name = ENVIRONMENT_NAMES[key]
+        values[key] = (
+            os.environ.get(name) or getpass.getpass(f"the account's {key.replace('_', ' ')} ({name}): ")
+        ).strip()
+        if not values[key]:
+            raise CommandError(f"{key} is empty")
+    account_id = values["access_token"].split("-", 1)[0]
+    if not account_id.isdigit():
+        raise CommandError("the access token should start with the account's numeric id and a dash")
+    app = credentials(args)
+    if account_id == app.bot_user_id:
+        raise CommandError(f"{account_id} is the primary account (the stack's secret): it needs no adding")
+    calls = activity_api(args, replace(app, **values))
+    account, _ = calls.verify_credentials()
+    screen_name = str(account.get("screen_name", ""))
+    prefix = accounts_prefix(args.stack)
+    put_secret(prefix + account_id, {**values, "screen_name": screen_name, "settings": {}})
+    return (
+        f"Added @{screen_name} (id {account_id}) as {prefix}{account_id}. "
+        f"Next: x-dm-channel subscribe --api xaa --account {account_id}"
+    )
+
+
+def accounts_list(args: argparse.Namespace) -> str:
+    """List the accounts: id, screen name, subscribed (X Activity API) or not, DMs sent in 24 hours of the limit."""
+    app = credentials(args)
+    prefix = accounts_prefix(args.stack)
+    table = stack_outputs(args.stack).get("StateTableName", "")
+    default_limit = int(stack_parameter(args.stack, "DailyMessageLimit", "1000"))
+    subscribed = {s.user_id for s in our_subscriptions(args)}
+    lines = []
+    for account_id in [app.bot_user_id, *account_ids(prefix)]:
+        value = {} if account_id == app.bot_user_id else read_secret(prefix + account_id)
+        limit = int(value.get("settings", {}).get("DAILY_MESSAGE_LIMIT", default_limit))
+        ledger = Ledger(boto3.client("dynamodb"), table, account_id, limit, 5)
+        used = ledger.used_in_24_hours() if table else 0
+        name = "(primary)" if account_id == app.bot_user_id else f"@{value.get('screen_name', '')}"
+        state = "subscribed" if account_id in subscribed else "not subscribed"
+        lines.append(f"{account_id}  {name:<20} {state:<15} {used}/{limit} DMs in 24 h")
+    return "\n".join(lines)
+
+
+def accounts_remove(args: argparse.Namespace) -> str:
+    """Remove an account: its X Activity API subscription for this stack, then its secret."""
+    app = credentials(args)
+    if args.account == app.bot_user_id:
+        raise CommandError("the primary account is the stack's own: it cannot be removed")
+    calls = activity_api(args, account_credentials(args, args.account))
+    for subscription in our_subscriptions(args, args.account):
+        calls.unsubscribe_activity(subscription.id)
+    delete_secret(accounts_prefix(args.stack) + args.account)
+    return f"Removed the account {args.account}: its DMs are no longer answered."

@@ -1,0 +1,62 @@
+"""The X Activity API's DM subscriptions of this stack: one per account, tagged with the stack and the account."""
+
+import argparse
+
+from dmchannel.x.account_activity import ActivitySubscription
+from dmchannel.x.errors import XApiError
+from xdm_cli.context import CommandError, account_credentials, activity_api, credentials, our_webhook, webhook_url
+
+DM_RECEIVED = "dm.received"
+DUPLICATE_STATUS = 409
+
+
+def tag_of(args: argparse.Namespace, account_id: str) -> str:
+    """The tag X echoes on every delivery: which stack and account the subscription is for."""
+    return f"x-dm-channel:{args.stack}:{account_id}"[:200]
+
+
+def our_subscriptions(args: argparse.Namespace, account_id: str | None = None) -> list[ActivitySubscription]:
+    """The dm.received subscriptions this stack made (of one account, if given)."""
+    calls = activity_api(args)
+    return [
+        s
+        for s in calls.activity_subscriptions()
+        if s.event_type == DM_RECEIVED
+        and s.tag.startswith(f"x-dm-channel:{args.stack}:")
+        and (account_id is None or s.user_id == account_id)
+    ]
+
+
+def subscribe(args: argparse.Namespace) -> str:
+    """Subscribe the account's dm.received events to the stack's webhook, signed as the account."""
+    account = account_credentials(args, args.account)
+    calls = activity_api(args, account)
+    webhook = our_webhook(calls, webhook_url(args))
+    try:
+        created = calls.subscribe_activity(webhook.id, tag_of(args, account.bot_user_id))
+    except XApiError as error:
+        if error.status != DUPLICATE_STATUS:
+            raise
+        return f"The account {account.bot_user_id} is already subscribed."
+    return f"The account {account.bot_user_id} is subscribed (X Activity API, {created.id}): its DMs now reach the webhook."
+
+
+def subscriptions(args: argparse.Namespace) -> str:
+    """The app's dm.received subscriptions, this stack's marked."""
+    listed = [s for s in activity_api(args).activity_subscriptions() if s.event_type == DM_RECEIVED]
+    if not listed:
+        return "No account is subscribed: run `x-dm-channel subscribe --api xaa`."
+    mine = tag_of(args, "")
+    return "\n".join(f"{s.user_id}  {s.id}  {'this stack' if s.tag.startswith(mine) else s.tag}" for s in listed)
+
+
+def unsubscribe(args: argparse.Namespace) -> str:
+    """Delete this stack's dm.received subscription of the account (only this stack's)."""
+    account_id = args.account or credentials(args).bot_user_id
+    found = our_subscriptions(args, account_id)
+    if not found:
+        raise CommandError(f"this stack has no X Activity API subscription for the account {account_id}")
+    calls = activity_api(args)
+    for subscription in found:
+        calls.unsubscribe_activity(subscription.id)
+    return f"The account {account_id} is unsubscribed."

@@ -1,0 +1,62 @@
+"""What every command needs: the credentials, X's webhook calls, the stack's webhook, and one-line errors."""
+
+import argparse
+import os
+from dataclasses import replace
+
+from dmchannel.credentials import ENVIRONMENT_NAMES, XCredentials
+from dmchannel.x.account_activity import AccountActivity, Webhook
+from xdm_cli.aws_stack import accounts_prefix, credentials_from_secret, read_secret, stack_outputs
+
+
+class CommandError(Exception):
+    """A problem to report in one line, then exit 1."""
+
+
+def credentials(args: argparse.Namespace) -> XCredentials:
+    """The four keys from X_CONSUMER_KEY... when all are set, else from the stack's secret."""
+    from_env = {key: os.environ.get(name, "") for key, name in ENVIRONMENT_NAMES.items()}
+    if all(from_env.values()):
+        return XCredentials(**from_env)
+    return credentials_from_secret(args.secret_id or stack_outputs(args.stack)["SecretArn"])
+
+
+def activity(args: argparse.Namespace, account: XCredentials | None = None) -> AccountActivity:
+    """X's webhook and subscription calls, signed as the account (the primary one by default)."""
+    if args.api == "v1.1" and not args.env:
+        raise CommandError("the v1.1 Account Activity API needs --env LABEL (the environment label of your X app)")
+    api = "v1.1" if args.api == "v1.1" else "v2"  # the X Activity API delivers to a v2 webhook
+    return AccountActivity(
+        account or credentials(args), api=api, env_label=args.env or "", base_url=args.x_api_base_url
+    )
+
+
+def activity_api(args: argparse.Namespace, account: XCredentials | None = None) -> AccountActivity:
+    """X's v2 calls (the X Activity API, the app's webhooks), signed as the account (the primary by default)."""
+    return AccountActivity(account or credentials(args), api="v2", base_url=args.x_api_base_url)
+
+
+def webhook_url(args: argparse.Namespace) -> str:
+    """The webhook's URL: --url, else the stack's WebhookUrl output."""
+    url: str = getattr(args, "url", None) or stack_outputs(args.stack)["WebhookUrl"]
+    return url
+
+
+def our_webhook(calls: AccountActivity, url: str) -> Webhook:
+    """The webhook X holds for the stack's URL."""
+    hook = next((h for h in calls.webhooks() if h.url == url), None)
+    if hook is None:
+        raise CommandError(f"no webhook is registered for {url}: run `x-dm-channel webhook register` first")
+    return hook
+
+
+def account_credentials(args: argparse.Namespace, account_id: str | None) -> XCredentials:
+    """The app's keys with an account's token: the primary account's, or one added with `accounts add`."""
+    app = credentials(args)
+    if not account_id or account_id == app.bot_user_id:
+        return app
+    value = read_secret(accounts_prefix(args.stack) + account_id)
+    token, token_secret = value.get("access_token"), value.get("access_token_secret")
+    if not (isinstance(token, str) and isinstance(token_secret, str)):
+        raise CommandError(f"the account {account_id} has no token: run `x-dm-channel accounts add` for it")
+    return replace(app, access_token=token, access_token_secret=token_secret)
