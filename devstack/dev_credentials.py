@@ -14,6 +14,7 @@ DEV_CREDENTIALS = XCredentials(
 )
 
 
+SECOND_SCREEN_NAME = "salesbot"
 # A second bot account of the same app, for `make run` and the tests of several accounts.
 SECOND_ACCOUNT = replace(
     DEV_CREDENTIALS, access_token="4337869214-dev-access-token-2", access_token_secret="dev-access-token-secret-2"
@@ -37,3 +38,12 @@ def local_credentials() -> XCredentials:
     return XCredentials(
         **{key: os.environ.get(ENVIRONMENT_NAMES[key], getattr(DEV_CREDENTIALS, key)) for key in CREDENTIAL_KEYS}
     )
+
+
+def local_accounts(primary: XCredentials) -> list[XCredentials]:
+    """The local stack's other accounts: X_ACCOUNTS ("token:secret,token:secret"), else the development second one."""
+    listed = os.environ.get("X_ACCOUNTS")
+    if listed is None:
+        return [SECOND_ACCOUNT]
+    pairs = [pair.split(":", 1) for pair in listed.split(",") if pair.strip()]
+    return [replace(primary, access_token=token.strip(), access_token_secret=secret.strip()) for token, secret in pairs]

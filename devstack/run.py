@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 
 from devstack.deliveries import BOT_USER
-from devstack.dev_credentials import local_credentials
+from devstack.dev_credentials import SECOND_SCREEN_NAME, account_secret, local_accounts, local_credentials
 from devstack.fake_lex import serve_lex
 from devstack.fake_x import FakeX, serve
 from devstack.lambda_runtime import LocalFunction, import_function
@@ -22,7 +22,7 @@ from devstack.local_http import serve_in_background
 from devstack.moto_server import start_local_aws
 from devstack.poller import poll_once
 from devstack.provision import LocalStack, provision
-from dmchannel.credentials import ENVIRONMENT_NAMES
+from dmchannel.credentials import ENVIRONMENT_NAMES, XCredentials
 from dmchannel.settings import SettingsError
 from dmchannel.storage.ledger import Ledger
 
@@ -52,15 +52,18 @@ def poll_forever(stack: LocalStack, responder: LocalFunction, stop: threading.Ev
             stop.wait(POLL_INTERVAL_SECONDS)
 
 
-def state_source(stack: LocalStack, fake: FakeX | None, env: dict[str, str], bot_id: str) -> Any:
-    """What the simulator's side panel shows."""
-    ledger = Ledger(
-        boto3.client("dynamodb"),
-        stack.refs["StateTable"],
-        bot_id,
-        int(env["DAILY_MESSAGE_LIMIT"]),
-        int(env["REPLIES_PER_MESSAGE"]),
-    )
+def state_source(stack: LocalStack, fake: FakeX | None, env: dict[str, str], account_ids: list[str]) -> Any:
+    """What the simulator's side panel shows, for the account it writes to."""
+    ledgers = {
+        account_id: Ledger(
+            boto3.client("dynamodb"),
+            stack.refs["StateTable"],
+            account_id,
+            int(env["DAILY_MESSAGE_LIMIT"]),
+            int(env["REPLIES_PER_MESSAGE"]),
+        )
+        for account_id in account_ids
+    }
     sqs = boto3.client("sqs")
 
     def depth(logical_id: str) -> dict[str, int]:
@@ -75,8 +78,14 @@ def state_source(stack: LocalStack, fake: FakeX | None, env: dict[str, str], bot
 
     def state(query: dict[str, list[str]]) -> dict[str, Any]:
         user_id = query.get("user_id", [""])[0]
+        account_id = query.get("account_id", [account_ids[0]])[0]
+        ledger = ledgers.get(account_id, ledgers[account_ids[0]])
         last_event_id = query.get("last_event_id", [""])[0]
-        sent = [asdict(dm) for dm in (fake.sent if fake else []) if dm.recipient_id == user_id]
+        sent = [
+            asdict(dm)
+            for dm in (fake.sent if fake else [])
+            if dm.recipient_id == user_id and dm.sender_id == ledger.bot_id
+        ]
         return {
             "bot_messages": sent,
             "daily": {"used": ledger.used_in_24_hours(), "limit": ledger.daily_limit},
@@ -91,6 +100,19 @@ def state_source(stack: LocalStack, fake: FakeX | None, env: dict[str, str], bot
         }
 
     return state
+
+
+def add_accounts(stack: LocalStack, prefix: str, accounts: list[XCredentials]) -> list[dict[str, str]]:
+    """Give each other account its secret, as `x-dm-channel accounts add` does; describe every account."""
+    described = [{**BOT_USER, "id": ""}]
+    for number, account in enumerate(accounts, 2):
+        name = SECOND_SCREEN_NAME if number == 2 else f"bot{number}"
+        greeting = f"Hi {{name}}! You are writing to @{name}, the second account of this deployment."
+        boto3.client("secretsmanager").create_secret(
+            Name=prefix + account.bot_user_id, SecretString=account_secret(account, name, GREETING=greeting)
+        )
+        described.append({"id": account.bot_user_id, "name": name.title(), "screen_name": name})
+    return described
 
 
 def start_bot_stand_in(responder_env: dict[str, str], servers: list[Any]) -> str:
@@ -110,14 +132,15 @@ def start_bot_stand_in(responder_env: dict[str, str], servers: list[Any]) -> str
     return f"Amazon Lex V2 bot {responder_env['LEX_BOT_ID']} at {os.environ[LEX_ENDPOINT_VARIABLE]}"
 
 
-def banner(port: int, fake_x: bool, responder_env: dict[str, str], bot_line: str, bot_id: str) -> str:
+def banner(
+    port: int, fake_x: bool, responder_env: dict[str, str], bot_line: str, accounts: list[dict[str, str]]
+) -> str:
     """What started, and where."""
     base = f"http://{HOST}:{port}"
     x_api = f"{os.environ['X_API_BASE_URL']}, DM API {responder_env['X_DM_API']}"
     x_line = f"fake X API        {x_api} (checks OAuth 1.0a and X's limits)" if fake_x else f"X API             {x_api}"
-    limits = (
-        f"{responder_env['DAILY_MESSAGE_LIMIT']} DMs a day, {responder_env['REPLIES_PER_MESSAGE']} replies per message"
-    )
+    listed = ", ".join(f"{account['id']} (@{account['screen_name']})" for account in accounts)
+    limits = f"{responder_env['DAILY_MESSAGE_LIMIT']} DMs in 24 hours, {responder_env['REPLIES_PER_MESSAGE']} replies per message"
     return "\n".join(
         [
             "X DM channel, running locally:",
@@ -127,7 +150,8 @@ def banner(port: int, fake_x: bool, responder_env: dict[str, str], bot_line: str
             f"  {x_line}",
             "  queue poller      feeding the responder (batches of 10, FIFO, partial failures)",
             f"  bot               {bot_line}",
-            f"  bot account       {bot_id}, credentials from {', '.join(ENVIRONMENT_NAMES.values())} or the dev defaults",
+            f"  bot accounts      {listed}; the first from "
+            f"{', '.join(ENVIRONMENT_NAMES.values())} or the dev defaults, the others from X_ACCOUNTS or the dev second",
             f"  limits            {limits}",
             "",
             "Try a CRC:",
@@ -150,12 +174,16 @@ def main() -> int:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     moto = start_local_aws(HOST)
     credentials = local_credentials()
+    others = local_accounts(credentials)
     stack = provision(secret_values={"XCredentialsSecret": json.dumps(credentials.secret_values())})
+    accounts = add_accounts(stack, stack.function_environment("ResponderFunction")["ACCOUNTS_SECRET_PREFIX"], others)
+    accounts[0]["id"] = credentials.bot_user_id
 
     fake: FakeX | None = None
     servers: list[Any] = [moto]
     if not os.environ.get("X_API_BASE_URL"):
-        fake = FakeX(credentials)
+        fake = FakeX(credentials, other_accounts={a.access_token: a.access_token_secret for a in others})
+        fake.account_activity.screen_names.update({a["id"]: a["screen_name"] for a in accounts})
         fake_server = serve(fake, HOST, 0)
         servers.append(fake_server)
         os.environ["X_API_BASE_URL"] = f"http://{HOST}:{fake_server.server_address[1]}"
@@ -171,16 +199,17 @@ def main() -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
 
-    bot_id = credentials.bot_user_id
     config = {
-        "bot": {**BOT_USER, "id": bot_id},
+        "bot": accounts[0],
+        "accounts": accounts,
         "consumer_secret": credentials.consumer_secret,
         "daily_limit": int(responder_env["DAILY_MESSAGE_LIMIT"]),
         "replies_per_message": int(responder_env["REPLIES_PER_MESSAGE"]),
         "fake_x": fake is not None,
     }
     try:
-        api = make_server(HOST, port, webhook, state_source(stack, fake, responder_env, bot_id), config)
+        state = state_source(stack, fake, responder_env, [account["id"] for account in accounts])
+        api = make_server(HOST, port, webhook, state, config)
     except OSError as error:
         stop_servers(servers)
         if error.errno == errno.EADDRINUSE:
@@ -196,7 +225,7 @@ def main() -> int:
     poller = threading.Thread(target=poll_forever, args=(stack, responder, stop), daemon=True)
     poller.start()
 
-    print(banner(port, fake is not None, responder_env, bot_line, credentials.bot_user_id), flush=True)
+    print(banner(port, fake is not None, responder_env, bot_line, accounts), flush=True)
     try:
         while not stop.wait(0.5):
             pass

@@ -18,7 +18,7 @@ from typing import Any
 
 import requests
 
-from devstack.deliveries import BOT_USER, dm_delivery, dm_event, encode
+from devstack.deliveries import BOT_USER, activity_delivery, dm_delivery, dm_event, encode
 from devstack.dev_credentials import DEV_CREDENTIALS
 from dmchannel.webhook.signature import SIGNATURE_HEADER, sign
 
@@ -84,13 +84,26 @@ class LocalStackProcess:
         return self.process.wait(timeout=15)
 
     def post_dm(
-        self, text: str, user: dict[str, str], metadata: str | None = None, event_id: str | None = None
+        self,
+        text: str,
+        user: dict[str, str],
+        metadata: str | None = None,
+        event_id: str | None = None,
+        *,
+        account: dict[str, str] = BOT_USER,
+        surface: str = "account_activity",
     ) -> requests.Response:
-        """POST a signed delivery of one DM from user to the webhook."""
+        """POST a signed delivery of one DM from user to an account, as the Account Activity or X Activity API."""
         event_id = event_id or str(next(_event_ids))
         now_ms = int(time.time() * 1000)
-        event = dm_event(event_id, user["id"], BOT_USER["id"], text, created_ms=now_ms, quick_reply_metadata=metadata)
-        body = encode(dm_delivery([event], [user, BOT_USER]))
+        event = dm_event(event_id, user["id"], account["id"], text, created_ms=now_ms, quick_reply_metadata=metadata)
+        users = [user, account]
+        delivery = (
+            activity_delivery([event], users, account["id"])
+            if surface == "activity_api"
+            else dm_delivery([event], users, for_user_id=account["id"])
+        )
+        body = encode(delivery)
         return self.post_body(body, sign(DEV_CREDENTIALS.consumer_secret, body))
 
     def post_body(self, body: bytes, signature: str) -> requests.Response:
@@ -98,11 +111,10 @@ class LocalStackProcess:
         headers = {"content-type": "application/json", SIGNATURE_HEADER: signature}
         return requests.post(f"{self.base}/webhook", data=body, headers=headers, timeout=10)
 
-    def state(self, user_id: str, last_event_id: str = "") -> dict[str, Any]:
-        """The simulator's view: the bot's DMs to user_id, the counters, the queues, the calls."""
-        answer = requests.get(
-            f"{self.base}/simulator/state", params={"user_id": user_id, "last_event_id": last_event_id}, timeout=10
-        )
+    def state(self, user_id: str, last_event_id: str = "", account_id: str = BOT_USER["id"]) -> dict[str, Any]:
+        """The simulator's view: an account's DMs to user_id, its counters, the queues, the calls."""
+        query = {"user_id": user_id, "last_event_id": last_event_id, "account_id": account_id}
+        answer = requests.get(f"{self.base}/simulator/state", params=query, timeout=10)
         answer.raise_for_status()
         state: dict[str, Any] = answer.json()
         return state

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from devstack.dev_credentials import DEV_CREDENTIALS
+from devstack.dev_credentials import DEV_CREDENTIALS, SECOND_ACCOUNT
 from devstack.stack_process import COMMAND, LocalStackProcess, bot_texts, free_port, stack_environment, to_json
 from dmchannel.webhook.signature import sign
 from tests.conftest import ROOT
@@ -98,7 +98,7 @@ def test_limits_set_through_the_environment(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     with LocalStackProcess(DAILY_MESSAGE_LIMIT="3", REPLIES_PER_MESSAGE="2", FAQ_PATH=str(faq)) as running:
-        assert "3 DMs a day, 2 replies per message" in running.banner
+        assert "3 DMs in 24 hours, 2 replies per message" in running.banner
         running.post_dm("long please", JORDAN, event_id="1795800000000000001")
         state = running.settled(JORDAN["id"])
         assert len(state["bot_messages"]) == 2  # a third piece did not fit in the 2 replies allowed
@@ -122,3 +122,20 @@ def test_simulator_api_answers_only_local_pages(stack: LocalStackProcess) -> Non
     rebound = requests.get(f"{stack.base}/simulator/config", headers={"Host": "evil.example:3000"}, timeout=10)
     assert rebound.status_code == 403
     assert "consumer_secret" not in rebound.text
+
+
+def test_two_accounts_and_the_x_activity_api(stack: LocalStackProcess) -> None:
+    assert "4337869214 (@salesbot)" in stack.banner
+    sales = {"id": SECOND_ACCOUNT.bot_user_id, "name": "Salesbot", "screen_name": "salesbot"}
+    assert stack.post_dm("hello", ALEX, account=sales, surface="activity_api").json() == {"queued": 1}
+    assert stack.post_dm("hello", ALEX, surface="activity_api").json() == {"queued": 1}
+    stranger = {"id": "4337869299", "name": "Stranger", "screen_name": "stranger"}
+    assert stack.post_dm("hello", ALEX, account=stranger).json() == {"queued": 0}  # not served: acknowledged only
+    stack.settled(ALEX["id"])
+    to_sales = stack.state(ALEX["id"], account_id=sales["id"])
+    assert [m["text"] for m in to_sales["bot_messages"]] == [
+        "Hi Alex! You are writing to @salesbot, the second account of this deployment."
+    ]
+    assert to_sales["daily"]["used"] == 1
+    (from_support,) = bot_texts(stack.state(ALEX["id"]))
+    assert from_support.startswith("Hi Alex!") and "salesbot" not in from_support

@@ -71,3 +71,16 @@ def test_readable_on_a_phone(browser: Browser, stack: LocalStackProcess) -> None
     expect(page.locator(".msg.bot .bubble").last).to_contain_text("1,000 DMs a day", timeout=15_000)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.close()
+
+
+def test_writing_to_the_second_account_through_the_x_activity_api(browser: Browser, stack: LocalStackProcess) -> None:
+    page = open_simulator(browser, stack, 1000, 800)
+    page.fill("#user-name", "Casey")
+    page.press("#user-name", "Enter")
+    page.select_option("#account", label="@salesbot")
+    page.select_option("#surface", "activity_api")
+    expect(page.locator("#bot-name")).to_have_text("Salesbot")
+    page.fill("#text", "hello")
+    page.click("#send")
+    expect(page.locator(".msg.bot .bubble").last).to_contain_text("You are writing to @salesbot", timeout=15_000)
+    expect(page.locator("#daily")).to_have_text("1 / 1000")
