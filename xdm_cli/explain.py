@@ -34,8 +34,9 @@ def explain(error: XApiError, url: str = "", env_label: str = "") -> str:
         return "Bad authentication data (215): a key is missing or malformed; run `credentials set` again."
     if 88 in codes or error.status == 429:
         return f"X rate-limited the request to {error.action}: wait 15 minutes and try again."
-    if 355 in codes:
-        return "The account is already subscribed."
+    subscription = _subscription_problem(error, codes, text)
+    if subscription:
+        return subscription
     if 34 in codes or error.status == 404:
         return f"X found nothing to {error.action} (34): check --env, --api and `webhook list`."
     if 261 in codes:
@@ -43,3 +44,15 @@ def explain(error: XApiError, url: str = "", env_label: str = "") -> str:
     if 226 in codes or 326 in codes:
         return f"X has restricted the account ({', '.join(map(str, sorted(codes)))}): log in to X and review it."
     return f"X refused to {error.action}: HTTP {error.status}, codes {sorted(codes)}: {error.message}"
+
+
+def _subscription_problem(error: XApiError, codes: set[int], text: str) -> str | None:
+    """The line for a subscription that X refused, if it was one."""
+    if 355 in codes or "duplicatesubscription" in text:
+        return "The account is already subscribed."
+    if error.status == 403 and "user context" in text:
+        return (
+            "X takes a DM subscription only signed by the account itself: add the account first "
+            "(`accounts add`), then `subscribe --api xaa --account ID`."
+        )
+    return None

@@ -33,6 +33,8 @@ URL = "https://abc.execute-api.us-east-1.amazonaws.com/webhook"
         (429, (88,), "Rate limit exceeded.", "wait 15 minutes"),
         (404, (34,), "Sorry, that page does not exist.", "check --env"),
         (409, (355,), "Subscription already exists.", "already subscribed"),
+        (409, (), "DuplicateSubscription", "already subscribed"),
+        (403, (), "DM events can only be subscribed to with the account's own user context", "accounts add"),
         (403, (261,), "Application cannot perform write actions.", "write actions (261)"),
         (403, (226,), "This request looks like it might be automated.", "restricted the account (226)"),
         (403, (326,), "To protect our users from spam…", "restricted the account (326)"),
