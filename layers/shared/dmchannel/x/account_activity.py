@@ -40,7 +40,7 @@ class ActivitySubscription:
     tag: str
 
 
-def _subscriptions_in(answer: Any) -> list[ActivitySubscription]:
+def subscriptions_in(answer: Any) -> list[ActivitySubscription]:
     """The subscriptions in an answer: X's pages show them under data, data.subscription, or data as a list."""
     data = answer.get("data") if isinstance(answer, Mapping) else None
     if isinstance(data, Mapping) and isinstance(data.get("subscription"), Mapping):
@@ -194,7 +194,7 @@ class AccountActivity:
             "tag": tag,
         }
         answer = self._call("create the X Activity API subscription", "POST", "/2/activity/subscriptions", json=body)
-        created = _subscriptions_in(answer)
+        created = subscriptions_in(answer)
         if not created:
             raise XApiError(
                 ErrorKind.PERMANENT, "create the X Activity API subscription", f"unreadable answer: {answer}"
@@ -204,7 +204,7 @@ class AccountActivity:
     def activity_subscriptions(self) -> list[ActivitySubscription]:
         """The app's X Activity API subscriptions."""
         answer = self._call("list the X Activity API subscriptions", "GET", "/2/activity/subscriptions", app=True)
-        return _subscriptions_in(answer)
+        return subscriptions_in(answer)
 
     def unsubscribe_activity(self, subscription_id: str) -> None:
         """Delete one X Activity API subscription."""
