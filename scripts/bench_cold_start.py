@@ -43,7 +43,9 @@ def sample(code: str) -> dict[str, float]:
         "PYTHONPATH": str(ROOT / "layers" / "shared"),
         "AWS_DEFAULT_REGION": "us-east-1",
         "QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/DmQueue.fifo",
+        "DEAD_LETTER_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/DmDeadLetterQueue.fifo",
         "SECRET_ID": "XCredentialsSecret",
+        "ACCOUNTS_SECRET_PREFIX": "x-dm-channel/accounts/",
         "TABLE_NAME": "StateTable",
         # What Lambda sets: Powertools and the X-Ray SDK take their Lambda code paths.
         "AWS_LAMBDA_FUNCTION_NAME": "bench",

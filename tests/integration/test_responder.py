@@ -331,3 +331,16 @@ def test_a_dm_replayed_many_times_after_its_answer_sends_nothing_and_is_never_de
         responder.handle(dm)
     assert [sent.text for sent in fake_x[0].sent] == ["hi"]
     assert len(bot.turns) == 1
+
+
+def test_a_stop_seen_too_late_to_answer_is_still_kept(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    bot = ScriptedBot([Reply("hi")])
+    responder = make_responder(bot)
+    responder.clock = lambda: time.time() + 25 * 3600  # a redrive a day later
+    responder.handle(queued("1", "STOP"))
+    assert fake_x[0].sent == []  # X allows no reply any more
+    responder.clock = time.time
+    responder.handle(queued("2", "hello"))
+    assert (bot.turns, fake_x[0].sent) == ([], [])  # but the user opted out

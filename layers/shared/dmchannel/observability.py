@@ -25,12 +25,14 @@ class Metric(StrEnum):
     BOT_ERRORS = "BotErrors"
     BOT_LATENCY = "BotLatency"
     UNANSWERED_DAILY_LIMIT = "UnansweredDailyLimit"
+    DAILY_LIMIT_USED = "DailyLimitUsed"  # percent of the account's 24-hour limit used, seen before each answer
     UNANSWERED_TOO_OLD = "UnansweredTooOld"  # X allows no reply more than 24 hours after the user's DM
     DEAD_LETTERED = "DeadLettered"
     DIRECT_MESSAGES_HELD = "DirectMessagesHeld"  # waiting for X's send window to reset
     DIRECT_MESSAGES_DEFERRED = "DirectMessagesDeferred"  # not started: too little of the invocation was left
     REPLIES_DROPPED = "RepliesDropped"
     REPLIES_SENT = "RepliesSent"
+    ANSWER_LATENCY = "AnswerLatency"  # from the user's DM (its creation at X) to the first reply X accepted
     X_API_ERRORS = "XApiErrors"  # dimension code: X's error code, else the HTTP status or the error's kind
     WEBHOOK_HEALTHY = "WebhookHealthy"  # 1 or 0, from the scheduled check
     DIRECT_MESSAGES_FOR_UNKNOWN_ACCOUNT = "DirectMessagesForUnknownAccount"  # delivered for an account not served

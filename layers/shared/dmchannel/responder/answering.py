@@ -85,6 +85,7 @@ class Responder:
     def _handle(self, dm: QueuedDM, created_at: float) -> None:
         if self.remaining_seconds() < self.settings.bot_timeout + self._send_seconds():
             raise NotStartedError("too little time left to answer this DM")
+        self._keep_opt_choice(dm)  # STOP holds from the moment it is seen, even if it cannot be answered now
         if self.clock() - created_at > MAX_AGE_SECONDS:
             logger.warning("Unanswered: the DM is more than 24 hours old", age_seconds=int(self.clock() - created_at))
             count(Metric.UNANSWERED_TOO_OLD)
@@ -118,15 +119,19 @@ class Responder:
         decided = self._decide(dm, created_at, attempt)
         return None if decided is None else self.records.save_plan(dm.dm_id, decided)
 
+    def _keep_opt_choice(self, dm: QueuedDM) -> None:
+        """Record STOP or START (idempotent: a redelivery records the same)."""
+        keyword = _keyword(dm.text)
+        if keyword in self.settings.stop_keywords or keyword in self.settings.start_keywords:
+            self.state.set_opted_out(dm.sender_id, keyword in self.settings.stop_keywords)
+
     def _decide(self, dm: QueuedDM, created_at: float, attempt: int) -> Plan | None:
         keyword = _keyword(dm.text)
         if keyword in self.settings.stop_keywords:  # before anything else: STOP always works
-            self.state.set_opted_out(dm.sender_id, True)
             logger.info("User opted out")
             count(Metric.OPT_OUTS)
             return self._compose(dm, [Reply(self.settings.stop_reply)])
         if keyword in self.settings.start_keywords:
-            self.state.set_opted_out(dm.sender_id, False)
             logger.info("User opted in")
             return self._compose(dm, [Reply(self.settings.start_reply)])
         if self.state.is_opted_out(dm.sender_id):
@@ -144,7 +149,9 @@ class Responder:
                 return self._compose(dm, [Reply(settings.loop_notice)])
             logger.info("Unanswered: the conversation is muted")
             return None
-        if not self.ledger.has_room():
+        used, limit = self.ledger.used_in_24_hours(), self.ledger.daily_limit
+        count(Metric.DAILY_LIMIT_USED, 100 * used / limit if limit else 100, MetricUnit.Percent)
+        if used >= limit:
             logger.warning("Unanswered: the daily DM limit is reached")
             count(Metric.UNANSWERED_DAILY_LIMIT)
             return None
@@ -239,6 +246,8 @@ class Responder:
                 continue  # an earlier (or concurrent) attempt sent it, or called X for it: never twice
             if not self._send(dm, index, message):
                 break
+            if index == 0:
+                count(Metric.ANSWER_LATENCY, (self.clock() - created_at) * 1000, MetricUnit.Milliseconds)
             sent += 1
         logger.thread_safe_remove_keys(["reply_index"])
         logger.info("DM answered", replies_sent=sent, replies_planned=len(plan))

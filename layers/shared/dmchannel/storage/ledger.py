@@ -207,10 +207,6 @@ class Ledger:
         ]
         self._transact(items, f"release reply {index} to {inbound_id}")  # a failed condition: already released
 
-    def has_room(self) -> bool:
-        """Whether the account may send one more DM now (a peek: reserve() decides)."""
-        return self.used_in_24_hours() < self.daily_limit
-
     def used_in_24_hours(self) -> int:
         """DMs the account sent in the current hour and the 24 closed hours before it."""
         hour = int(self.clock() // HOUR_SECONDS)
