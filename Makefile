@@ -12,9 +12,13 @@ LOCAL_PATH := PYTHONPATH=layers/shared:.
 export SAM_CLI_TELEMETRY := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help run test unit integration e2e drill lint typecheck browser events bench screenshot build deploy clean
+.PHONY: help run test unit integration e2e drill lint typecheck scan browser events bench screenshot build deploy clean
 
 STACK ?= x-dm-channel
+
+# The security scan runs checkov from a virtual environment of its own (its pins would clash with ours).
+SCAN_VENV := .venv-scan
+SCAN_STAMP := $(SCAN_VENV)/.installed-$(shell cat requirements/scan.txt | cksum | cut -d' ' -f1)
 
 # The benchmark runs where only the Lambda runtime's packages are (no dev tools on the import path).
 BENCH_VENV := .venv-bench
@@ -42,7 +46,7 @@ $(DEV_STAMP): requirements/run.txt requirements/dev.txt | $(VENV)/bin/python
 run: $(RUN_STAMP) ## the whole pipeline locally (moto, fake X, the functions) and the DM simulator on :3000
 	$(LOCAL_PATH) $(BIN)/python -m devstack.run
 
-test: lint typecheck browser $(DEV_STAMP) ## lint, type checks and every test tier (installs Chromium for the browser test)
+test: lint typecheck scan browser $(DEV_STAMP) ## lint, type checks, the security scan and every test tier (installs Chromium)
 	$(BIN)/pytest
 
 unit: $(DEV_STAMP) ## the unit tier only (no network, no subprocess): seconds
@@ -63,6 +67,15 @@ lint: $(DEV_STAMP) ## ruff check and ruff format --check
 
 typecheck: $(DEV_STAMP) ## mypy --strict over everything
 	$(BIN)/mypy
+
+$(SCAN_STAMP): requirements/scan.txt
+	$(PYTHON) -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/python -m pip install --quiet -r requirements/scan.txt
+	rm -f $(SCAN_VENV)/.installed-*
+	touch $@
+
+scan: $(SCAN_STAMP) ## checkov over template.yaml: every finding fixed or suppressed in the template with its reason
+	$(SCAN_VENV)/bin/checkov --file template.yaml --framework cloudformation --compact --quiet
 
 # The simulator's browser test drives Debian's Chromium (no browser download).
 browser: ## install Debian's Chromium if it is missing
@@ -100,4 +113,4 @@ deploy: build ## sam build, then sam deploy (guided the first time), then the st
 	$(BIN)/x-dm-channel status --stack $(STACK)
 
 clean: ## remove the virtual environments and build output
-	rm -rf $(VENV) $(BENCH_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) $(SCAN_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,4 @@
-"""Every alarm and every dashboard widget of the template watches a metric the code emits (or one AWS emits)."""
+"""The template as operators meet it: alarms and widgets on emitted metrics, log retention, explained findings."""
 
 import json
 import re
@@ -57,3 +57,15 @@ def test_every_function_keeps_its_logs_for_the_retention_parameter() -> None:
     for name, function in functions.items():
         group = function["LoggingConfig"]["LogGroup"]["Ref"]
         assert groups[group]["RetentionInDays"] == {"Ref": "LogRetentionDays"}, name
+
+
+def test_every_security_finding_suppressed_says_why() -> None:
+    skipped = [
+        (name, skip)
+        for name, resource in TEMPLATE["Resources"].items()
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])
+    ]
+    assert skipped, "the template records its accepted findings"
+    for name, skip in skipped:
+        assert skip["id"].startswith("CKV_"), name
+        assert len(skip.get("comment", "")) > 40, f"{name} {skip['id']}: say why it is accepted"
