@@ -1,8 +1,6 @@
 """`x-dm-channel accounts`: the bot accounts the deployment answers for, besides the primary one."""
 
 import argparse
-import getpass
-import os
 from dataclasses import replace
 
 import boto3
@@ -19,21 +17,14 @@ from xdm_cli.aws_stack import (
     stack_outputs,
     stack_parameter,
 )
-from xdm_cli.context import CommandError, account_credentials, activity_api, credentials
+from xdm_cli.context import CommandError, account_credentials, activity_api, ask, credentials
 
 TOKEN_KEYS = ("access_token", "access_token_secret")
 
 
 def accounts_add(args: argparse.Namespace) -> str:
     """Add an account: its access token and secret (environment, or asked without echo), checked with X."""
-    values = {}
-    for key in TOKEN_KEYS:
-        name = ENVIRONMENT_NAMES[key]
-        values[key] = (
-            os.environ.get(name) or getpass.getpass(f"the account's {key.replace('_', ' ')} ({name}): ")
-        ).strip()
-        if not values[key]:
-            raise CommandError(f"{key} is empty")
+    values = {key: ask(f"account's {key.replace('_', ' ')}", ENVIRONMENT_NAMES[key]) for key in TOKEN_KEYS}
     account_id = values["access_token"].split("-", 1)[0]
     if not account_id.isdigit():
         raise CommandError("the access token should start with the account's numeric id and a dash")

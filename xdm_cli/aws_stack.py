@@ -4,7 +4,15 @@ import json
 from typing import Any
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ProfileNotFound,
+)
 
 from dmchannel.credentials import CredentialsError, XCredentials, credentials_from
 
@@ -13,13 +21,27 @@ class StackError(Exception):
     """The stack or its secret could not be read or written."""
 
 
+def aws_problem(error: BotoCoreError) -> str:
+    """One line for a problem of the AWS set-up itself (not of the stack)."""
+    if isinstance(error, NoRegionError):
+        return "no AWS region: pass --region, or set AWS_REGION (or a profile with a region)"
+    if isinstance(error, NoCredentialsError | PartialCredentialsError):
+        return "no AWS credentials: pass --profile, or set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+    if isinstance(error, ProfileNotFound):
+        return f"{error}: see `aws configure list-profiles`"
+    if isinstance(error, EndpointConnectionError):
+        return f"AWS could not be reached ({error}): check the network and --region"
+    return f"AWS: {error}"
+
+
 def stack_outputs(stack_name: str) -> dict[str, str]:
     """OutputKey -> OutputValue of a CloudFormation stack."""
     try:
         stacks = boto3.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
-    except (BotoCoreError, ClientError) as error:
+    except ClientError as error:
         raise StackError(
-            f"cannot read the stack '{stack_name}' ({error}); deploy it with `make deploy`, or pass --stack"
+            f"cannot read the stack '{stack_name}' in {boto3.session.Session().region_name} ({error}): deploy it with "
+            "`make deploy`, or pass --stack / --region"
         ) from error
     return {output["OutputKey"]: output["OutputValue"] for output in stacks[0].get("Outputs", [])}
 
@@ -28,7 +50,7 @@ def read_secret(secret_id: str) -> dict[str, Any]:
     """The secret's JSON."""
     try:
         value = boto3.client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
-    except (BotoCoreError, ClientError) as error:
+    except ClientError as error:
         raise StackError(f"cannot read the secret {secret_id} ({error})") from error
     parsed = json.loads(value or "{}")
     return parsed if isinstance(parsed, dict) else {}
@@ -41,7 +63,7 @@ def write_credentials(secret_id: str, values: dict[str, str]) -> None:
         boto3.client("secretsmanager").put_secret_value(
             SecretId=secret_id, SecretString=json.dumps({**current, **values})
         )
-    except (BotoCoreError, ClientError) as error:
+    except ClientError as error:
         raise StackError(f"cannot write the secret {secret_id} ({error})") from error
 
 
@@ -56,9 +78,10 @@ def credentials_from_secret(secret_id: str) -> XCredentials:
 def _describe(stack_name: str) -> Any:
     try:
         stack: Any = boto3.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
-    except (BotoCoreError, ClientError) as error:
+    except ClientError as error:
         raise StackError(
-            f"cannot read the stack '{stack_name}' ({error}); deploy it with `make deploy`, or pass --stack"
+            f"cannot read the stack '{stack_name}' in {boto3.session.Session().region_name} ({error}): deploy it with "
+            "`make deploy`, or pass --stack / --region"
         ) from error
     return stack
 
@@ -83,7 +106,7 @@ def account_ids(prefix: str) -> list[str]:
             for page in pages.paginate(Filters=[{"Key": "name", "Values": [prefix]}])
             for secret in page["SecretList"]
         ]
-    except (BotoCoreError, ClientError) as error:
+    except ClientError as error:
         raise StackError(f"cannot list the accounts' secrets ({error})") from error
     return sorted(
         name.removeprefix(prefix) for name in names if name.startswith(prefix) and name[len(prefix) :].isdigit()
@@ -98,7 +121,7 @@ def put_secret(name: str, value: dict[str, Any]) -> None:
             client.put_secret_value(SecretId=name, SecretString=json.dumps(value))
         except client.exceptions.ResourceNotFoundException:
             client.create_secret(Name=name, SecretString=json.dumps(value))
-    except (BotoCoreError, ClientError) as error:
+    except ClientError as error:
         raise StackError(f"cannot write the secret {name} ({error})") from error
 
 
@@ -106,5 +129,5 @@ def delete_secret(name: str) -> None:
     """Delete the secret (Secrets Manager keeps it 7 days before it is gone)."""
     try:
         boto3.client("secretsmanager").delete_secret(SecretId=name, RecoveryWindowInDays=7)
-    except (BotoCoreError, ClientError) as error:
+    except ClientError as error:
         raise StackError(f"cannot delete the secret {name} ({error})") from error

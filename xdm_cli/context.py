@@ -1,7 +1,9 @@
 """What every command needs: the credentials, X's webhook calls, the stack's webhook, and one-line errors."""
 
 import argparse
+import getpass
 import os
+import sys
 from dataclasses import replace
 
 from dmchannel.credentials import ENVIRONMENT_NAMES, XCredentials
@@ -13,12 +15,31 @@ class CommandError(Exception):
     """A problem to report in one line, then exit 1."""
 
 
-def credentials(args: argparse.Namespace) -> XCredentials:
-    """The four keys from X_CONSUMER_KEY... when all are set, else from the stack's secret."""
+def credentials_and_source(args: argparse.Namespace) -> tuple[XCredentials, str]:
+    """The four keys from X_CONSUMER_KEY... when all are set, else from the stack's secret; and which it was."""
     from_env = {key: os.environ.get(name, "") for key, name in ENVIRONMENT_NAMES.items()}
     if all(from_env.values()):
-        return XCredentials(**from_env)
-    return credentials_from_secret(args.secret_id or stack_outputs(args.stack)["SecretArn"])
+        return XCredentials(**from_env), f"the environment ({', '.join(ENVIRONMENT_NAMES.values())})"
+    secret_id = args.secret_id or stack_outputs(args.stack)["SecretArn"]
+    return credentials_from_secret(secret_id), f"the stored secret {secret_id}"
+
+
+def credentials(args: argparse.Namespace) -> XCredentials:
+    """The four keys (see credentials_and_source)."""
+    return credentials_and_source(args)[0]
+
+
+def ask(label: str, variable: str) -> str:
+    """A value from the environment variable, else asked for without echo; one line when there is no terminal."""
+    value = os.environ.get(variable, "").strip()
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise CommandError(f"{variable} is not set, and there is no terminal to ask for the {label}: set {variable}")
+    value = getpass.getpass(f"{label} ({variable}): ").strip()
+    if not value:
+        raise CommandError(f"the {label} is empty")
+    return value
 
 
 def activity(args: argparse.Namespace, account: XCredentials | None = None) -> AccountActivity:

@@ -7,7 +7,7 @@ def explain(error: XApiError, url: str = "", env_label: str = "") -> str:
     """One line for an X error, for a person setting the channel up."""
     codes, text = set(error.codes), error.message.lower()
     if error.status is None:
-        return f"X could not be reached to {error.action}: check the network and X_API_BASE_URL ({error.message})."
+        return f"X could not be reached to {error.action}: check the network and --api-base ({error.message})."
     if 93 in codes or "direct messages" in text:
         return (
             "The app has no Direct Message permission (93): set it to 'Read, write and Direct Messages' in the "
@@ -21,7 +21,7 @@ def explain(error: XApiError, url: str = "", env_label: str = "") -> str:
     if "too many resources" in text:
         return (
             "The environment already has a webhook (a dev environment allows one): see it with `webhook list`; "
-            "`webhook register --replace` replaces it."
+            "`webhook register --replace WEBHOOK_ID` replaces it."
         )
     if 200 in codes or "environment" in text:
         return f"X has no Account Activity environment labelled '{env_label}': use the label shown in the developer portal (--env)."

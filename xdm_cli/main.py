@@ -1,11 +1,13 @@
 """`x-dm-channel`: credentials, webhook, subscription and replay commands for the channel on X."""
 
 import argparse
-import getpass
 import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+
+import boto3
+from botocore.exceptions import BotoCoreError
 
 from dmchannel.credentials import CREDENTIAL_KEYS, ENVIRONMENT_NAMES, XCredentials
 from dmchannel.x.account_activity import AccountActivity
@@ -14,8 +16,8 @@ from dmchannel.x.errors import XApiError
 from dmchannel.x.webhook_check import check_webhook
 from xdm_cli import activity as activity_subscriptions
 from xdm_cli.accounts import accounts_add, accounts_list, accounts_remove
-from xdm_cli.aws_stack import StackError, stack_outputs, write_credentials
-from xdm_cli.context import CommandError, activity, activity_api, our_webhook, webhook_url
+from xdm_cli.aws_stack import StackError, aws_problem, read_secret, stack_outputs, write_credentials
+from xdm_cli.context import CommandError, activity, activity_api, ask, credentials_and_source, our_webhook, webhook_url
 from xdm_cli.explain import explain
 
 DM_ACCESS_LEVEL = "read-write-directmessages"
@@ -24,22 +26,20 @@ ALREADY_SUBSCRIBED = 355
 
 def credentials_set(args: argparse.Namespace) -> str:
     """Write the four keys to the stack's secret (from the environment, or asked for without echo)."""
-    values = {}
-    for key, name in ENVIRONMENT_NAMES.items():
-        values[key] = os.environ.get(name) or getpass.getpass(f"{key.replace('_', ' ')} ({name}): ")
-        if not values[key].strip():
-            raise CommandError(f"{key} is empty")
+    secret_id = args.secret_id or stack_outputs(args.stack)["SecretArn"]
+    read_secret(secret_id)  # the stack, the region, AWS credentials and access to the secret, before asking anything
+    values = {key: ask(key.replace("_", " "), name) for key, name in ENVIRONMENT_NAMES.items()}
     if not XCredentials(**values).bot_user_id.isdigit():
         raise CommandError("the access token should start with the bot account's numeric id and a dash")
-    secret_id = args.secret_id or stack_outputs(args.stack)["SecretArn"]
-    write_credentials(secret_id, {key: value.strip() for key, value in values.items()})
+    write_credentials(secret_id, values)
     return f"Saved {', '.join(CREDENTIAL_KEYS)} to {secret_id}. The functions use them within 5 minutes."
 
 
 def credentials_check(args: argparse.Namespace) -> str:
     """Call X's verify-credentials and report the account and its DM permission."""
-    account, level = activity_api(args).verify_credentials()
-    who = f"@{account.get('screen_name')} (id {account.get('id_str')})"
+    keys, source = credentials_and_source(args)
+    account, level = activity_api(args, keys).verify_credentials()
+    who = f"@{account.get('screen_name')} (id {account.get('id_str')}), checked from {source}"
     if level != DM_ACCESS_LEVEL:
         raise CommandError(
             f"The credentials work for {who}, but the access level is '{level or 'unknown'}', without Direct Messages: "
@@ -49,7 +49,7 @@ def credentials_check(args: argparse.Namespace) -> str:
 
 
 def webhook_register(args: argparse.Namespace) -> str:
-    """Register the webhook; never replace one this tool did not create unless --replace."""
+    """Register the webhook; never replace one this tool did not create unless --replace names it."""
     calls, url = activity(args), webhook_url(args)
     existing = calls.webhooks()
     ours = next((hook for hook in existing if hook.url == url), None)
@@ -58,13 +58,16 @@ def webhook_register(args: argparse.Namespace) -> str:
             calls.trigger_crc(ours.id)
         return f"The webhook {ours.id} is already registered for {url}."
     others = [hook for hook in existing if hook.url != url]
-    if others and not args.replace:
+    replaced = [hook for hook in others if hook.id == args.replace]
+    if args.replace and not replaced:
+        raise CommandError(f"X has no webhook {args.replace} to replace (see `webhook list`)")
+    if others and not replaced and args.api == "v1.1":
         listing = "; ".join(f"{hook.id} -> {hook.url}" for hook in others)
         raise CommandError(
             f"X already has another webhook ({listing}). It was not created for this stack, so it is left alone: "
-            "delete it yourself, or run again with --replace."
+            "delete it yourself, or run again with --replace WEBHOOK_ID."
         )
-    for hook in others:
+    for hook in replaced:
         calls.delete(hook.id)
     created = calls.register(url)
     return f"Registered the webhook {created.id} for {url} (X's CRC passed). Next: x-dm-channel subscribe"
@@ -178,8 +181,13 @@ def parser() -> argparse.ArgumentParser:
         help="X's API: Account Activity v1.1 (default) or v2, or the X Activity API (xaa, on a v2 webhook)",
     )
     common.add_argument("--env", help="v1.1: the Account Activity environment label")
+    common.add_argument("--region", help="the AWS region of the stack (default: AWS_REGION, or the profile's)")
+    common.add_argument("--profile", help="the AWS profile (default: AWS_PROFILE, or the default credentials)")
     common.add_argument(
-        "--x-api-base-url", default=os.environ.get("X_API_BASE_URL", DEFAULT_BASE_URL), help=argparse.SUPPRESS
+        "--api-base",
+        dest="x_api_base_url",
+        default=DEFAULT_BASE_URL,
+        help=f"X's API (default {DEFAULT_BASE_URL}): the credentials go only there",
     )
     top = argparse.ArgumentParser(prog="x-dm-channel", description=__doc__)
     commands = top.add_subparsers(dest="command", required=True)
@@ -204,7 +212,7 @@ def parser() -> argparse.ArgumentParser:
         dest="action", required=True
     )
     command(webhook, "register", webhook_register).add_argument(
-        "--replace", action="store_true", help="replace a webhook this stack did not create"
+        "--replace", metavar="WEBHOOK_ID", help="delete this webhook (one this stack did not create), then register"
     )
     for name, run in (("list", webhook_list), ("check", webhook_check), ("delete", webhook_delete)):
         command(webhook, name, run)
@@ -233,14 +241,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; problems are one line on stderr and exit status 1."""
     args = parser().parse_args(argv)
     try:
+        boto3.setup_default_session(region_name=args.region, profile_name=args.profile)
         print(args.run(args))
     except XApiError as error:
-        print(f"error: {explain(error, getattr(args, 'url', None) or '', args.env or '')}", file=sys.stderr)
-        return 1
+        return _fail(explain(error, getattr(args, "url", None) or "", args.env or ""))
     except (CommandError, StackError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+        return _fail(str(error))
+    except BotoCoreError as error:
+        return _fail(aws_problem(error))
+    except (KeyboardInterrupt, EOFError):
+        return _fail("stopped before anything was written")
     return 0
+
+
+def _fail(line: str) -> int:
+    print(f"error: {line}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -51,13 +51,13 @@ def setup(
             {"ParameterKey": "AccountsSecretPrefix", "ParameterValue": f"{STACK}/accounts/"},
         ],
     )
-    monkeypatch.setenv("X_API_BASE_URL", fake_x[1])
+    monkeypatch.delenv("X_API_BASE_URL", raising=False)
     for name in ("X_CONSUMER_KEY", "X_CONSUMER_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET"):
         monkeypatch.delenv(name, raising=False)
 
     def run(*argv: str) -> tuple[int, str, str]:
         capsys.readouterr()
-        code = main(list(argv))
+        code = main([*argv, "--api-base", fake_x[1]])
         out, err = capsys.readouterr()
         return code, out, err
 
@@ -108,6 +108,7 @@ def test_credentials_set_prompts_without_echo(setup: Setup, monkeypatch: pytest.
         return next(answers)
 
     monkeypatch.setattr("getpass.getpass", typed_without_echo)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
     assert setup.run("credentials", "set")[0] == 0
     assert len(prompts) == 4
     stored = json.loads(boto3.client("secretsmanager").get_secret_value(SecretId=setup.secret_arn)["SecretString"])
@@ -118,7 +119,8 @@ def test_credentials_check(setup: Setup) -> None:
     code, out, _ = setup.run("credentials", "check")
     assert (code, out.strip()) == (
         0,
-        "The credentials work for @supportbot (id 4337869213), with Direct Message permission.",
+        f"The credentials work for @supportbot (id 4337869213), checked from the stored secret {setup.secret_arn}, "
+        "with Direct Message permission.",
     )
     setup.fake.account_activity.access_level = "read-write"
     code, _, err = setup.run("credentials", "check")
@@ -145,10 +147,19 @@ def test_v1_register_subscribe_check_and_delete(setup: Setup) -> None:
 def test_register_leaves_another_webhook_alone_unless_replace(setup: Setup) -> None:
     setup.fake.account_activity.webhooks["1"] = {"url": "https://elsewhere.example/hook", "valid": True, "env": "dev"}
     code, _, err = setup.run("webhook", "register", "--env", "dev")
-    assert code == 1 and "https://elsewhere.example/hook" in err and "--replace" in err
+    assert code == 1 and "https://elsewhere.example/hook" in err and "--replace WEBHOOK_ID" in err
     assert "1" in setup.fake.account_activity.webhooks
-    assert setup.run("webhook", "register", "--env", "dev", "--replace")[0] == 0
+    assert "no webhook 7 to replace" in setup.run("webhook", "register", "--env", "dev", "--replace", "7")[2]
+    assert setup.run("webhook", "register", "--env", "dev", "--replace", "1")[0] == 0
     assert [w["url"] for w in setup.fake.account_activity.webhooks.values()] == [setup.webhook_url]
+
+
+def test_v2_register_replaces_only_the_webhook_it_names(setup: Setup) -> None:
+    hooks = setup.fake.account_activity.webhooks
+    hooks["1"] = {"url": "https://one.example/hook", "valid": True, "env": None}
+    hooks["2"] = {"url": "https://two.example/hook", "valid": True, "env": None}
+    assert setup.run("webhook", "register", "--api", "v2", "--replace", "2")[0] == 0
+    assert sorted(w["url"] for w in hooks.values()) == sorted(["https://one.example/hook", setup.webhook_url])
 
 
 def test_webhook_check_revalidates_an_invalid_webhook(setup: Setup) -> None:
@@ -273,3 +284,31 @@ def test_a_dm_subscription_signed_by_another_account_is_refused(setup: Setup) ->
     with pytest.raises(XApiError) as unsigned:
         calls._call("list", "GET", "/2/activity/subscriptions")  # user context: the list needs the app's token
     assert unsigned.value.status == 401
+
+
+def test_aws_and_terminal_problems_are_one_line_naming_the_cause(setup: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_DEFAULT_REGION", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    code, out, err = setup.run("status")
+    assert (code, out) == (1, "")
+    assert err == "error: no AWS region: pass --region, or set AWS_REGION (or a profile with a region)\n"
+    code, _, err = setup.run("status", "--region", "us-east-1", "--profile", "nobody")
+    assert code == 1 and err.startswith("error: The config profile (nobody) could not be found")
+    assert len(err.splitlines()) == 1
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    code, _, err = setup.run("credentials", "set")  # no X_* variables, and no terminal under pytest
+    assert code == 1
+    assert (
+        err
+        == "error: X_CONSUMER_KEY is not set, and there is no terminal to ask for the consumer key: set X_CONSUMER_KEY\n"
+    )
+    code, _, err = setup.run("status", "--stack", "not-deployed")
+    assert code == 1 and "cannot read the stack 'not-deployed' in us-east-1" in err and len(err.splitlines()) == 1
+
+
+def test_credentials_check_says_it_used_the_environment(setup: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in DEV_CREDENTIALS.secret_values().items():
+        monkeypatch.setenv(f"X_{key.upper()}", value)
+    code, out, _ = setup.run("credentials", "check")
+    assert code == 0 and "checked from the environment (X_CONSUMER_KEY" in out
