@@ -12,7 +12,7 @@ LOCAL_PATH := PYTHONPATH=layers/shared:.
 export SAM_CLI_TELEMETRY := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help run test unit integration e2e drill lint typecheck scan browser events bench screenshot build deploy clean
+.PHONY: help run test unit integration e2e drill lint typecheck scan browser events bench screenshot build deploy destroy clean
 
 STACK ?= x-dm-channel
 
@@ -111,6 +111,11 @@ deploy: build ## sam build, then sam deploy (guided the first time), then the st
 		$(BIN)/sam deploy --guided --stack-name $(STACK); \
 	fi
 	$(BIN)/x-dm-channel status --stack $(STACK)
+
+# At X first (the stack's accounts unsubscribed, its webhook deleted), then the stack; every step asks first.
+destroy: $(DEV_STAMP) ## remove the channel: unsubscribe at X, delete the webhook, delete the stack (each step asked)
+	$(BIN)/x-dm-channel teardown --stack $(STACK)
+	$(BIN)/sam delete --stack-name $(STACK)
 
 clean: ## remove the virtual environments and build output
 	rm -rf $(VENV) $(BENCH_VENV) $(SCAN_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -19,6 +19,7 @@ from xdm_cli.accounts import accounts_add, accounts_list, accounts_remove
 from xdm_cli.aws_stack import StackError, aws_problem, read_secret, stack_outputs, write_credentials
 from xdm_cli.context import CommandError, activity, activity_api, ask, credentials_and_source, our_webhook, webhook_url
 from xdm_cli.explain import explain
+from xdm_cli.teardown import teardown
 
 DM_ACCESS_LEVEL = "read-write-directmessages"
 ALREADY_SUBSCRIBED = 355
@@ -234,6 +235,7 @@ def parser() -> argparse.ArgumentParser:
     replay_command.add_argument("--until", type=_utc, default=datetime.now(UTC), help="end, UTC (default: now)")
     replay_command.add_argument("--url", help="the webhook URL (default: the stack's WebhookUrl output)")
     command(commands, "status", status)
+    command(commands, "teardown", teardown).add_argument("--yes", action="store_true", help="answer yes to every step")
     return top
 
 

@@ -312,3 +312,14 @@ def test_credentials_check_says_it_used_the_environment(setup: Setup, monkeypatc
         monkeypatch.setenv(f"X_{key.upper()}", value)
     code, out, _ = setup.run("credentials", "check")
     assert code == 0 and "checked from the environment (X_CONSUMER_KEY" in out
+
+
+def test_teardown_unsubscribes_and_deletes_the_webhook_only_when_told_so(setup: Setup) -> None:
+    assert setup.run("webhook", "register", "--api", "v2")[0] == 0
+    assert setup.run("subscribe", "--api", "xaa")[0] == 0
+    code, _, err = setup.run("teardown")  # no terminal to confirm on
+    assert code == 1 and "without a terminal" in err and "--yes" in err
+    assert setup.fake.account_activity.activity and setup.fake.account_activity.webhooks
+    code, out, _ = setup.run("teardown", "--yes")
+    assert code == 0 and "unsubscribed 4337869213" in out and "deleted the webhook" in out
+    assert not setup.fake.account_activity.activity and not setup.fake.account_activity.webhooks
