@@ -173,7 +173,35 @@ def test_sam_build_needs_no_docker_nor_python313(tmp_path: Path) -> None:
     assert (deps / "aws_lambda_powertools").is_dir()
     assert (deps / "requests_oauthlib").is_dir()
     assert not (deps / "boto3").exists() and not (deps / "botocore").exists()
-    assert list(deps.glob("yaml/_yaml.cpython-313-aarch64-linux-gnu.so"))
+    native = list(deps.rglob("*.so"))
+    assert native and all(path.name.endswith("-313-aarch64-linux-gnu.so") for path in native)  # the runtime's wheels
+    assert not [path for path in native if ".debug_info" in elf_sections(path)]
+    assert not list(deps.rglob("*.js")) and not list(deps.rglob("*.css")) and not list(deps.rglob("tests"))
     assert (build_dir / "WebhookFunction" / "app.py").is_file()
     assert {p.name for p in (build_dir / "ResponderFunction").iterdir()} == {"app.py", "faq.yaml"}
     assert (build_dir / "WebhookGuardFunction" / "app.py").is_file()
+
+
+def elf_sections(path: Path) -> set[str]:
+    """The section names of a 64-bit little-endian ELF file (enough to see debug symbols)."""
+    data = path.read_bytes()
+    assert data[:4] == b"\x7fELF" and data[4] == 2 and data[5] == 1
+    offset, size, count, names_index = (
+        int.from_bytes(data[0x28:0x30], "little"),
+        int.from_bytes(data[0x3A:0x3C], "little"),
+        int.from_bytes(data[0x3C:0x3E], "little"),
+        int.from_bytes(data[0x3E:0x40], "little"),
+    )
+    headers = [data[offset + i * size : offset + (i + 1) * size] for i in range(count)]
+    names_at = int.from_bytes(headers[names_index][0x18:0x20], "little")
+    sections = set()
+    for header in headers:
+        start = names_at + int.from_bytes(header[0:4], "little")
+        sections.add(data[start : data.index(b"\0", start)].decode())
+    return sections
+
+
+def test_the_elf_reader_sees_debug_symbols() -> None:
+    wheel_so = next(Path(sys.executable).parent.parent.rglob("_yaml*.so"), None)
+    assert wheel_so is not None  # the dev environment's PyYAML, built with debug symbols like the layer's was
+    assert {".text", ".debug_info"} <= elf_sections(wheel_so)
