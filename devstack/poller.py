@@ -5,6 +5,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
 from devstack.sqs_events import sqs_event
 
 if TYPE_CHECKING:
@@ -47,6 +49,9 @@ def poll_once(
     try:
         answer = handler(sqs_event(messages, queue_arn), context) or {}
         result.failed = [failure["itemIdentifier"] for failure in answer.get("batchItemFailures", [])]
+    except BatchProcessingError:  # every record failed, each already logged: the batch goes back, as with Lambda
+        logger.info("Every DM of the batch goes back to the queue")
+        result.failed = list(result.delivered)
     except Exception:  # a function error fails the whole batch, as with Lambda
         logger.exception("The function failed; the batch goes back to the queue")
         result.failed = list(result.delivered)

@@ -12,6 +12,7 @@ from typing import Any
 
 import boto3
 
+from devstack import chat_log
 from devstack.deliveries import BOT_USER
 from devstack.dev_credentials import SECOND_SCREEN_NAME, account_secret, local_accounts, local_credentials
 from devstack.fake_lex import serve_lex
@@ -162,6 +163,20 @@ def banner(
     )
 
 
+def start_fake_x(
+    credentials: XCredentials, others: list[XCredentials], accounts: list[dict[str, str]], servers: list[Any]
+) -> FakeX | None:
+    """The fake X with every local account's token, unless X_API_BASE_URL names another X."""
+    if os.environ.get("X_API_BASE_URL"):
+        return None
+    fake = FakeX(credentials, other_accounts={a.access_token: a.access_token_secret for a in others})
+    fake.account_activity.screen_names.update({a["id"]: a["screen_name"] for a in accounts})
+    server = serve(fake, HOST, 0)
+    servers.append(server)
+    os.environ["X_API_BASE_URL"] = f"http://{HOST}:{server.server_address[1]}"
+    return fake
+
+
 def stop_servers(servers: list[Any]) -> None:
     """Shut every local server down."""
     for server in servers:
@@ -179,14 +194,8 @@ def main() -> int:
     accounts = add_accounts(stack, stack.function_environment("ResponderFunction")["ACCOUNTS_SECRET_PREFIX"], others)
     accounts[0]["id"] = credentials.bot_user_id
 
-    fake: FakeX | None = None
     servers: list[Any] = [moto]
-    if not os.environ.get("X_API_BASE_URL"):
-        fake = FakeX(credentials, other_accounts={a.access_token: a.access_token_secret for a in others})
-        fake.account_activity.screen_names.update({a["id"]: a["screen_name"] for a in accounts})
-        fake_server = serve(fake, HOST, 0)
-        servers.append(fake_server)
-        os.environ["X_API_BASE_URL"] = f"http://{HOST}:{fake_server.server_address[1]}"
+    fake = start_fake_x(credentials, others, accounts, servers)
     webhook_env = function_environment(stack, "WebhookFunction")
     responder_env = function_environment(stack, "ResponderFunction")
     bot_line = start_bot_stand_in(responder_env, servers)
@@ -194,6 +203,7 @@ def main() -> int:
     try:
         webhook = LocalFunction("webhook", import_function("webhook"), timeout_seconds=10)
         responder = LocalFunction("responder", import_function("responder"), timeout_seconds=30)
+        chat_log.install(os.environ["POWERTOOLS_SERVICE_NAME"])
     except SettingsError as error:  # what a deployed function's cold start would fail with, in one line
         stop_servers(servers)
         print(f"error: {error}", file=sys.stderr)

@@ -1,6 +1,7 @@
 """`make run` end to end, over HTTP only: webhook, queue, responder, limits and the fake X."""
 
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,14 @@ def test_two_accounts_and_the_x_activity_api(stack: LocalStackProcess) -> None:
     assert to_sales["daily"]["used"] == 1
     (from_support,) = bot_texts(stack.state(ALEX["id"]))
     assert from_support.startswith("Hi Alex!") and "salesbot" not in from_support
+
+
+def test_the_console_reads_like_a_chat_log(stack: LocalStackProcess) -> None:
+    stack.post_dm("hello", SAM)
+    stack.settled(SAM["id"])
+    time.sleep(0.5)
+    lines = [line.rstrip("\n") for line in stack.output]
+    assert any("queued 1 DM(s) from the webhook" in line for line in lines)
+    answered = [line for line in lines if f"from {SAM['id']} answered with 1 of 1 replies in" in line]
+    assert answered and answered[-1].endswith(" ms")
+    assert not [line for line in lines if line.startswith("{") or "Traceback" in line]

@@ -67,6 +67,7 @@ class Responder:
     settings: ResponderSettings
     remaining_seconds: Callable[[], float]
     clock: Callable[[], float] = time.time
+    _started: float = 0.0  # when the DM being handled was taken up (perf_counter)
 
     def _send_seconds(self) -> float:
         return CONNECT_TIMEOUT + self.x.read_timeout + SAFETY_MARGIN_SECONDS
@@ -77,6 +78,7 @@ class Responder:
         Raises NotStartedError, HeldError, RetryLaterError or DeadLetterError when it is not answered now.
         """
         logger.thread_safe_append_keys(dm_id=dm.dm_id, sender_id=dm.sender_id)
+        self._started = time.perf_counter()
         try:
             self._handle(dm, dm.created_at_ms / 1000 if dm.created_at_ms else queued_at or self.clock())
         finally:
@@ -250,7 +252,8 @@ class Responder:
                 count(Metric.ANSWER_LATENCY, (self.clock() - created_at) * 1000, MetricUnit.Milliseconds)
             sent += 1
         logger.thread_safe_remove_keys(["reply_index"])
-        logger.info("DM answered", replies_sent=sent, replies_planned=len(plan))
+        elapsed_ms = int((time.perf_counter() - self._started) * 1000)
+        logger.info("DM answered", replies_sent=sent, replies_planned=len(plan), elapsed_ms=elapsed_ms)
 
     def _send(self, dm: QueuedDM, index: int, message: OutboundMessage) -> bool:
         """Send one reserved reply; False when the DM must not get more replies."""
