@@ -37,6 +37,7 @@ from devstack.dev_credentials import DEV_CREDENTIALS
 from devstack.drill_bot import DrillBot, serve_drill_bot
 from devstack.fake_x import FakeX, serve
 from devstack.lambda_runtime import LocalFunction, import_function
+from devstack.log_capture import LogCapture
 from devstack.moto_server import start_local_aws
 from devstack.poller import BatchResult, poll_once
 from devstack.provision import LocalStack, provision
@@ -85,19 +86,6 @@ class Row:
         self.dead_lettered.update(other.dead_lettered)
 
 
-class LogCapture(logging.Handler):
-    """The service's log lines, formatted by Powertools (with the DM's ids) and kept as dicts."""
-
-    def __init__(self, formatter: logging.Formatter | None) -> None:
-        super().__init__()
-        self.setFormatter(formatter)
-        self.records: list[dict[str, Any]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        """Keep the line."""
-        self.records.append(json.loads(self.format(record)))
-
-
 class Harness:
     """One drill's stack: the handlers, moto's resources, the fake X, the bot and the clock."""
 
@@ -129,9 +117,7 @@ class Harness:
         self.retried: set[str] = set()
         self.waiting: dict[str, str] = {}  # message id -> receipt handle of DMs that came back to wait
         self._ids = count(1)
-        service = logging.getLogger(os.environ["POWERTOOLS_SERVICE_NAME"])
-        self.logs = LogCapture(service.handlers[0].formatter)
-        service.addHandler(self.logs)
+        self.logs = LogCapture(os.environ["POWERTOOLS_SERVICE_NAME"])
 
     def _responder(self, timeout: float) -> LocalFunction:
         module = import_function("responder")
@@ -145,7 +131,7 @@ class Harness:
 
     def close(self) -> None:
         """Stop the servers and detach the log capture."""
-        logging.getLogger(os.environ["POWERTOOLS_SERVICE_NAME"]).removeHandler(self.logs)
+        self.logs.close()
         for server in self._servers:
             server.shutdown()
 

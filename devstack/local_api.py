@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from devstack.apigw import http_api_event
+from devstack.conversations import Conversations
 from devstack.lambda_runtime import LocalFunction
 from devstack.local_http import LocalHTTPServer, LocalRequestHandler, write_answer
 
@@ -62,9 +63,15 @@ def api_gateway_answer(
 
 
 def make_server(
-    host: str, port: int, webhook: LocalFunction, state: StateSource, config: dict[str, Any]
+    host: str,
+    port: int,
+    webhook: LocalFunction,
+    state: StateSource,
+    config: dict[str, Any],
+    *,
+    conversations: Conversations | None = None,
 ) -> LocalHTTPServer:
-    """The local endpoint's server (not started)."""
+    """The local endpoint's server (not started); conversations keeps what the webhook accepts, for the simulator."""
     log = CallLog()
     local_hosts: set[str] = set()  # filled once the port is bound
 
@@ -88,6 +95,10 @@ def make_server(
                 self._json(config)
             elif method == "GET" and url.path == "/simulator/state":
                 self._json({**state(parse_qs(url.query)), "webhook_calls": log.recent()})
+            elif method == "POST" and url.path == "/simulator/clear" and conversations is not None:
+                query = parse_qs(url.query)
+                conversations.clear(query.get("account_id", [""])[0], query.get("user_id", [""])[0])
+                self._json({"cleared": True})
             else:
                 headers = {name.lower(): value for name, value in self.headers.items()}
                 status, answer_headers, answer = api_gateway_answer(
@@ -95,6 +106,8 @@ def make_server(
                 )
                 if url.path == "/webhook":
                     log.add(method, status)
+                    if method == "POST" and conversations is not None:
+                        conversations.record(body, status)
                 write_answer(self, status, answer_headers, answer)
 
     server = LocalHTTPServer((host, port), Handler)

@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 
 from devstack import chat_log
+from devstack.conversations import Conversations
 from devstack.deliveries import BOT_USER
 from devstack.dev_credentials import SECOND_SCREEN_NAME, account_secret, local_accounts, local_credentials
 from devstack.fake_lex import serve_lex
@@ -20,6 +21,7 @@ from devstack.fake_x import FakeX, serve
 from devstack.lambda_runtime import LocalFunction, import_function
 from devstack.local_api import make_server
 from devstack.local_http import serve_in_background
+from devstack.log_capture import LogCapture
 from devstack.moto_server import start_local_aws
 from devstack.poller import poll_once
 from devstack.provision import LocalStack, provision
@@ -53,7 +55,9 @@ def poll_forever(stack: LocalStack, responder: LocalFunction, stop: threading.Ev
             stop.wait(POLL_INTERVAL_SECONDS)
 
 
-def state_source(stack: LocalStack, fake: FakeX | None, env: dict[str, str], account_ids: list[str]) -> Any:
+def state_source(
+    stack: LocalStack, fake: FakeX | None, env: dict[str, str], account_ids: list[str], conversations: Conversations
+) -> Any:
     """What the simulator's side panel shows, for the account it writes to."""
     ledgers = {
         account_id: Ledger(
@@ -82,12 +86,14 @@ def state_source(stack: LocalStack, fake: FakeX | None, env: dict[str, str], acc
         account_id = query.get("account_id", [account_ids[0]])[0]
         ledger = ledgers.get(account_id, ledgers[account_ids[0]])
         last_event_id = query.get("last_event_id", [""])[0]
+        since = conversations.since(ledger.bot_id, user_id)
         sent = [
             asdict(dm)
             for dm in (fake.sent if fake else [])
-            if dm.recipient_id == user_id and dm.sender_id == ledger.bot_id
+            if dm.recipient_id == user_id and dm.sender_id == ledger.bot_id and dm.created_ms >= since
         ]
         return {
+            "user_messages": conversations.thread(ledger.bot_id, user_id),
             "bot_messages": sent,
             "daily": {"used": ledger.used_in_24_hours(), "limit": ledger.daily_limit},
             "per_message": {
@@ -218,8 +224,9 @@ def main() -> int:
         "fake_x": fake is not None,
     }
     try:
-        state = state_source(stack, fake, responder_env, [account["id"] for account in accounts])
-        api = make_server(HOST, port, webhook, state, config)
+        conversations = Conversations(LogCapture(os.environ["POWERTOOLS_SERVICE_NAME"]))
+        state = state_source(stack, fake, responder_env, [account["id"] for account in accounts], conversations)
+        api = make_server(HOST, port, webhook, state, config, conversations=conversations)
     except OSError as error:
         stop_servers(servers)
         if error.errno == errno.EADDRINUSE:

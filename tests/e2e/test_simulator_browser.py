@@ -84,3 +84,75 @@ def test_writing_to_the_second_account_through_the_x_activity_api(browser: Brows
     page.click("#send")
     expect(page.locator(".msg.bot .bubble").last).to_contain_text("You are writing to @salesbot", timeout=15_000)
     expect(page.locator("#daily")).to_have_text("1 / 1000")
+
+
+def as_user(page: Page, name: str) -> None:
+    page.fill("#user-name", name)
+    page.press("#user-name", "Enter")
+
+
+def say(page: Page, text: str) -> None:
+    page.fill("#text", text)
+    page.click("#send")
+
+
+def test_no_dots_when_no_answer_will_come_but_a_line_that_says_why(browser: Browser, stack: LocalStackProcess) -> None:
+    page = open_simulator(browser, stack, 1000, 800)
+    as_user(page, "Quinn")
+    say(page, "STOP")
+    expect(page.locator(".msg.bot .bubble").last).to_contain_text("You will not get any more messages", timeout=15_000)
+    say(page, "hello?")
+    expect(page.locator(".system").last).to_have_text("not answered: you opted out (send START)", timeout=15_000)
+    expect(page.locator(".typing")).to_have_count(0)
+    page.close()
+
+
+def test_the_stack_keeps_the_thread_for_a_reload_and_another_browser(
+    browser: Browser, stack: LocalStackProcess
+) -> None:
+    page = open_simulator(browser, stack, 1000, 800)
+    as_user(page, "Morgan")
+    say(page, "what are the limits")
+    expect(page.locator(".msg.bot .bubble").last).to_contain_text("1,000 DMs a day", timeout=15_000)
+    page.reload()
+    expect(page.locator(".msg.user .bubble")).to_have_text(["what are the limits"], timeout=10_000)
+    other = browser.new_context(viewport={"width": 800, "height": 700}).new_page()  # another browser, fresh storage
+    other.goto(f"{stack.base}/")
+    as_user(other, "Morgan")
+    expect(other.locator(".msg.user .bubble")).to_have_text(["what are the limits"], timeout=10_000)
+    expect(other.locator(".msg.bot .bubble").last).to_contain_text("1,000 DMs a day")
+    other.click("#clear")
+    expect(other.locator(".msg")).to_have_count(0)
+    page.reload()
+    expect(page.locator(".empty")).to_be_visible(timeout=10_000)
+    other.close()
+    page.close()
+
+
+@pytest.mark.parametrize("width", [320, 560, 1000])
+def test_the_side_panel_never_overflows(browser: Browser, stack: LocalStackProcess, width: int) -> None:
+    page = open_simulator(browser, stack, width, 700)
+    as_user(page, f"W{width}")
+    say(page, "hello")
+    expect(page.locator("#x-calls li").first).to_be_visible(timeout=15_000)
+    page.evaluate(
+        """() => { const li = document.querySelector('#x-calls li .path');
+                   li.textContent = '/2/dm_conversations/with/' + '9'.repeat(60) + '/messages'; }"""
+    )
+    overflow = page.evaluate(
+        "[...document.querySelectorAll('aside, aside .stat')].filter(e => e.scrollWidth > e.clientWidth + 1).length"
+    )
+    assert overflow == 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.close()
+
+
+def test_no_value_before_the_first_update_and_a_favicon(browser: Browser, stack: LocalStackProcess) -> None:
+    page = browser.new_page(viewport={"width": 1000, "height": 700})
+    page.route("**/simulator/state*", lambda route: route.abort())
+    page.goto(f"{stack.base}/")
+    expect(page.locator("#bot-name")).to_have_text("Support Bot")
+    expect(page.locator("#daily")).to_have_text("\u2013")  # a dash: no number yet
+    assert page.evaluate("getComputedStyle(document.querySelector('#daily-bar div')).width") == "0px"
+    assert page.evaluate("document.querySelector('link[rel=icon]').href").startswith("data:image/svg+xml")
+    page.close()

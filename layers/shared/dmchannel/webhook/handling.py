@@ -11,17 +11,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from dmchannel.observability import Metric, count_now, logger
-from dmchannel.webhook import account_activity, activity_api
 from dmchannel.webhook.enqueue import enqueue
 from dmchannel.webhook.errors import BadCrcTokenError, BadSignatureError, MalformedDeliveryError, QueueRefusedError
 from dmchannel.webhook.signature import is_crc_token, is_valid_signature, sign
+from dmchannel.webhook.surfaces import dms_in
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 SecretSource = Callable[[], str]
-# One parser per surface; each finds nothing in another surface's delivery.
-PARSERS = (account_activity.dms_to_answer, activity_api.dms_to_answer)
 
 
 def answer_crc(token: str | None, consumer_secret: SecretSource) -> dict[str, str]:
@@ -73,7 +71,7 @@ def accept_delivery(
         delivery = None
     if not isinstance(delivery, dict):
         raise MalformedDeliveryError("body is not a JSON object")
-    dms = [dm for parse in PARSERS for dm in parse(delivery)]
+    dms = dms_in(delivery)
     for account_id in sorted({dm.account_id for dm in dms if not is_served(dm.account_id)}):
         unknown = [dm for dm in dms if dm.account_id == account_id]
         logger.warning("DMs for an account this deployment does not serve", account_id=account_id, count=len(unknown))
