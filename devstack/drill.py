@@ -32,13 +32,13 @@ from aws_lambda_powertools.utilities import parameters
 from botocore.exceptions import ClientError
 
 from devstack.apigw import http_api_event
-from devstack.deliveries import BOT_USER, dm_delivery, dm_event, encode
+from devstack.deliveries import BOT_USER, activity_delivery, dm_delivery, dm_event, encode
 from devstack.dev_credentials import DEV_CREDENTIALS
 from devstack.drill_bot import DrillBot, serve_drill_bot
 from devstack.fake_x import FakeX, serve
 from devstack.lambda_runtime import LocalFunction, import_function
 from devstack.log_capture import LogCapture
-from devstack.moto_server import start_local_aws
+from devstack.moto_server import RequestCounter, start_local_aws
 from devstack.poller import BatchResult, poll_once
 from devstack.provision import LocalStack, provision
 from dmchannel.queued_dm import QueuedDM
@@ -144,10 +144,15 @@ class Harness:
             str(1_800_000_000_000_000_000 + number), user_id, ACCOUNT, tagged, created_ms=int(created * 1000)
         )
 
-    def deliver(self, events: list[dict[str, Any]], times: int = 1) -> None:
-        """POST one signed Account Activity delivery of these DM events to the webhook (times times)."""
+    def deliver(self, events: list[dict[str, Any]], times: int = 1, surface: str = "account_activity") -> None:
+        """POST one signed delivery of these DM events to the webhook (times times), as that surface delivers."""
         users = [{"id": e["message_create"]["sender_id"], "name": "User", "screen_name": "user"} for e in events]
-        body = encode(dm_delivery(events, [*users, BOT_USER]))
+        delivery = (
+            activity_delivery(events, [*users, BOT_USER])
+            if surface == "activity_api"
+            else dm_delivery(events, [*users, BOT_USER])
+        )
+        body = encode(delivery)
         headers = {SIGNATURE_HEADER: sign(DEV_CREDENTIALS.consumer_secret, body)}
         for _ in range(times):
             answer = self.webhook.invoke(http_api_event("POST", "/webhook", headers=headers, body=body))
@@ -418,9 +423,9 @@ DRILLS = (
 
 
 @contextmanager
-def moto_endpoint() -> Iterator[str]:
-    """A moto server for the drills (AWS_ENDPOINT_URL points boto3 at it)."""
-    server = start_local_aws()
+def moto_endpoint(counter: RequestCounter | None = None) -> Iterator[str]:
+    """A moto server for the drills (AWS_ENDPOINT_URL points boto3 at it); a counter counts its requests."""
+    server = start_local_aws(counter=counter)
     url = os.environ["AWS_ENDPOINT_URL"]
     try:
         yield url

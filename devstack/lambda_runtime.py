@@ -49,15 +49,20 @@ class LocalFunction:
     module: ModuleType
     timeout_seconds: float = 30.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _invocations: int = 0
+    invocations: int = 0
+    busy_seconds: float = 0.0  # time spent in the handler, over every invocation
 
     def invoke(self, event: dict[str, Any], _context: Any = None) -> Any:
         """Invoke the handler (a second caller waits, as a single instance would make it)."""
         with self._lock:
-            self._invocations += 1
+            self.invocations += 1
+            started = time.perf_counter()
             context = LocalLambdaContext(
                 function_name=self.name,
-                aws_request_id=f"{self.name}-{self._invocations}",
+                aws_request_id=f"{self.name}-{self.invocations}",
                 timeout_seconds=self.timeout_seconds,
             )
-            return self.module.lambda_handler(event, context)
+            try:
+                return self.module.lambda_handler(event, context)
+            finally:
+                self.busy_seconds += time.perf_counter() - started

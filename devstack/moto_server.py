@@ -5,8 +5,10 @@ moto's backends do not guard against concurrent requests, so this server seriali
 them. Clients can still race each other, exactly as they do against AWS.
 """
 
+import io
 import os
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -18,24 +20,44 @@ from devstack.local_http import serve_in_background
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def _serialized(app: WsgiApp) -> WsgiApp:
+class RequestCounter:
+    """Counts the AWS requests moto serves: (service, operation) -> requests, with their bodies' sizes."""
+
+    def __init__(self) -> None:
+        self.requests: Counter[tuple[str, str]] = Counter()
+        self.bodies: list[tuple[str, str, bytes]] = []
+
+    def note(self, environ: dict[str, Any]) -> None:
+        """Count one request (its body is read, then put back for moto)."""
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        service, _, operation = target.partition(".")
+        key = (service.split("_")[0] or environ.get("PATH_INFO", ""), operation)
+        self.requests[key] += 1
+        self.bodies.append((key[0], key[1], body))
+
+
+def _serialized(app: WsgiApp, counter: RequestCounter | None) -> WsgiApp:
     lock = threading.Lock()
 
     def serialized_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         with lock:
+            if counter is not None and not environ.get("PATH_INFO", "").startswith("/moto-api"):
+                counter.note(environ)
             return list(app(environ, start_response))
 
     return serialized_app
 
 
-def start_moto(host: str = "127.0.0.1", port: int = 0) -> BaseWSGIServer:
-    """Start the server in a background thread; stop it with shutdown()."""
+def start_moto(host: str = "127.0.0.1", port: int = 0, counter: RequestCounter | None = None) -> BaseWSGIServer:
+    """Start the server in a background thread; stop it with shutdown(). A counter counts what it serves."""
     app = DomainDispatcherApplication(create_backend_app)
-    server = make_server(host, port, _serialized(app), threaded=True, request_handler=MotoRequestHandler)
+    server = make_server(host, port, _serialized(app, counter), threaded=True, request_handler=MotoRequestHandler)
     return serve_in_background(server)
 
 
-def start_local_aws(host: str = "127.0.0.1") -> BaseWSGIServer:
+def start_local_aws(host: str = "127.0.0.1", counter: RequestCounter | None = None) -> BaseWSGIServer:
     """Start moto and point boto3 at it (AWS_ENDPOINT_URL), with dummy credentials and no profile."""
     for name, value in {
         "AWS_ACCESS_KEY_ID": "local",
@@ -44,6 +66,6 @@ def start_local_aws(host: str = "127.0.0.1") -> BaseWSGIServer:
     }.items():
         os.environ.setdefault(name, value)
     os.environ.pop("AWS_PROFILE", None)
-    server = start_moto(host, 0)
+    server = start_moto(host, 0, counter)
     os.environ["AWS_ENDPOINT_URL"] = f"http://{host}:{server.server_port}"
     return server

@@ -208,9 +208,12 @@ class Ledger:
         self._transact(items, f"release reply {index} to {inbound_id}")  # a failed condition: already released
 
     def used_in_24_hours(self) -> int:
-        """DMs the account sent in the current hour and the 24 closed hours before it."""
+        """DMs the account sent in the current hour and the 24 closed hours before it.
+
+        Only the current and the last closed hour are read: the older ones cannot grow, and are read once an hour.
+        """
         hour = int(self.clock() // HOUR_SECONDS)
-        return sum(self._used_in(range(hour - WINDOW_HOURS, hour + 1)).values())
+        return self._older(hour) + sum(self._used_in(range(hour - 1, hour + 1)).values())
 
     def used_for(self, inbound_id: str) -> int:
         """Replies sent to one inbound DM."""
