@@ -2,9 +2,13 @@
 # Both create .venv and install the pinned dependencies on first use: `make run` only what running
 # needs (requirements/run.txt), `make test` the tools as well (requirements/dev.txt).
 
-PYTHON ?= python3
+# The Lambda runtime's Python (3.13) when the machine has one that runs (pyenv's included), else python3 (3.11+).
+PYTHON ?= $(shell for p in python3.13 $$HOME/.pyenv/versions/3.13*/bin/python3.13 python3; do \
+	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo "$$p"; break; }; done)
+PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
 VENV := .venv
 BIN := $(VENV)/bin
+VENV_STAMP := $(VENV)/.python-$(PY_VERSION)
 RUN_STAMP := $(VENV)/.run-$(shell cat requirements/run.txt | cksum | cut -d' ' -f1)
 DEV_STAMP := $(VENV)/.dev-$(shell cat requirements/run.txt requirements/dev.txt | cksum | cut -d' ' -f1)
 LOCAL_PATH := PYTHONPATH=layers/shared:.
@@ -18,26 +22,29 @@ STACK ?= x-dm-channel
 
 # The security scan runs checkov from a virtual environment of its own (its pins would clash with ours).
 SCAN_VENV := .venv-scan
-SCAN_STAMP := $(SCAN_VENV)/.installed-$(shell cat requirements/scan.txt | cksum | cut -d' ' -f1)
+SCAN_STAMP := $(SCAN_VENV)/.installed-$(PY_VERSION)-$(shell cat requirements/scan.txt | cksum | cut -d' ' -f1)
 
 # The benchmark runs where only the Lambda runtime's packages are (no dev tools on the import path).
 BENCH_VENV := .venv-bench
-BENCH_STAMP := $(BENCH_VENV)/.installed-$(shell cat requirements/bench.txt layers/deps/requirements.txt | cksum | cut -d' ' -f1)
+BENCH_STAMP := $(BENCH_VENV)/.installed-$(PY_VERSION)-$(shell cat requirements/bench.txt layers/deps/requirements.txt | cksum | cut -d' ' -f1)
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(VENV)/bin/python:
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
+# A new venv when the Python changes (the stamps go with the old one, so everything is installed again).
+$(VENV_STAMP):
+	@test -n "$(PY_VERSION)" || { echo "Python 3.11 or newer is needed (python3 on PATH, or PYTHON=...)"; exit 1; }
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	touch $@
 
-$(RUN_STAMP): requirements/run.txt | $(VENV)/bin/python
+$(RUN_STAMP): requirements/run.txt $(VENV_STAMP)
 	$(BIN)/python -m pip install --quiet -r requirements/run.txt
 	rm -f $(VENV)/.run-*
 	touch $@
 
-$(DEV_STAMP): requirements/run.txt requirements/dev.txt | $(VENV)/bin/python
+$(DEV_STAMP): requirements/run.txt requirements/dev.txt $(VENV_STAMP)
 	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps --editable .
 	rm -f $(VENV)/.dev-* $(VENV)/.run-*
@@ -69,13 +76,14 @@ typecheck: $(DEV_STAMP) ## mypy --strict over everything
 	$(BIN)/mypy
 
 $(SCAN_STAMP): requirements/scan.txt
+	rm -rf $(SCAN_VENV)
 	$(PYTHON) -m venv $(SCAN_VENV)
 	$(SCAN_VENV)/bin/python -m pip install --quiet -r requirements/scan.txt
 	rm -f $(SCAN_VENV)/.installed-*
 	touch $@
 
 scan: $(SCAN_STAMP) ## checkov over template.yaml: every finding fixed or suppressed in the template with its reason
-	$(SCAN_VENV)/bin/checkov --file template.yaml --framework cloudformation --compact --quiet
+	BC_SKIP_MAPPING=TRUE $(SCAN_VENV)/bin/checkov --file template.yaml --framework cloudformation --compact --quiet --skip-download
 
 # The simulator's browser test drives Debian's Chromium (no browser download).
 browser: ## install Debian's Chromium if it is missing
@@ -91,6 +99,7 @@ events: $(DEV_STAMP) ## write the sample events in events/ again
 	$(LOCAL_PATH) $(BIN)/python -m devstack.sample_events
 
 $(BENCH_STAMP): requirements/bench.txt layers/deps/requirements.txt
+	rm -rf $(BENCH_VENV)
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install --quiet -r requirements/bench.txt
 	rm -f $(BENCH_VENV)/.installed-*
