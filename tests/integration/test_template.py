@@ -168,7 +168,9 @@ def test_sam_build_needs_no_docker_nor_python313(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     shared = build_dir / "SharedLayer" / "python" / "dmchannel"
     assert (shared / "webhook" / "signature.py").is_file()
-    assert not list(shared.rglob("__pycache__"))
+    compiled = {path.name.split(".")[1] for path in shared.rglob("*.pyc")}
+    # Bytecode only for the runtime's Python (3.13), and only when the build ran on it; none else.
+    assert compiled == ({"cpython-313"} if sys.version_info[:2] == (3, 13) else set())
     deps = build_dir / "DepsLayer" / "python"
     assert (deps / "aws_lambda_powertools").is_dir()
     assert (deps / "requests_oauthlib").is_dir()
