@@ -26,7 +26,16 @@ def test_webhook_imports_no_x_client_and_no_bot() -> None:
     out = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     modules = set(json.loads(out.stdout))
     assert "dmchannel.webhook.handling" in modules
-    for heavy in ("requests", "oauthlib", "requests_oauthlib", "yaml", "pydantic", "aws_xray_sdk"):
+    heavy_ones = (
+        "requests",
+        "oauthlib",
+        "requests_oauthlib",
+        "yaml",
+        "pydantic",
+        "aws_xray_sdk",
+        "aws_lambda_powertools.event_handler",
+    )
+    for heavy in heavy_ones:
         assert heavy not in modules, heavy
     ours = {name for name in modules if name.startswith("dmchannel.")}
     # Nothing of the responder, the bots, the storage or X's client: only the webhook's own package and the basics.
