@@ -74,7 +74,7 @@ def summary(name: str, samples: list[dict[str, float]]) -> str:
 def main() -> None:
     """Alternate the measurements so that machine noise hits them alike."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=30)
     runs = parser.parse_args().runs
     programs = {
         "import boto3 + SQS client": BASELINE,
@@ -88,8 +88,10 @@ def main() -> None:
         for name, code in programs.items():
             samples[name].append(sample(code))
     print(f"Python {sys.version.split()[0]}, {runs} fresh processes each")
+    floor = statistics.median(s["ms"] for s in samples["import boto3 + SQS client"])
     for name, measured in samples.items():
-        print(summary(name, measured))
+        ratio = statistics.median(s["ms"] for s in measured) / floor
+        print(summary(name, measured) + f"   {ratio:.2f}x the floor")
 
 
 if __name__ == "__main__":

@@ -56,6 +56,22 @@ def read_secret(secret_id: str) -> dict[str, Any]:
     return parsed if isinstance(parsed, dict) else {}
 
 
+def check_writable(secret_id: str) -> None:
+    """Check that the secret can be written, without changing it.
+
+    Putting the current version's value again under that version's id is a no-op for
+    Secrets Manager, but needs the same permission as a real write.
+    """
+    client = boto3.client("secretsmanager")
+    try:
+        current = client.get_secret_value(SecretId=secret_id)
+        client.put_secret_value(
+            SecretId=secret_id, ClientRequestToken=current["VersionId"], SecretString=current.get("SecretString", "")
+        )
+    except ClientError as error:
+        raise StackError(f"cannot write the secret {secret_id} ({error}): nothing was asked or changed") from error
+
+
 def write_credentials(secret_id: str, values: dict[str, str]) -> None:
     """Put the four credentials in the secret, keeping its other keys (such as bot_token)."""
     current = read_secret(secret_id)

@@ -16,7 +16,7 @@ from dmchannel.x.errors import XApiError
 from dmchannel.x.webhook_check import check_webhook
 from xdm_cli import activity as activity_subscriptions
 from xdm_cli.accounts import accounts_add, accounts_list, accounts_remove
-from xdm_cli.aws_stack import StackError, aws_problem, read_secret, stack_outputs, write_credentials
+from xdm_cli.aws_stack import StackError, aws_problem, check_writable, stack_outputs, write_credentials
 from xdm_cli.context import CommandError, activity, activity_api, ask, credentials_and_source, our_webhook, webhook_url
 from xdm_cli.explain import explain
 from xdm_cli.teardown import teardown
@@ -28,7 +28,7 @@ ALREADY_SUBSCRIBED = 355
 def credentials_set(args: argparse.Namespace) -> str:
     """Write the four keys to the stack's secret (from the environment, or asked for without echo)."""
     secret_id = args.secret_id or stack_outputs(args.stack)["SecretArn"]
-    read_secret(secret_id)  # the stack, the region, AWS credentials and access to the secret, before asking anything
+    check_writable(secret_id)  # the stack, the region, AWS credentials and the right to write, before asking anything
     values = {key: ask(key.replace("_", " "), name) for key, name in ENVIRONMENT_NAMES.items()}
     if not XCredentials(**values).bot_user_id.isdigit():
         raise CommandError("the access token should start with the bot account's numeric id and a dash")

@@ -20,8 +20,8 @@ from dmchannel.bots.factory import build_bot
 from dmchannel.credentials import load_bot_token
 from dmchannel.observability import logger, metrics, tracer
 from dmchannel.responder.answering import SAFETY_MARGIN_SECONDS, Responder
+from dmchannel.responder.settings import ResponderSettings
 from dmchannel.responder.settling import QueueMessage, Queues, settle
-from dmchannel.settings import ResponderSettings
 from dmchannel.storage.conversation_state import ConversationState
 from dmchannel.storage.dm_records import DmRecords
 from dmchannel.storage.ledger import Ledger

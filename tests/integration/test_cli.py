@@ -323,3 +323,23 @@ def test_teardown_unsubscribes_and_deletes_the_webhook_only_when_told_so(setup: 
     code, out, _ = setup.run("teardown", "--yes")
     assert code == 0 and "unsubscribed 4337869213" in out and "deleted the webhook" in out
     assert not setup.fake.account_activity.activity and not setup.fake.account_activity.webhooks
+
+
+def test_credentials_set_checks_it_may_write_before_asking_and_changes_nothing(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secrets = boto3.client("secretsmanager")
+    versions = len(secrets.list_secret_version_ids(SecretId=setup.secret_arn)["Versions"])
+    asked: list[str] = []
+
+    def answer_nothing(prompt: str) -> str:
+        asked.append(prompt)
+        return ""
+
+    monkeypatch.setattr("getpass.getpass", answer_nothing)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    code, _, err = setup.run("credentials", "set")
+    assert code == 1 and len(asked) == 1 and "empty" in err  # it asked, so it could write; the first answer was empty
+    assert len(secrets.list_secret_version_ids(SecretId=setup.secret_arn)["Versions"]) == versions
+    code, _, err = setup.run("credentials", "set", "--secret-id", "no-such-secret")
+    assert code == 1 and "cannot write the secret no-such-secret" in err and len(asked) == 1  # refused before asking

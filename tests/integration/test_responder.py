@@ -18,7 +18,7 @@ from dmchannel.queued_dm import QueuedDM
 from dmchannel.responder.answering import Responder
 from dmchannel.responder.composer import MORE_OPTIONS_LABEL
 from dmchannel.responder.outcomes import DeadLetterError, NotStartedError, RetryLaterError
-from dmchannel.settings import ResponderSettings
+from dmchannel.responder.settings import ResponderSettings
 from dmchannel.storage.conversation_state import ConversationState
 from dmchannel.storage.dm_records import DmRecords
 from dmchannel.storage.ledger import Ledger

@@ -10,7 +10,7 @@ from devstack.fake_lex import lex_answer
 from dmchannel.bots.base import BotError, Button, Reply, Turn
 from dmchannel.bots.factory import build_bot
 from dmchannel.bots.lex import LexBot
-from dmchannel.settings import ResponderSettings
+from dmchannel.responder.settings import ResponderSettings
 
 PARAMS = {"botId": "BOT1234567", "botAliasId": "ALIAS12345", "localeId": "en_US", "sessionId": "3001969357"}
 CARD_ANSWER = {

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from dmchannel.settings import ResponderSettings, SettingsError, WebhookCheckSettings, WebhookSettings
+from dmchannel.responder.settings import ResponderSettings
+from dmchannel.settings import SettingsError, WebhookCheckSettings, WebhookSettings
 
 BASE = {"TABLE_NAME": "t", "QUEUE_URL": "q", "DEAD_LETTER_QUEUE_URL": "d", "SECRET_ID": "s"}
 HERE = Path("/var/task")

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from dmchannel.bots.base import Bot
-from dmchannel.settings import ResponderSettings
+from dmchannel.responder.settings import ResponderSettings
 
 
 def build_bot(settings: ResponderSettings, bot_token: Callable[[], str | None]) -> Bot:

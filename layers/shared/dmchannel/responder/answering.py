@@ -18,7 +18,7 @@ from dmchannel.queued_dm import QueuedDM
 from dmchannel.responder.composer import MORE_OPTIONS_PREFIX, compose
 from dmchannel.responder.numbered_choices import chosen_payload, render_choices
 from dmchannel.responder.outcomes import DeadLetterError, HeldError, NotStartedError, RetryLaterError
-from dmchannel.settings import ResponderSettings
+from dmchannel.responder.settings import ResponderSettings
 from dmchannel.storage.conversation_state import ConversationState, Loop
 from dmchannel.storage.dm_records import DmRecords
 from dmchannel.storage.ledger import Ledger, Slot
