@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dmchannel.queued_dm import QueuedDM, Surface
-from dmchannel.webhook.dm_events import is_dm_to_answer, queued_dm
+from dmchannel.webhook.dm_events import as_mapping, queued_dms
 
 
 def dms_to_answer(delivery: Mapping[str, Any]) -> list[QueuedDM]:
@@ -17,15 +17,10 @@ def dms_to_answer(delivery: Mapping[str, Any]) -> list[QueuedDM]:
     events = delivery.get("direct_message_events")
     if not isinstance(account_id, str) or not isinstance(events, list):
         return []
-    users = delivery.get("users")
-    users = users if isinstance(users, Mapping) else {}
-    dms = []
-    for event in events:
-        if is_dm_to_answer(event, account_id):
-            user = users.get(event["message_create"]["sender_id"])
-            user = user if isinstance(user, Mapping) else {}
-            name, screen_name = str(user.get("name", "")), str(user.get("screen_name", ""))
-            dms.append(
-                queued_dm(event, account_id, Surface.ACCOUNT_ACTIVITY, sender_name=name, sender_screen_name=screen_name)
-            )
-    return dms
+    users = as_mapping(delivery.get("users"))
+
+    def names(sender_id: str) -> tuple[str, str]:
+        user = as_mapping(users.get(sender_id))
+        return str(user.get("name", "")), str(user.get("screen_name", ""))
+
+    return queued_dms(events, account_id, Surface.ACCOUNT_ACTIVITY, names)

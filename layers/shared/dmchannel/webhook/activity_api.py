@@ -9,38 +9,28 @@ from collections.abc import Mapping
 from typing import Any
 
 from dmchannel.queued_dm import QueuedDM, Surface
-from dmchannel.webhook.dm_events import is_dm_to_answer, queued_dm
+from dmchannel.webhook.dm_events import as_mapping, queued_dms
 
 DM_RECEIVED = "dm.received"
 
 
-def _user(users: Mapping[str, Any], user_id: str) -> Mapping[str, Any]:
-    entry = users.get(user_id)
-    entry = entry.get("data", entry) if isinstance(entry, Mapping) else {}
-    return entry if isinstance(entry, Mapping) else {}
-
-
 def _dms_of(item: Any) -> list[QueuedDM]:
-    if not isinstance(item, Mapping) or item.get("event_type") != DM_RECEIVED:
+    item = as_mapping(item)
+    if item.get("event_type") != DM_RECEIVED:
         return []
-    subscription_filter = item.get("filter")
-    account_id = subscription_filter.get("user_id") if isinstance(subscription_filter, Mapping) else None
-    payload = item.get("payload")
-    payload = payload if isinstance(payload, Mapping) else {}
+    account_id = as_mapping(item.get("filter")).get("user_id")
+    payload = as_mapping(item.get("payload"))
     events = payload.get("direct_message_events")
     if not isinstance(account_id, str) or not isinstance(events, list):
         return []
-    users = payload.get("users")
-    users = users if isinstance(users, Mapping) else {}
-    dms = []
-    for event in events:
-        if is_dm_to_answer(event, account_id):
-            user = _user(users, event["message_create"]["sender_id"])
-            name, username = str(user.get("name", "")), str(user.get("username", ""))
-            dms.append(
-                queued_dm(event, account_id, Surface.ACTIVITY_API, sender_name=name, sender_screen_name=username)
-            )
-    return dms
+    users = as_mapping(payload.get("users"))
+
+    def names(sender_id: str) -> tuple[str, str]:
+        entry = as_mapping(users.get(sender_id))
+        user = as_mapping(entry.get("data", entry))  # X wraps each user in {"data": ...}
+        return str(user.get("name", "")), str(user.get("username", ""))
+
+    return queued_dms(events, account_id, Surface.ACTIVITY_API, names)
 
 
 def dms_to_answer(delivery: Mapping[str, Any]) -> list[QueuedDM]:

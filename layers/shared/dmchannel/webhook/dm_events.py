@@ -1,10 +1,15 @@
 """X's legacy DM event (``message_create``), as both the Account Activity API and the X Activity API carry it."""
 
 import html
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from dmchannel.queued_dm import QueuedDM, Surface
+
+
+def as_mapping(value: Any) -> Mapping[str, Any]:
+    """The value when it is a JSON object, else an empty one (X's optional or malformed parts)."""
+    return value if isinstance(value, Mapping) else {}
 
 
 def is_dm_to_answer(event: Any, account_id: str) -> bool:
@@ -22,8 +27,7 @@ def _attachment(message_data: Mapping[str, Any]) -> tuple[str | None, str | None
     attachment = message_data.get("attachment")
     if not isinstance(attachment, Mapping):
         return None, None
-    media = attachment.get("media")
-    media = media if isinstance(media, Mapping) else {}
+    media = as_mapping(attachment.get("media"))
     kind = media.get("type") or attachment.get("type")
     url = media.get("media_url_https") or media.get("expanded_url") or media.get("url")
     return (str(kind) if kind else None), (str(url) if url else None)
@@ -34,10 +38,8 @@ def queued_dm(
 ) -> QueuedDM:
     """The queued DM of one event that is_dm_to_answer() accepted."""
     create = event["message_create"]
-    data = create.get("message_data")
-    data = data if isinstance(data, Mapping) else {}
-    quick_reply = data.get("quick_reply_response")
-    metadata = quick_reply.get("metadata") if isinstance(quick_reply, Mapping) else None
+    data = as_mapping(create.get("message_data"))
+    metadata = as_mapping(data.get("quick_reply_response")).get("metadata")
     attachment_type, attachment_url = _attachment(data)
     created = str(event.get("created_timestamp", ""))
     return QueuedDM(
@@ -53,3 +55,15 @@ def queued_dm(
         attachment_url=attachment_url,
         created_at_ms=int(created) if created.isdigit() else None,
     )
+
+
+def queued_dms(
+    events: list[Any], account_id: str, surface: Surface, names: Callable[[str], tuple[str, str]]
+) -> list[QueuedDM]:
+    """The queued DMs among a delivery's events; names gives a sender's name and screen name from their id."""
+    dms = []
+    for event in events:
+        if is_dm_to_answer(event, account_id):
+            name, screen_name = names(event["message_create"]["sender_id"])
+            dms.append(queued_dm(event, account_id, surface, sender_name=name, sender_screen_name=screen_name))
+    return dms
