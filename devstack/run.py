@@ -16,6 +16,7 @@ from devstack import chat_log
 from devstack.conversations import Conversations
 from devstack.deliveries import BOT_USER
 from devstack.dev_credentials import SECOND_SCREEN_NAME, account_secret, local_accounts, local_credentials
+from devstack.fake_bedrock import serve_bedrock
 from devstack.fake_lex import serve_lex
 from devstack.fake_x import FakeX, serve
 from devstack.lambda_runtime import LocalFunction, import_function
@@ -31,6 +32,7 @@ from dmchannel.storage.ledger import Ledger
 
 HOST = "127.0.0.1"
 LEX_ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_LEX_RUNTIME_V2"
+BEDROCK_ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_BEDROCK_RUNTIME"
 POLL_INTERVAL_SECONDS = 0.2
 
 
@@ -123,10 +125,17 @@ def add_accounts(stack: LocalStack, prefix: str, accounts: list[XCredentials]) -
 
 
 def start_bot_stand_in(responder_env: dict[str, str], servers: list[Any]) -> str:
-    """Start the fake Lex when BOT_KIND=lex and no Lex endpoint is given; describe the bot."""
+    """Start the Lex or Bedrock stand-in when BOT_KIND asks for one and no endpoint is given; describe the bot."""
     kind = responder_env["BOT_KIND"]
     if kind == "http":
         return f"HTTP bot (Rasa REST protocol) at {responder_env['BOT_URL'] or 'BOT_URL (not set!)'}"
+    if kind == "bedrock":
+        if not os.environ.get(BEDROCK_ENDPOINT_VARIABLE):
+            bedrock = serve_bedrock(HOST, 0)
+            servers.append(bedrock)
+            os.environ[BEDROCK_ENDPOINT_VARIABLE] = f"http://{HOST}:{bedrock.server_address[1]}"
+            return f"Bedrock stand-in at {os.environ[BEDROCK_ENDPOINT_VARIABLE]} (a scripted assistant)"
+        return f"Amazon Bedrock model {responder_env['BEDROCK_MODEL_ID']} at {os.environ[BEDROCK_ENDPOINT_VARIABLE]}"
     if kind != "lex":
         return f"built-in FAQ bot ({responder_env['FAQ_PATH']})"
     if not os.environ.get(LEX_ENDPOINT_VARIABLE):

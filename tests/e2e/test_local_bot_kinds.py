@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -81,3 +82,14 @@ def test_x_api_v2_with_numbered_choices() -> None:
         (answer,) = converse(stack, "3")
         assert str(answer["text"]).startswith("X allows an account 1,000 DMs a day")
         assert bot_texts(stack.state(JORDAN["id"]))[1] == answer["text"]
+
+
+def test_bedrock_assistant() -> None:
+    with LocalStackProcess(BOT_KIND="bedrock") as stack:
+        assert "Bedrock stand-in" in stack.banner
+        (answer,) = converse(stack, "hello")
+        assert answer["text"] == "I'm the channel's assistant (a stand-in for Bedrock). You said: hello"
+        options: Any = answer["options"]
+        assert [o["label"] for o in options] == ["What is this?", "How does it work?"]
+        (tapped,) = converse(stack, "What is this?", metadata="what is this")
+        assert str(tapped["text"]).endswith("You said: I choose: what is this")

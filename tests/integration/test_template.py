@@ -94,13 +94,13 @@ def test_responder_trigger_environment_and_parameters() -> None:
 
 
 def test_bot_kind_and_lex_least_privilege() -> None:
-    assert TEMPLATE["Parameters"]["BotKind"]["AllowedValues"] == ["faq", "http", "lex"]
+    assert TEMPLATE["Parameters"]["BotKind"]["AllowedValues"] == ["faq", "http", "lex", "bedrock"]
     assert TEMPLATE["Parameters"]["XDmApi"]["AllowedValues"] == ["v1.1", "v2"]
     variables = TEMPLATE["Resources"]["ResponderFunction"]["Properties"]["Environment"]["Variables"]
     for name in ("BOT_KIND", "BOT_URL", "LEX_BOT_ID", "LEX_BOT_ALIAS_ID", "LEX_LOCALE_ID", "X_DM_API"):
         assert name in variables
-    lex_policy = TEMPLATE["Resources"]["ResponderFunction"]["Properties"]["Policies"][-1]["Fn::If"]
-    assert lex_policy[0] == "IsLexBot"
+    policies = TEMPLATE["Resources"]["ResponderFunction"]["Properties"]["Policies"]
+    (lex_policy,) = [p["Fn::If"] for p in policies if isinstance(p, dict) and p.get("Fn::If", [""])[0] == "IsLexBot"]
     (statement,) = lex_policy[1]["Statement"]
     assert statement["Action"] == "lex:RecognizeText"
     assert statement["Resource"]["Fn::Sub"].endswith(":bot-alias/${LexBotId}/${LexBotAliasId}")
@@ -180,7 +180,7 @@ def test_sam_build_needs_no_docker_nor_python313(tmp_path: Path) -> None:
     assert not [path for path in native if ".debug_info" in elf_sections(path)]
     assert not list(deps.rglob("*.js")) and not list(deps.rglob("*.css")) and not list(deps.rglob("tests"))
     assert (build_dir / "WebhookFunction" / "app.py").is_file()
-    assert {p.name for p in (build_dir / "ResponderFunction").iterdir()} == {"app.py", "faq.yaml"}
+    assert {p.name for p in (build_dir / "ResponderFunction").iterdir()} == {"app.py", "faq.yaml", "assistant.md"}
     assert (build_dir / "WebhookGuardFunction" / "app.py").is_file()
 
 
@@ -207,3 +207,14 @@ def test_the_elf_reader_sees_debug_symbols() -> None:
     wheel_so = next(Path(sys.executable).parent.parent.rglob("_yaml*.so"), None)
     assert wheel_so is not None  # the dev environment's PyYAML, built with debug symbols like the layer's was
     assert {".text", ".debug_info"} <= elf_sections(wheel_so)
+
+
+def test_the_bedrock_assistant_may_invoke_its_model_only() -> None:
+    policies = TEMPLATE["Resources"]["ResponderFunction"]["Properties"]["Policies"]
+    bedrock = [p for p in policies if isinstance(p, dict) and "Fn::If" in p and p["Fn::If"][0] == "IsBedrockBot"]
+    (statement,) = bedrock[0]["Fn::If"][1]["Statement"]
+    assert statement["Action"] == "bedrock:InvokeModel"
+    assert statement["Resource"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/${BedrockModelId}"
+    }
+    assert TEMPLATE["Parameters"]["BotKind"]["AllowedValues"] == ["faq", "http", "lex", "bedrock"]

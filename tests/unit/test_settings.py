@@ -42,7 +42,7 @@ def test_values_are_read_and_normalised() -> None:
     ("name", "value", "expected"),
     [
         ("X_DM_API", "v3", "X_DM_API='v3' is not valid: expected one of v1.1, v2"),
-        ("BOT_KIND", "rasa", "BOT_KIND='rasa' is not valid: expected one of faq, http, lex"),
+        ("BOT_KIND", "rasa", "BOT_KIND='rasa' is not valid: expected one of faq, http, lex, bedrock"),
         ("MARK_READ", "yes please", "MARK_READ='yes please' is not valid: expected true or false"),
         ("DAILY_MESSAGE_LIMIT", "lots", "DAILY_MESSAGE_LIMIT='lots' is not valid: expected a number 0 or more"),
         ("REPLIES_PER_MESSAGE", "6", "REPLIES_PER_MESSAGE='6' is not valid: expected a number from 0 to 5"),

@@ -33,6 +33,9 @@ class Metric(StrEnum):
     REPLIES_DROPPED = "RepliesDropped"
     REPLIES_SENT = "RepliesSent"
     ANSWER_LATENCY = "AnswerLatency"  # from the user's DM (its creation at X) to the first reply X accepted
+    BEDROCK_INPUT_TOKENS = "BedrockInputTokens"
+    BEDROCK_OUTPUT_TOKENS = "BedrockOutputTokens"
+    GUARDRAIL_INTERVENTIONS = "GuardrailInterventions"
     X_API_ERRORS = "XApiErrors"  # dimension code: X's error code, else the HTTP status or the error's kind
     WEBHOOK_HEALTHY = "WebhookHealthy"  # 1 or 0, from the scheduled check
     DIRECT_MESSAGES_FOR_UNKNOWN_ACCOUNT = "DirectMessagesForUnknownAccount"  # delivered for an account not served

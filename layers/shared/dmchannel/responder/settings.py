@@ -43,6 +43,12 @@ class ResponderSettings:
     lex_bot_id: str = ""
     lex_bot_alias_id: str = ""
     lex_locale_id: str = "en_US"
+    bedrock_model_id: str = "amazon.nova-lite-v1:0"
+    assistant_prompt_path: Path = Path("assistant.md")
+    bedrock_max_tokens: int = 800
+    bedrock_temperature: float = 0.3
+    bedrock_guardrail_id: str = ""
+    bedrock_guardrail_version: str = ""
     x_dm_api: str = "v1.1"
     x_read_timeout: float = 10.0  # seconds to wait for X's answer to a send
 
@@ -85,6 +91,12 @@ class ResponderSettings:
             lex_bot_id=env.text("LEX_BOT_ID", defaults.lex_bot_id),
             lex_bot_alias_id=env.text("LEX_BOT_ALIAS_ID", defaults.lex_bot_alias_id),
             lex_locale_id=env.text("LEX_LOCALE_ID", defaults.lex_locale_id),
+            bedrock_model_id=env.text("BEDROCK_MODEL_ID", defaults.bedrock_model_id),
+            assistant_prompt_path=base_dir / env.text("ASSISTANT_PROMPT_PATH", str(defaults.assistant_prompt_path)),
+            bedrock_max_tokens=env.integer("BEDROCK_MAX_TOKENS", defaults.bedrock_max_tokens, 1, 10_000),
+            bedrock_temperature=env.number("BEDROCK_TEMPERATURE", defaults.bedrock_temperature, 0, 1),
+            bedrock_guardrail_id=env.text("BEDROCK_GUARDRAIL_ID", ""),
+            bedrock_guardrail_version=env.text("BEDROCK_GUARDRAIL_VERSION", ""),
             x_dm_api=env.choice("X_DM_API", X_APIS, defaults.x_dm_api),
             x_read_timeout=env.number("X_READ_TIMEOUT", defaults.x_read_timeout, 0.5, 30),
         )
@@ -92,4 +104,6 @@ class ResponderSettings:
             raise SettingsError("BOT_KIND=http needs BOT_URL (the bot's URL)")
         if settings.bot_kind == "lex" and not (settings.lex_bot_id and settings.lex_bot_alias_id):
             raise SettingsError("BOT_KIND=lex needs LEX_BOT_ID and LEX_BOT_ALIAS_ID")
+        if bool(settings.bedrock_guardrail_id) != bool(settings.bedrock_guardrail_version):
+            raise SettingsError("BEDROCK_GUARDRAIL_ID and BEDROCK_GUARDRAIL_VERSION go together")
         return settings
