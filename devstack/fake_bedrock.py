@@ -18,9 +18,9 @@ GUARDRAIL_MESSAGE = "Sorry, I can't talk about that."
 
 def converse_answer(request: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
     """The scripted assistant's answer to a Converse request: status, headers, body."""
-    said = " ".join(
-        block.get("text", "") for message in request.get("messages", []) for block in message.get("content", [])
-    )
+    messages = request.get("messages", [])
+    said = " ".join(block.get("text", "") for block in (messages[-1].get("content", []) if messages else []))
+    remembered = (len(messages) - 1) // 2  # the earlier exchanges it was given
     usage = {"inputTokens": len(json.dumps(request)) // 4, "outputTokens": 40, "totalTokens": 0}
     if "busy" in said.lower():
         return 429, {"x-amzn-ErrorType": "ThrottlingException"}, {"message": "Too many requests, please wait."}
@@ -29,7 +29,8 @@ def converse_answer(request: dict[str, Any]) -> tuple[int, dict[str, str], dict[
         body = {"output": {"message": message}, "stopReason": "guardrail_intervened", "usage": usage}
         return 200, {}, {**body, "metrics": {"latencyMs": 5}}
     reply = {
-        "text": f"I'm the channel's assistant (a stand-in for Bedrock). You said: {said}",
+        "text": f"I'm the channel's assistant (a stand-in for Bedrock). You said: {said}"
+        + (f" (I remember {remembered} earlier exchange{'s' if remembered > 1 else ''})" if remembered else ""),
         "options": [{"title": "What is this?", "payload": "what is this"}, {"title": "How does it work?"}],
     }
     message = {"role": "assistant", "content": [{"toolUse": {"toolUseId": "tool-1", "name": "reply", "input": reply}}]}

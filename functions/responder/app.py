@@ -25,6 +25,7 @@ from dmchannel.responder.settling import QueueMessage, Queues, settle
 from dmchannel.storage.conversation_state import ConversationState
 from dmchannel.storage.dm_records import DmRecords
 from dmchannel.storage.ledger import Ledger
+from dmchannel.storage.memory import ConversationMemory
 from dmchannel.storage.send_window import SendWindow
 from dmchannel.x.direct_messages import XClient
 
@@ -82,6 +83,11 @@ def responder_for(context: LambdaContext) -> Callable[[Account], Responder]:
             settings=own,
             remaining_seconds=remaining_seconds,
             clock=clock,
+            memory=ConversationMemory(
+                dynamodb, table, account_id, own.memory_turns, ttl_seconds=own.memory_minutes * 60, clock=clock
+            )
+            if own.bot_kind == "bedrock" and own.memory_turns
+            else None,
         )
 
     return make

@@ -92,4 +92,4 @@ def test_bedrock_assistant() -> None:
         options: Any = answer["options"]
         assert [o["label"] for o in options] == ["What is this?", "How does it work?"]
         (tapped,) = converse(stack, "What is this?", metadata="what is this")
-        assert str(tapped["text"]).endswith("You said: I choose: what is this")
+        assert str(tapped["text"]).endswith("You said: I choose: what is this (I remember 1 earlier exchange)")

@@ -22,6 +22,7 @@ from dmchannel.responder.settings import ResponderSettings
 from dmchannel.storage.conversation_state import ConversationState
 from dmchannel.storage.dm_records import DmRecords
 from dmchannel.storage.ledger import Ledger
+from dmchannel.storage.memory import ConversationMemory
 from dmchannel.storage.send_window import SendWindow
 from dmchannel.webhook.account_activity import dms_to_answer
 from dmchannel.x.direct_messages import XClient
@@ -344,3 +345,30 @@ def test_a_stop_seen_too_late_to_answer_is_still_kept(
     responder.clock = time.time
     responder.handle(queued("2", "hello"))
     assert (bot.turns, fake_x[0].sent) == ([], [])  # but the user opted out
+
+
+@dataclass
+class Recorder:
+    """A bot that remembers nothing itself, and records what it was given."""
+
+    turns: list[Turn] = field(default_factory=list)
+
+    def answer(self, turn: Turn) -> list[Reply]:
+        self.turns.append(turn)
+        return [Reply(f"answer {len(self.turns)}")]
+
+
+def test_the_responder_gives_the_bot_its_history_and_stop_or_start_over_forget_it(
+    make_responder: Callable[..., Responder], stack: LocalStack
+) -> None:
+    bot = Recorder()
+    responder = make_responder(bot)
+    responder.memory = ConversationMemory(boto3.client("dynamodb"), stack.refs["StateTable"], BOT_USER["id"])
+    responder.handle(queued("1", "hello"))
+    responder.handle(queued("2", "and then?"))
+    assert bot.turns[1].history == (("user", "hello"), ("assistant", "answer 1"))
+    responder.handle(queued("3", "start over"))
+    responder.handle(queued("4", "hi again"))
+    assert bot.turns[-1].history == ()
+    responder.handle(queued("5", "STOP"))
+    assert responder.memory.recall(USER["id"]) == ()

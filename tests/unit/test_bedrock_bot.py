@@ -101,3 +101,22 @@ def test_errors_are_sorted(code: str, retryable: bool) -> None:
     with stubber, pytest.raises(BotError) as raised:
         bot.answer(TURN)
     assert raised.value.retryable is retryable and used == []
+
+
+def test_the_conversations_history_comes_before_the_new_message() -> None:
+    bot, stubber, _ = make_bot()
+    turn = Turn(sender_id="1", text="and then?", history=(("user", "hello"), ("assistant", "hi!")))
+    messages = [
+        {"role": "user", "content": [{"text": "hello"}]},
+        {"role": "assistant", "content": [{"text": "hi!"}]},
+        {"role": "user", "content": [{"text": "and then?"}]},
+    ]
+    _, _, response = converse_answer({"messages": messages})
+    stubber.add_response(
+        "converse",
+        response,
+        {"modelId": MODEL, "system": ANY, "messages": messages, "inferenceConfig": ANY, "toolConfig": ANY},
+    )
+    with stubber:
+        (reply,) = bot.answer(turn)
+    assert reply.text.endswith("You said: and then? (I remember 1 earlier exchange)")

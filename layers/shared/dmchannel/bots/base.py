@@ -31,6 +31,8 @@ class Turn:
     button_payload: str | None = None
     attachment_type: str | None = None
     attachment_url: str | None = None
+    # The conversation's earlier turns, (role, text) oldest first, for a bot that keeps no state of its own.
+    history: tuple[tuple[str, str], ...] = ()
 
 
 class BotError(Exception):

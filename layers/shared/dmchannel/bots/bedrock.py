@@ -120,7 +120,8 @@ class BedrockBot:
 
     def answer(self, turn: Turn) -> list[Reply]:
         """Ask the model; raise BotError (retryable for throttling and Bedrock's own failures) when it cannot."""
-        messages = [{"role": "user", "content": [{"text": user_text(turn)}]}]
+        earlier = [{"role": role, "content": [{"text": text}]} for role, text in turn.history]
+        messages = [*earlier, {"role": "user", "content": [{"text": user_text(turn)}]}]
         try:
             answer = self.client.converse(**self.request(messages))
         except ClientError as error:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from aws_lambda_powertools.metrics import MetricUnit
 
 from dmchannel.bots.base import Bot, BotError, Button, Reply, Turn
+from dmchannel.bots.bedrock import user_text
 from dmchannel.observability import Metric, count, count_by, logger
 from dmchannel.queued_dm import QueuedDM
 from dmchannel.responder.composer import MORE_OPTIONS_PREFIX, compose
@@ -22,6 +23,7 @@ from dmchannel.responder.settings import ResponderSettings
 from dmchannel.storage.conversation_state import ConversationState, Loop
 from dmchannel.storage.dm_records import DmRecords
 from dmchannel.storage.ledger import Ledger, Slot
+from dmchannel.storage.memory import ConversationMemory
 from dmchannel.storage.send_window import SendWindow
 from dmchannel.x.direct_messages import Sent, XClient
 from dmchannel.x.errors import ErrorKind, XApiError
@@ -67,6 +69,7 @@ class Responder:
     settings: ResponderSettings
     remaining_seconds: Callable[[], float]
     clock: Callable[[], float] = time.time
+    memory: ConversationMemory | None = None  # for a bot that keeps no state of its own (the Bedrock assistant)
     _started: float = 0.0  # when the DM being handled was taken up (perf_counter)
 
     def _send_seconds(self) -> float:
@@ -126,6 +129,8 @@ class Responder:
         keyword = _keyword(dm.text)
         if keyword in self.settings.stop_keywords or keyword in self.settings.start_keywords:
             self.state.set_opted_out(dm.sender_id, keyword in self.settings.stop_keywords)
+        if self.memory and keyword in self.settings.stop_keywords | self.settings.start_over_keywords:
+            self.memory.forget(dm.sender_id)
 
     def _decide(self, dm: QueuedDM, created_at: float, attempt: int) -> Plan | None:
         keyword = _keyword(dm.text)
@@ -136,6 +141,9 @@ class Responder:
         if keyword in self.settings.start_keywords:
             logger.info("User opted in")
             return self._compose(dm, [Reply(self.settings.start_reply)])
+        if self.memory and keyword in self.settings.start_over_keywords:
+            logger.info("The user started over")
+            return self._compose(dm, [Reply(self.settings.start_over_reply)])
         if self.state.is_opted_out(dm.sender_id):
             logger.info("Unanswered: the user opted out")
             count(Metric.OPTED_OUT_MESSAGES)
@@ -170,7 +178,12 @@ class Responder:
                 turn = replace(turn, button_payload=chosen_payload(turn.text, self._menu(dm)))
         else:
             self._courtesy(dm)  # read receipts and typing exist on v1.1 only
-        return self._ask_bot(turn, attempt)
+        if self.memory is None:
+            return self._ask_bot(turn, attempt)
+        history = self.memory.recall(dm.sender_id)
+        replies = self._ask_bot(replace(turn, history=history), attempt)
+        self.memory.remember(dm.sender_id, history, user_text(turn), "\n\n".join(reply.text for reply in replies))
+        return replies
 
     def _menu(self, dm: QueuedDM) -> list[Button]:
         return self.state.buttons(f"offered#{dm.sender_id}")

@@ -49,6 +49,10 @@ class ResponderSettings:
     bedrock_temperature: float = 0.3
     bedrock_guardrail_id: str = ""
     bedrock_guardrail_version: str = ""
+    memory_turns: int = 10  # exchanges the assistant remembers of a conversation (0: none)
+    memory_minutes: int = 60  # minutes a conversation is remembered after its last exchange
+    start_over_keywords: frozenset[str] = frozenset({"start over", "restart"})
+    start_over_reply: str = "Let's start over. What can I do for you?"
     x_dm_api: str = "v1.1"
     x_read_timeout: float = 10.0  # seconds to wait for X's answer to a send
 
@@ -97,6 +101,10 @@ class ResponderSettings:
             bedrock_temperature=env.number("BEDROCK_TEMPERATURE", defaults.bedrock_temperature, 0, 1),
             bedrock_guardrail_id=env.text("BEDROCK_GUARDRAIL_ID", ""),
             bedrock_guardrail_version=env.text("BEDROCK_GUARDRAIL_VERSION", ""),
+            memory_turns=env.integer("MEMORY_TURNS", defaults.memory_turns, 0, 50),
+            memory_minutes=env.integer("MEMORY_MINUTES", defaults.memory_minutes, 1, 10_080),
+            start_over_keywords=env.keywords("START_OVER_KEYWORDS", defaults.start_over_keywords),
+            start_over_reply=env.text("START_OVER_REPLY", defaults.start_over_reply),
             x_dm_api=env.choice("X_DM_API", X_APIS, defaults.x_dm_api),
             x_read_timeout=env.number("X_READ_TIMEOUT", defaults.x_read_timeout, 0.5, 30),
         )
