@@ -27,6 +27,7 @@ from dmchannel.storage.dm_records import DmRecords
 from dmchannel.storage.ledger import Ledger
 from dmchannel.storage.memory import ConversationMemory
 from dmchannel.storage.send_window import SendWindow
+from dmchannel.storage.token_budget import TokenBudget
 from dmchannel.x.direct_messages import XClient
 
 FUNCTION_DIR = Path(__file__).resolve().parent
@@ -48,10 +49,20 @@ def settings_for(own: frozenset[tuple[str, str]]) -> ResponderSettings:
     return ResponderSettings.from_env(FUNCTION_DIR, overrides=dict(own)) if own else settings
 
 
+def token_budget(own: ResponderSettings, account_id: str) -> TokenBudget | None:
+    """The account's daily token budget, where its bot is the Bedrock assistant and has one."""
+    if own.bot_kind != "bedrock" or not own.daily_token_budget:
+        return None
+    return TokenBudget(dynamodb, own.table_name, account_id, own.daily_token_budget, clock)
+
+
 @cache
-def bot_for(account_settings: ResponderSettings) -> Bot:
-    """One bot per configuration, made on first use."""
-    return build_bot(account_settings, lambda: load_bot_token(account_settings.secret_id))
+def bot_for(account_settings: ResponderSettings, budget_account: str = "") -> Bot:
+    """One bot per configuration (and per account whose tokens it counts), made on first use."""
+    budget = token_budget(account_settings, budget_account) if budget_account else None
+    return build_bot(
+        account_settings, lambda: load_bot_token(account_settings.secret_id), budget.spend if budget else None
+    )
 
 
 bot_for(settings)  # at cold start: a broken bot configuration fails here, in one line
@@ -66,8 +77,9 @@ def responder_for(context: LambdaContext) -> Callable[[Account], Responder]:
     def make(account: Account) -> Responder:
         own = settings_for(frozenset(account.settings.items()))
         table, account_id = own.table_name, account.id
+        budget = token_budget(own, account_id)
         return Responder(
-            bot=bot_for(own),
+            bot=bot_for(own, account_id if budget else ""),
             x=XClient(
                 account.credentials,
                 own.x_api_base_url,
@@ -88,6 +100,7 @@ def responder_for(context: LambdaContext) -> Callable[[Account], Responder]:
             )
             if own.bot_kind == "bedrock" and own.memory_turns
             else None,
+            budget=budget,
         )
 
     return make

@@ -4,6 +4,7 @@ import io
 import json
 import logging
 import os
+import time
 from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 import requests
 from aws_lambda_powertools.utilities import parameters
 
+from devstack.deliveries import BOT_USER, USER, dm_delivery, dm_event
 from devstack.dev_credentials import DEV_CREDENTIALS
 from devstack.fake_x import FakeX, serve
 from devstack.lambda_runtime import LocalFunction, LocalLambdaContext, import_function
@@ -20,6 +22,16 @@ from devstack.local_api import make_server
 from devstack.local_http import serve_in_background
 from devstack.moto_server import start_moto
 from devstack.provision import LocalStack, provision
+from dmchannel.bots.base import Bot
+from dmchannel.queued_dm import QueuedDM
+from dmchannel.responder.answering import Responder
+from dmchannel.responder.settings import ResponderSettings
+from dmchannel.storage.conversation_state import ConversationState
+from dmchannel.storage.dm_records import DmRecords
+from dmchannel.storage.ledger import Ledger
+from dmchannel.storage.send_window import SendWindow
+from dmchannel.webhook.account_activity import dms_to_answer
+from dmchannel.x.direct_messages import XClient
 
 
 @pytest.fixture(scope="session")
@@ -107,3 +119,40 @@ def drain(queue_url: str) -> list[dict[str, Any]]:
             Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)],
         )
     return messages
+
+
+def queued(event_id: str, text: str = "hi", metadata: str | None = None) -> QueuedDM:
+    """One DM from the sample user, written now, as the webhook queues it."""
+    now_ms = int(time.time() * 1000)
+    delivery = dm_delivery(
+        [dm_event(event_id, USER["id"], BOT_USER["id"], text, created_ms=now_ms, quick_reply_metadata=metadata)], [USER]
+    )
+    (dm,) = dms_to_answer(delivery)
+    return dm
+
+
+@pytest.fixture
+def make_responder(stack: LocalStack, fake_x: tuple[FakeX, str]) -> Callable[..., Responder]:
+    """Makes a Responder for the sample bot account, on moto and the fake X."""
+
+    def make(bot: Bot, read_timeout: float = 10.0, **overrides: Any) -> Responder:
+        table, dynamodb = stack.refs["StateTable"], boto3.client("dynamodb")
+        settings = ResponderSettings(
+            table_name=table,
+            queue_url=stack.refs["DmQueue"],
+            secret_id="",
+            **{"mark_read": False, "typing_indicator": False, **overrides},
+        )
+        x = XClient(DEV_CREDENTIALS, fake_x[1], read_timeout=read_timeout, api_version=settings.x_dm_api)
+        return Responder(
+            bot=bot,
+            x=x,
+            ledger=Ledger(dynamodb, table, BOT_USER["id"], 1000, 5),
+            records=DmRecords(dynamodb, table, BOT_USER["id"]),
+            window=SendWindow(dynamodb, table, BOT_USER["id"]),
+            state=ConversationState(dynamodb, table, BOT_USER["id"]),
+            settings=settings,
+            remaining_seconds=lambda: 60.0,
+        )
+
+    return make

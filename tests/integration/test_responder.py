@@ -9,23 +9,15 @@ from typing import Any
 import boto3
 import pytest
 
-from devstack.deliveries import BOT_USER, USER, dm_delivery, dm_event
-from devstack.dev_credentials import DEV_CREDENTIALS
+from devstack.deliveries import BOT_USER, USER
 from devstack.fake_x import MARK_READ_PATH, SEND_PATH, TYPING_PATH, FakeX
 from devstack.provision import LocalStack
-from dmchannel.bots.base import Bot, BotError, Button, Reply, Turn
-from dmchannel.queued_dm import QueuedDM
+from dmchannel.bots.base import BotError, Button, Reply, Turn
 from dmchannel.responder.answering import Responder
 from dmchannel.responder.composer import MORE_OPTIONS_LABEL
 from dmchannel.responder.outcomes import DeadLetterError, NotStartedError, RetryLaterError
-from dmchannel.responder.settings import ResponderSettings
-from dmchannel.storage.conversation_state import ConversationState
-from dmchannel.storage.dm_records import DmRecords
-from dmchannel.storage.ledger import Ledger
 from dmchannel.storage.memory import ConversationMemory
-from dmchannel.storage.send_window import SendWindow
-from dmchannel.webhook.account_activity import dms_to_answer
-from dmchannel.x.direct_messages import XClient
+from tests.integration.conftest import queued
 
 
 @dataclass
@@ -38,40 +30,6 @@ class ScriptedBot:
     def answer(self, turn: Turn) -> list[Reply]:
         self.turns.append(turn)
         return self.replies
-
-
-def queued(event_id: str, text: str = "hi", metadata: str | None = None) -> QueuedDM:
-    now_ms = int(time.time() * 1000)
-    delivery = dm_delivery(
-        [dm_event(event_id, USER["id"], BOT_USER["id"], text, created_ms=now_ms, quick_reply_metadata=metadata)], [USER]
-    )
-    (dm,) = dms_to_answer(delivery)
-    return dm
-
-
-@pytest.fixture
-def make_responder(stack: LocalStack, fake_x: tuple[FakeX, str]) -> Callable[..., Responder]:
-    def make(bot: Bot, read_timeout: float = 10.0, **overrides: Any) -> Responder:
-        table, dynamodb = stack.refs["StateTable"], boto3.client("dynamodb")
-        settings = ResponderSettings(
-            table_name=table,
-            queue_url=stack.refs["DmQueue"],
-            secret_id="",
-            **{"mark_read": False, "typing_indicator": False, **overrides},
-        )
-        x = XClient(DEV_CREDENTIALS, fake_x[1], read_timeout=read_timeout, api_version=settings.x_dm_api)
-        return Responder(
-            bot=bot,
-            x=x,
-            ledger=Ledger(dynamodb, table, BOT_USER["id"], 1000, 5),
-            records=DmRecords(dynamodb, table, BOT_USER["id"]),
-            window=SendWindow(dynamodb, table, BOT_USER["id"]),
-            state=ConversationState(dynamodb, table, BOT_USER["id"]),
-            settings=settings,
-            remaining_seconds=lambda: 60.0,
-        )
-
-    return make
 
 
 def test_seven_long_replies_become_the_five_allowed(

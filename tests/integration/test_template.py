@@ -218,3 +218,11 @@ def test_the_bedrock_assistant_may_invoke_its_model_only() -> None:
         "Fn::Sub": "arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/${BedrockModelId}"
     }
     assert TEMPLATE["Parameters"]["BotKind"]["AllowedValues"] == ["faq", "http", "lex", "bedrock"]
+
+
+def test_the_bedrock_assistants_token_budget_has_an_alarm() -> None:
+    alarm = TEMPLATE["Resources"]["TokenBudgetReachedAlarm"]
+    assert alarm["Condition"] == "IsBedrockBot"
+    assert (alarm["Properties"]["MetricName"], alarm["Properties"]["Threshold"]) == ("TokenBudgetReached", 0)
+    environment = TEMPLATE["Resources"]["ResponderFunction"]["Properties"]["Environment"]["Variables"]
+    assert environment["DAILY_TOKEN_BUDGET"] == {"Ref": "DailyTokenBudget"}

@@ -36,6 +36,7 @@ class Metric(StrEnum):
     BEDROCK_INPUT_TOKENS = "BedrockInputTokens"
     BEDROCK_OUTPUT_TOKENS = "BedrockOutputTokens"
     GUARDRAIL_INTERVENTIONS = "GuardrailInterventions"
+    DAILY_TOKENS_SPENT = "TokenBudgetReached"  # a DM got the apology: the account's daily token budget is spent
     X_API_ERRORS = "XApiErrors"  # dimension code: X's error code, else the HTTP status or the error's kind
     WEBHOOK_HEALTHY = "WebhookHealthy"  # 1 or 0, from the scheduled check
     DIRECT_MESSAGES_FOR_UNKNOWN_ACCOUNT = "DirectMessagesForUnknownAccount"  # delivered for an account not served

@@ -11,8 +11,15 @@ if TYPE_CHECKING:
     from botocore.config import Config
 
 
-def build_bot(settings: ResponderSettings, bot_token: Callable[[], str | None]) -> Bot:
-    """The configured bot: the built-in FAQ bot, an HTTP bot (Rasa REST protocol), Amazon Lex V2 or Bedrock."""
+def build_bot(
+    settings: ResponderSettings,
+    bot_token: Callable[[], str | None],
+    spend_tokens: Callable[[int], None] | None = None,
+) -> Bot:
+    """The configured bot: the built-in FAQ bot, an HTTP bot (Rasa REST protocol), Amazon Lex V2 or Bedrock.
+
+    spend_tokens: told each Bedrock answer's tokens (input and output), for the daily token budget.
+    """
     if settings.bot_kind == "http":
         from dmchannel.bots.http import HttpBot  # noqa: PLC0415
 
@@ -25,7 +32,7 @@ def build_bot(settings: ResponderSettings, bot_token: Callable[[], str | None]) 
         client = boto3.client("lexv2-runtime", config=_one_try(settings))
         return LexBot(client, settings.lex_bot_id, settings.lex_bot_alias_id, settings.lex_locale_id)
     if settings.bot_kind == "bedrock":
-        return _bedrock_bot(settings)
+        return _bedrock_bot(settings, spend_tokens)
     from dmchannel.bots.faq import load_faq_bot  # noqa: PLC0415
 
     faq = load_faq_bot(settings.faq_path)
@@ -43,7 +50,7 @@ def _one_try(settings: ResponderSettings) -> "Config":
     )
 
 
-def _bedrock_bot(settings: ResponderSettings) -> Bot:
+def _bedrock_bot(settings: ResponderSettings, spend_tokens: Callable[[int], None] | None) -> Bot:
     import boto3  # noqa: PLC0415
 
     from dmchannel.bots.bedrock import BedrockBot, Usage  # noqa: PLC0415
@@ -54,6 +61,8 @@ def _bedrock_bot(settings: ResponderSettings) -> Bot:
         count(Metric.BEDROCK_OUTPUT_TOKENS, usage.output_tokens)
         if usage.guardrail_intervened:
             count(Metric.GUARDRAIL_INTERVENTIONS)
+        if spend_tokens:
+            spend_tokens(usage.input_tokens + usage.output_tokens)
 
     guardrail = settings.bedrock_guardrail_id, settings.bedrock_guardrail_version
     return BedrockBot(

@@ -25,6 +25,7 @@ from dmchannel.storage.dm_records import DmRecords
 from dmchannel.storage.ledger import Ledger, Slot
 from dmchannel.storage.memory import ConversationMemory
 from dmchannel.storage.send_window import SendWindow
+from dmchannel.storage.token_budget import TokenBudget
 from dmchannel.x.direct_messages import Sent, XClient
 from dmchannel.x.errors import ErrorKind, XApiError
 from dmchannel.x.message import OutboundMessage
@@ -70,6 +71,7 @@ class Responder:
     remaining_seconds: Callable[[], float]
     clock: Callable[[], float] = time.time
     memory: ConversationMemory | None = None  # for a bot that keeps no state of its own (the Bedrock assistant)
+    budget: TokenBudget | None = None  # the Bedrock assistant's daily tokens
     _started: float = 0.0  # when the DM being handled was taken up (perf_counter)
 
     def _send_seconds(self) -> float:
@@ -178,6 +180,10 @@ class Responder:
                 turn = replace(turn, button_payload=chosen_payload(turn.text, self._menu(dm)))
         else:
             self._courtesy(dm)  # read receipts and typing exist on v1.1 only
+        if self.budget and self.budget.exhausted():
+            logger.warning("The assistant's daily token budget is spent: the user gets the apology")
+            count(Metric.DAILY_TOKENS_SPENT)
+            return [Reply(self.settings.bot_apology)]
         if self.memory is None:
             return self._ask_bot(turn, attempt)
         history = self.memory.recall(dm.sender_id)

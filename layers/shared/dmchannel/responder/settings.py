@@ -51,6 +51,7 @@ class ResponderSettings:
     bedrock_guardrail_version: str = ""
     memory_turns: int = 10  # exchanges the assistant remembers of a conversation (0: none)
     memory_minutes: int = 60  # minutes a conversation is remembered after its last exchange
+    daily_token_budget: int = 1_000_000  # the assistant's tokens per account and UTC day (0: no budget)
     start_over_keywords: frozenset[str] = frozenset({"start over", "restart"})
     start_over_reply: str = "Let's start over. What can I do for you?"
     x_dm_api: str = "v1.1"
@@ -103,6 +104,7 @@ class ResponderSettings:
             bedrock_guardrail_version=env.text("BEDROCK_GUARDRAIL_VERSION", ""),
             memory_turns=env.integer("MEMORY_TURNS", defaults.memory_turns, 0, 50),
             memory_minutes=env.integer("MEMORY_MINUTES", defaults.memory_minutes, 1, 10_080),
+            daily_token_budget=env.integer("DAILY_TOKEN_BUDGET", defaults.daily_token_budget, 0, 10_000_000_000),
             start_over_keywords=env.keywords("START_OVER_KEYWORDS", defaults.start_over_keywords),
             start_over_reply=env.text("START_OVER_REPLY", defaults.start_over_reply),
             x_dm_api=env.choice("X_DM_API", X_APIS, defaults.x_dm_api),

@@ -11,6 +11,7 @@ Key prefixes, each followed by the bot account's id:
   JSON, stored before anything is sent) and ``last_error``.
 - ``window#ACCOUNT``: X's send window once spent (``remaining`` 0 until ``reset``).
 - ``memory#ACCOUNT#USER``: ``turns`` (JSON), what the Bedrock assistant remembers of the conversation.
+- ``tokens#ACCOUNT#DAY``: ``used``, the Bedrock assistant's tokens in that UTC day (epoch days).
 - ``optout#ACCOUNT#USER``: the user sent STOP (``since``); no expiry.
 - ``rate#ACCOUNT#USER#MINUTE``: ``dms``, the user's DMs written in that minute (creation time and id).
 - ``mute#ACCOUNT#USER``: ``until``; the mute's ``episode`` and the DM that got its notice.
@@ -18,6 +19,6 @@ Key prefixes, each followed by the bot account's id:
   behind "More options" and the menu last offered as a numbered list (X API v2).
 
 ``ledger`` holds the counters and reply records, ``dm_records`` the plans, ``send_window`` X's
-window, ``memory`` the assistant's memory, and ``conversation_state`` the rest. Plans and reply records outlive the dead-letter
+window, ``memory`` the assistant's memory, ``token_budget`` its tokens, and ``conversation_state`` the rest. Plans and reply records outlive the dead-letter
 queue's 14 days, so that a late redrive finds them.
 """
