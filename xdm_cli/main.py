@@ -18,6 +18,7 @@ from xdm_cli import activity as activity_subscriptions
 from xdm_cli.accounts import accounts_add, accounts_list, accounts_remove
 from xdm_cli.aws_stack import StackError, aws_problem, check_writable, stack_outputs, write_credentials
 from xdm_cli.context import CommandError, activity, activity_api, ask, credentials_and_source, our_webhook, webhook_url
+from xdm_cli.conversations import conversations_resume
 from xdm_cli.explain import explain
 from xdm_cli.teardown import teardown
 
@@ -230,6 +231,12 @@ def parser() -> argparse.ArgumentParser:
     command(accounts, "add", accounts_add)
     command(accounts, "list", accounts_list)
     command(accounts, "remove", accounts_remove).add_argument("--account", required=True, help="the account's user id")
+    conversations = commands.add_parser(
+        "conversations", help="conversations a person took over from the bot"
+    ).add_subparsers(dest="action", required=True)
+    resume = command(conversations, "resume", conversations_resume)
+    resume.add_argument("--account", required=True, help="the bot account's user id")
+    resume.add_argument("--user", required=True, help="the user's id")
     replay_command = command(commands, "replay", replay)
     replay_command.add_argument("--since", type=_utc, required=True, help="start, UTC (e.g. 2026-11-24T08:00)")
     replay_command.add_argument("--until", type=_utc, default=datetime.now(UTC), help="end, UTC (default: now)")

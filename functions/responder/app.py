@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 
 from dmchannel.accounts import Account, AccountDirectory
 from dmchannel.bots.base import Bot
@@ -47,6 +48,26 @@ clock: Callable[[], float] = time.time  # the wall clock; `make drill` runs thes
 def settings_for(own: frozenset[tuple[str, str]]) -> ResponderSettings:
     """The function's settings with an account's own over them (checked like the environment)."""
     return ResponderSettings.from_env(FUNCTION_DIR, overrides=dict(own)) if own else settings
+
+
+@cache
+def sns() -> Any:
+    """The SNS client, made on the first handover."""
+    return boto3.client("sns", config=aws_config)
+
+
+def handover_notifier(topic_arn: str) -> Callable[[str], None] | None:
+    """Publishes a handover to the operator's SNS topic, if there is one; a failure is logged, never blocking."""
+    if not topic_arn:
+        return None
+
+    def publish(notice: str) -> None:
+        try:
+            sns().publish(TopicArn=topic_arn, Subject="A user asked for a person", Message=notice)
+        except (BotoCoreError, ClientError) as error:
+            logger.warning("The handover notice was not published", error=type(error).__name__)
+
+    return publish
 
 
 def token_budget(own: ResponderSettings, account_id: str) -> TokenBudget | None:
@@ -101,6 +122,7 @@ def responder_for(context: LambdaContext) -> Callable[[Account], Responder]:
             if own.bot_kind == "bedrock" and own.memory_turns
             else None,
             budget=budget,
+            notify=handover_notifier(own.handover_topic_arn),
         )
 
     return make

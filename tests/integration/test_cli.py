@@ -10,6 +10,7 @@ import pytest
 from devstack.dev_credentials import DEV_CREDENTIALS, SECOND_ACCOUNT
 from devstack.fake_x import FakeX
 from devstack.provision import LocalStack
+from dmchannel.storage.conversation_state import ConversationState
 from dmchannel.x.account_activity import AccountActivity
 from dmchannel.x.errors import XApiError
 from xdm_cli.main import main
@@ -343,3 +344,13 @@ def test_credentials_set_checks_it_may_write_before_asking_and_changes_nothing(
     assert len(secrets.list_secret_version_ids(SecretId=setup.secret_arn)["Versions"]) == versions
     code, _, err = setup.run("credentials", "set", "--secret-id", "no-such-secret")
     assert code == 1 and "cannot write the secret no-such-secret" in err and len(asked) == 1  # refused before asking
+
+
+def test_conversations_resume_gives_a_taken_conversation_back_to_the_bot(setup: Setup, stack: LocalStack) -> None:
+    state = ConversationState(boto3.client("dynamodb"), stack.refs["StateTable"], "4337869213")
+    state.hand_to_person("3001969357", 3_600)
+    code, out, _ = setup.run("conversations", "resume", "--account", "4337869213", "--user", "3001969357")
+    assert code == 0 and "answers the user 3001969357 on the account 4337869213 again" in out
+    assert not state.with_person("3001969357")
+    code, out, _ = setup.run("conversations", "resume", "--account", "4337869213", "--user", "3001969357")
+    assert code == 0 and "No person had the conversation" in out

@@ -330,3 +330,33 @@ def test_the_responder_gives_the_bot_its_history_and_stop_or_start_over_forget_i
     assert bot.turns[-1].history == ()
     responder.handle(queued("5", "STOP"))
     assert responder.memory.recall(USER["id"]) == ()
+
+
+def test_a_user_who_asks_for_a_person_gets_one_and_the_bot_stays_quiet(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    bot = ScriptedBot([Reply("bot answer")])
+    notices: list[str] = []
+    responder = make_responder(bot, human_handover_text="A person will answer.")
+    responder.notify = notices.append
+    responder.handle(queued("1", "Agent!"))
+    responder.handle(queued("2", "are you there?"))
+    assert [dm.text for dm in fake_x[0].sent] == ["A person will answer."]
+    assert bot.turns == []
+    (notice,) = notices
+    low, high = sorted((USER["id"], BOT_USER["id"]), key=int)
+    assert f"https://x.com/messages/{low}-{high}" in notice
+    assert f"@{USER['screen_name']}" in notice and "are you there" not in notice
+    assert responder.state.give_back_to_bot(USER["id"])
+    assert not responder.state.give_back_to_bot(USER["id"])
+    responder.handle(queued("3", "hello again"))
+    assert fake_x[0].sent[-1].text == "bot answer"
+
+
+def test_a_takeover_ends_by_itself(make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]) -> None:
+    responder = make_responder(ScriptedBot([Reply("bot answer")]), human_takeover_minutes=1)
+    responder.handle(queued("1", "human"))
+    later = time.time() + 61
+    responder.clock = responder.state.clock = lambda: later
+    responder.handle(queued("2", "anyone?"))
+    assert [dm.text for dm in fake_x[0].sent][-1] == "bot answer"

@@ -226,3 +226,10 @@ def test_the_bedrock_assistants_token_budget_has_an_alarm() -> None:
     assert (alarm["Properties"]["MetricName"], alarm["Properties"]["Threshold"]) == ("TokenBudgetReached", 0)
     environment = TEMPLATE["Resources"]["ResponderFunction"]["Properties"]["Environment"]["Variables"]
     assert environment["DAILY_TOKEN_BUDGET"] == {"Ref": "DailyTokenBudget"}
+
+
+def test_the_handover_topic_may_only_be_published_to() -> None:
+    policies = TEMPLATE["Resources"]["ResponderFunction"]["Properties"]["Policies"]
+    (handover,) = [p for p in policies if isinstance(p, dict) and p.get("Fn::If", [""])[0] == "HasHandoverTopic"]
+    (statement,) = handover["Fn::If"][1]["Statement"]
+    assert (statement["Action"], statement["Resource"]) == ("sns:Publish", {"Ref": "HandoverTopicArn"})

@@ -37,6 +37,8 @@ class Metric(StrEnum):
     BEDROCK_OUTPUT_TOKENS = "BedrockOutputTokens"
     GUARDRAIL_INTERVENTIONS = "GuardrailInterventions"
     DAILY_TOKENS_SPENT = "TokenBudgetReached"  # a DM got the apology: the account's daily token budget is spent
+    HUMAN_HANDOVERS = "HumanHandovers"  # a user asked for a person (a human keyword)
+    LEFT_TO_PERSON = "LeftToPerson"  # a DM unanswered: a person has the conversation
     X_API_ERRORS = "XApiErrors"  # dimension code: X's error code, else the HTTP status or the error's kind
     WEBHOOK_HEALTHY = "WebhookHealthy"  # 1 or 0, from the scheduled check
     DIRECT_MESSAGES_FOR_UNKNOWN_ACCOUNT = "DirectMessagesForUnknownAccount"  # delivered for an account not served

@@ -72,6 +72,7 @@ class Responder:
     clock: Callable[[], float] = time.time
     memory: ConversationMemory | None = None  # for a bot that keeps no state of its own (the Bedrock assistant)
     budget: TokenBudget | None = None  # the Bedrock assistant's daily tokens
+    notify: Callable[[str], None] | None = None  # tells the operator a user asked for a person
     _started: float = 0.0  # when the DM being handled was taken up (perf_counter)
 
     def _send_seconds(self) -> float:
@@ -146,6 +147,12 @@ class Responder:
         if self.memory and keyword in self.settings.start_over_keywords:
             logger.info("The user started over")
             return self._compose(dm, [Reply(self.settings.start_over_reply)])
+        if keyword in self.settings.human_keywords:
+            return self._hand_over(dm)
+        if self.state.with_person(dm.sender_id):
+            logger.info("Unanswered: a person has this conversation")
+            count(Metric.LEFT_TO_PERSON)
+            return None
         if self.state.is_opted_out(dm.sender_id):
             logger.info("Unanswered: the user opted out")
             count(Metric.OPTED_OUT_MESSAGES)
@@ -168,6 +175,15 @@ class Responder:
             count(Metric.UNANSWERED_DAILY_LIMIT)
             return None
         return self._compose(dm, self._replies(dm, attempt))
+
+    def _hand_over(self, dm: QueuedDM) -> Plan:
+        """The user asked for a person: the bot says so once, stays quiet, and the operator is told."""
+        logger.info("The user asked for a person: the conversation is handed over")
+        count(Metric.HUMAN_HANDOVERS)
+        self.state.hand_to_person(dm.sender_id, self.settings.human_takeover_minutes * 60)
+        if self.notify:
+            self.notify(handover_notice(dm))
+        return self._compose(dm, [Reply(self.settings.human_handover_text)])
 
     def _replies(self, dm: QueuedDM, attempt: int) -> list[Reply]:
         """The bot's replies (or the buttons behind "More options"); an answer will follow, so courtesy first."""
@@ -315,6 +331,17 @@ class Responder:
                 if self.remaining_seconds() < wait + self._send_seconds():
                     raise
                 time.sleep(wait)
+
+
+def handover_notice(dm: QueuedDM) -> str:
+    """What the operator is told of a handover: who, on which account, and where (never the DM's text)."""
+    ids = sorted((dm.sender_id, dm.account_id), key=int)
+    who = f"@{dm.sender_screen_name}" if dm.sender_screen_name else f"the user {dm.sender_id}"
+    return (
+        f"{who} asked for a person on the account {dm.account_id}: https://x.com/messages/{'-'.join(ids)} "
+        f"(the bot stays quiet there; give it back with: x-dm-channel conversations resume "
+        f"--account {dm.account_id} --user {dm.sender_id})"
+    )
 
 
 def _error_code(error: XApiError) -> str:

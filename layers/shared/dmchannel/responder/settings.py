@@ -54,6 +54,10 @@ class ResponderSettings:
     daily_token_budget: int = 1_000_000  # the assistant's tokens per account and UTC day (0: no budget)
     start_over_keywords: frozenset[str] = frozenset({"start over", "restart"})
     start_over_reply: str = "Let's start over. What can I do for you?"
+    human_keywords: frozenset[str] = frozenset({"human", "agent"})
+    human_handover_text: str = "I've asked a person from our team to take over. They will answer you here."
+    human_takeover_minutes: int = 60  # how long the bot stays quiet once a person has a conversation
+    handover_topic_arn: str = ""  # an SNS topic told of each handover (optional)
     x_dm_api: str = "v1.1"
     x_read_timeout: float = 10.0  # seconds to wait for X's answer to a send
 
@@ -107,6 +111,10 @@ class ResponderSettings:
             daily_token_budget=env.integer("DAILY_TOKEN_BUDGET", defaults.daily_token_budget, 0, 10_000_000_000),
             start_over_keywords=env.keywords("START_OVER_KEYWORDS", defaults.start_over_keywords),
             start_over_reply=env.text("START_OVER_REPLY", defaults.start_over_reply),
+            human_keywords=env.keywords("HUMAN_KEYWORDS", defaults.human_keywords),
+            human_handover_text=env.text("HUMAN_HANDOVER_TEXT", defaults.human_handover_text),
+            human_takeover_minutes=env.integer("HUMAN_TAKEOVER_MINUTES", defaults.human_takeover_minutes, 1, 10_080),
+            handover_topic_arn=env.text("HANDOVER_TOPIC_ARN", ""),
             x_dm_api=env.choice("X_DM_API", X_APIS, defaults.x_dm_api),
             x_read_timeout=env.number("X_READ_TIMEOUT", defaults.x_read_timeout, 0.5, 30),
         )

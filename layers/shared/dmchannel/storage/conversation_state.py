@@ -1,4 +1,4 @@
-"""Per-conversation state in DynamoDB: opt-out, the loop breaker, and buttons kept for later."""
+"""Per-conversation state in DynamoDB: opt-out, a person's takeover, the loop breaker, and buttons kept for later."""
 
 import json
 import time
@@ -48,6 +48,26 @@ class ConversationState:
             self.dynamodb.put_item(TableName=self.table, Item=item)
         else:
             self.dynamodb.delete_item(TableName=self.table, Key=self._key("optout", user_id))
+
+    def hand_to_person(self, user_id: str, seconds: int) -> None:
+        """A person has the conversation for the next seconds: the bot stays quiet in it."""
+        until = str(int(self.clock()) + seconds)
+        item = {**self._key("human", user_id), "until": {"N": until}, "expires_at": {"N": until}}
+        self.dynamodb.put_item(TableName=self.table, Item=item)
+
+    def with_person(self, user_id: str) -> bool:
+        """Whether a person has the conversation now."""
+        item = self.dynamodb.get_item(TableName=self.table, Key=self._key("human", user_id), ConsistentRead=True).get(
+            "Item", {}
+        )
+        return float(item.get("until", {}).get("N", "0")) > self.clock()
+
+    def give_back_to_bot(self, user_id: str) -> bool:
+        """End a person's takeover; False when there was none."""
+        answer = self.dynamodb.delete_item(
+            TableName=self.table, Key=self._key("human", user_id), ReturnValues="ALL_OLD"
+        )
+        return float(answer.get("Attributes", {}).get("until", {}).get("N", "0")) > self.clock()
 
     def loop_verdict(
         self, user_id: str, dm_id: str, created_at: float, max_per_minute: int, quiet_seconds: int
