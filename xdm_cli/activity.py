@@ -1,4 +1,8 @@
-"""The X Activity API's DM subscriptions of this stack: one per account, tagged with the stack and the account."""
+"""The X Activity API's DM subscriptions of this stack, tagged with the stack and the account.
+
+Two per account: ``dm.received`` (users' DMs) and ``dm.sent`` (its own, so that a person
+answering by hand is seen and the bot steps back).
+"""
 
 import argparse
 
@@ -6,7 +10,7 @@ from dmchannel.x.account_activity import ActivitySubscription
 from dmchannel.x.errors import XApiError
 from xdm_cli.context import CommandError, account_credentials, activity_api, credentials, our_webhook, webhook_url
 
-DM_RECEIVED = "dm.received"
+DM_EVENTS = ("dm.received", "dm.sent")
 DUPLICATE_STATUS = 409
 
 
@@ -16,42 +20,50 @@ def tag_of(args: argparse.Namespace, account_id: str) -> str:
 
 
 def our_subscriptions(args: argparse.Namespace, account_id: str | None = None) -> list[ActivitySubscription]:
-    """The dm.received subscriptions this stack made (of one account, if given)."""
+    """The DM subscriptions this stack made (of one account, if given)."""
     calls = activity_api(args)
     return [
         s
         for s in calls.activity_subscriptions()
-        if s.event_type == DM_RECEIVED
+        if s.event_type in DM_EVENTS
         and s.tag.startswith(f"x-dm-channel:{args.stack}:")
         and (account_id is None or s.user_id == account_id)
     ]
 
 
 def subscribe(args: argparse.Namespace) -> str:
-    """Subscribe the account's dm.received events to the stack's webhook, signed as the account."""
+    """Subscribe the account's dm.received and dm.sent events to the stack's webhook, signed as the account."""
     account = account_credentials(args, args.account)
     calls = activity_api(args, account)
     webhook = our_webhook(calls, webhook_url(args))
-    try:
-        created = calls.subscribe_activity(webhook.id, tag_of(args, account.bot_user_id))
-    except XApiError as error:
-        if error.status != DUPLICATE_STATUS:
-            raise
+    created = []
+    for event_type in DM_EVENTS:
+        try:
+            created.append(calls.subscribe_activity(webhook.id, tag_of(args, account.bot_user_id), event_type).id)
+        except XApiError as error:
+            if error.status != DUPLICATE_STATUS:
+                raise
+    if not created:
         return f"The account {account.bot_user_id} is already subscribed."
-    return f"The account {account.bot_user_id} is subscribed (X Activity API, {created.id}): its DMs now reach the webhook."
+    return (
+        f"The account {account.bot_user_id} is subscribed (X Activity API, {', '.join(created)}): "
+        "its DMs, and its own messages (a person may answer by hand), now reach the webhook."
+    )
 
 
 def subscriptions(args: argparse.Namespace) -> str:
-    """The app's dm.received subscriptions, this stack's marked."""
-    listed = [s for s in activity_api(args).activity_subscriptions() if s.event_type == DM_RECEIVED]
+    """The app's DM subscriptions, this stack's marked."""
+    listed = [s for s in activity_api(args).activity_subscriptions() if s.event_type in DM_EVENTS]
     if not listed:
         return "No account is subscribed: run `x-dm-channel subscribe --api xaa`."
     mine = tag_of(args, "")
-    return "\n".join(f"{s.user_id}  {s.id}  {'this stack' if s.tag.startswith(mine) else s.tag}" for s in listed)
+    return "\n".join(
+        f"{s.user_id}  {s.event_type}  {s.id}  {'this stack' if s.tag.startswith(mine) else s.tag}" for s in listed
+    )
 
 
 def unsubscribe(args: argparse.Namespace) -> str:
-    """Delete this stack's dm.received subscription of the account (only this stack's)."""
+    """Delete this stack's DM subscriptions of the account (only this stack's)."""
     account_id = args.account or credentials(args).bot_user_id
     found = our_subscriptions(args, account_id)
     if not found:

@@ -9,14 +9,16 @@ from typing import Any
 import boto3
 import pytest
 
-from devstack.deliveries import BOT_USER, USER
+from devstack.deliveries import BOT_USER, USER, dm_delivery, dm_event
 from devstack.fake_x import MARK_READ_PATH, SEND_PATH, TYPING_PATH, FakeX
 from devstack.provision import LocalStack
 from dmchannel.bots.base import BotError, Button, Reply, Turn
+from dmchannel.queued_dm import QueuedDM
 from dmchannel.responder.answering import Responder
 from dmchannel.responder.composer import MORE_OPTIONS_LABEL
 from dmchannel.responder.outcomes import DeadLetterError, NotStartedError, RetryLaterError
 from dmchannel.storage.memory import ConversationMemory
+from dmchannel.webhook.account_activity import dms_to_answer
 from tests.integration.conftest import queued
 
 
@@ -360,3 +362,36 @@ def test_a_takeover_ends_by_itself(make_responder: Callable[..., Responder], fak
     responder.clock = responder.state.clock = lambda: later
     responder.handle(queued("2", "anyone?"))
     assert [dm.text for dm in fake_x[0].sent][-1] == "bot answer"
+
+
+def echo(event_id: str, text: str) -> QueuedDM:
+    """The account's own message to the sample user, as X delivers it back."""
+    (dm,) = dms_to_answer(dm_delivery([dm_event(event_id, BOT_USER["id"], USER["id"], text)], [USER, BOT_USER]))
+    return dm
+
+
+def test_a_person_answering_from_the_account_takes_the_conversation(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    bot = ScriptedBot([Reply("See https://example.com/help for more.")])
+    responder = make_responder(bot)
+    responder.handle(queued("1", "help?"))
+    responder.observe_own(echo("e1", "See https://t.co/abc123 for more."))  # the channel's own, link shortened
+    responder.handle(queued("2", "thanks"))
+    assert len(fake_x[0].sent) == 2
+    responder.observe_own(echo("e2", "Hi, Sam from support here."))  # a person, by hand
+    responder.handle(queued("3", "great, Sam"))
+    assert len(fake_x[0].sent) == 2 and len(bot.turns) == 2
+    assert responder.state.with_person(USER["id"])
+
+
+def test_an_echo_before_the_send_is_recorded_is_the_channels_own(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    fake = fake_x[0]
+    responder = make_responder(ScriptedBot([Reply("one")]), read_timeout=0.2)
+    fake.fail_next(200, delay=0.5)  # X takes the DM, but its answer (and so the record) never comes
+    with pytest.raises(RetryLaterError):
+        responder.handle(queued("1"))
+    responder.observe_own(echo("e1", "one"))
+    assert not responder.state.with_person(USER["id"])

@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from devstack.apigw import http_api_event
-from devstack.deliveries import BOT_USER, USER, dm_delivery, dm_event, encode
+from devstack.deliveries import BOT_USER, USER, activity_delivery, dm_delivery, dm_event, encode
 from devstack.dev_credentials import DEV_CREDENTIALS, SECOND_ACCOUNT, account_secret
 from devstack.fake_x import MARK_READ_PATH, SEND_PATH, TYPING_PATH, FakeX
 from devstack.lambda_runtime import LocalLambdaContext
@@ -54,7 +54,21 @@ class Pipeline:
         event_id = str(next(self._ids))
         created_ms = int(time.time() * 1000)
         event = dm_event(event_id, sender["id"], account, text, created_ms=created_ms, quick_reply_metadata=metadata)
-        body = encode(dm_delivery([event], [sender], for_user_id=account))
+        self.deliver(dm_delivery([event], [sender], for_user_id=account))
+        return event_id
+
+    def account_says(self, text: str, surface: str) -> None:
+        """The account's own message to the user, as X delivers it back (an echo, or dm.sent)."""
+        event = dm_event(str(next(self._ids)), BOT_ID, USER_ID, text, created_ms=int(time.time() * 1000))
+        users = [USER, BOT_USER]
+        delivery = (
+            dm_delivery([event], users) if surface == "aa" else activity_delivery([event], users, event_type="dm.sent")
+        )
+        self.deliver(delivery)
+
+    def deliver(self, delivery: dict[str, Any]) -> None:
+        """POST a signed delivery to the webhook, as X does."""
+        body = encode(delivery)
         event = http_api_event(
             "POST",
             "/webhook",
@@ -62,7 +76,6 @@ class Pipeline:
             body=body,
         )
         assert self.webhook.lambda_handler(event, self.context)["statusCode"] == 200
-        return event_id
 
     def poll(self) -> BatchResult:
         queue = "DmQueue"
@@ -374,3 +387,22 @@ def test_each_account_answers_its_own_dms_and_no_other(pipeline: Callable[..., P
     assert used_today(flow.stack) == 1  # each account counts its own DMs
     items = boto3.client("dynamodb").scan(TableName=flow.stack.refs["StateTable"])["Items"]
     assert any(item["pk"]["S"].startswith(f"hour#{second}#") for item in items)
+
+
+@pytest.mark.parametrize("surface", ["aa", "xaa"])
+def test_a_person_answering_by_hand_silences_the_bot_in_that_conversation(
+    pipeline: Callable[..., Pipeline], surface: str
+) -> None:
+    flow = pipeline(HUMAN_TAKEOVER_MINUTES="30")
+    flow.user_says("hello")
+    flow.poll()
+    flow.account_says(flow.answers()[0], surface)  # the echo of the bot's own answer: nothing changes
+    flow.user_says("what is this?")
+    flow.poll()
+    assert len(flow.answers()) == 2
+    flow.account_says("Hi Jordan, Sam here. Let me look into it.", surface)
+    flow.user_says("thanks Sam")
+    flow.poll()
+    assert len(flow.answers()) == 2
+    until = int(table_item(flow.stack, f"human#{BOT_ID}#{USER_ID}")["until"]["N"])
+    assert 29 * 60 < until - time.time() <= 30 * 60

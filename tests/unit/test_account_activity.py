@@ -43,14 +43,15 @@ def test_an_attachment_is_kept() -> None:
     assert (dm.attachment_type, dm.attachment_url) == ("photo", "https://pbs.twimg.com/media/x.jpg")
 
 
-def test_echoes_of_the_bot_are_skipped_and_order_is_kept() -> None:
+def test_echoes_of_the_account_are_marked_and_order_is_kept() -> None:
     events = [
         dm_event("1", USER_ID, BOT_ID, "first"),
         dm_event("2", BOT_ID, USER_ID, "bot answer"),
         dm_event("3", USER_ID, BOT_ID, "second"),
     ]
     dms = dms_to_answer(dm_delivery(events, [USER, BOT_USER]))
-    assert [dm.dm_id for dm in dms] == ["1", "3"]
+    assert [(dm.dm_id, dm.from_account) for dm in dms] == [("1", False), ("2", True), ("3", False)]
+    assert dms[1].recipient_id == USER_ID and dms[1].conversation_id == dms[0].conversation_id
 
 
 def test_sender_without_user_entry_still_answered() -> None:

@@ -73,11 +73,14 @@ def test_missing_optional_fields_are_empty_not_errors() -> None:
     assert (dm.sender_name, dm.sender_screen_name, dm.created_at_ms) == ("", "", None)
 
 
-def test_the_accounts_own_messages_are_never_answered() -> None:
-    assert dms_to_answer(activity_delivery([dm_event("5", BOT_ID, USER_ID, "our answer")], [USER, BOT_USER])) == []
+@pytest.mark.parametrize("event_type", ["dm.received", "dm.sent"])
+def test_the_accounts_own_messages_are_marked_as_its_own(event_type: str) -> None:
+    delivery = activity_delivery([dm_event("5", BOT_ID, USER_ID, "by hand")], [USER, BOT_USER], event_type=event_type)
+    (dm,) = dms_to_answer(delivery)
+    assert (dm.from_account, dm.recipient_id, dm.conversation_id) == (True, USER_ID, f"{BOT_ID}-{USER_ID}")
 
 
-@pytest.mark.parametrize("event_type", ["dm.sent", "dm.read", "dm.indicate_typing", "chat.received", "follow.follow"])
+@pytest.mark.parametrize("event_type", ["dm.read", "dm.indicate_typing", "chat.received", "follow.follow"])
 def test_other_event_types_need_no_answer(event_type: str) -> None:
     delivery = activity_delivery([dm_event("6", USER_ID, BOT_ID, "x")], [USER], event_type=event_type)
     assert dms_to_answer(delivery) == []

@@ -38,6 +38,7 @@ class Metric(StrEnum):
     GUARDRAIL_INTERVENTIONS = "GuardrailInterventions"
     DAILY_TOKENS_SPENT = "TokenBudgetReached"  # a DM got the apology: the account's daily token budget is spent
     HUMAN_HANDOVERS = "HumanHandovers"  # a user asked for a person (a human keyword)
+    HUMAN_TAKEOVERS = "HumanTakeovers"  # a person answered from the account: the bot stays quiet there
     LEFT_TO_PERSON = "LeftToPerson"  # a DM unanswered: a person has the conversation
     X_API_ERRORS = "XApiErrors"  # dimension code: X's error code, else the HTTP status or the error's kind
     WEBHOOK_HEALTHY = "WebhookHealthy"  # 1 or 0, from the scheduled check

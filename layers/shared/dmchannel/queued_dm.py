@@ -38,11 +38,17 @@ class QueuedDM:
     attachment_type: str | None = None
     attachment_url: str | None = None
     created_at_ms: int | None = None  # when the user sent it, by X's clock
+    recipient_id: str = ""  # set on the account's own messages (X's echoes, dm.sent): the user it went to
+
+    @property
+    def from_account(self) -> bool:
+        """A message the account itself sent (by the channel, or by a person answering by hand)."""
+        return bool(self.recipient_id)
 
     @property
     def conversation_id(self) -> str:
         """The bot account and the user: one FIFO message group each, so one conversation is answered in order."""
-        return f"{self.account_id}-{self.sender_id}"
+        return f"{self.account_id}-{self.recipient_id or self.sender_id}"
 
     @property
     def deduplication_id(self) -> str:

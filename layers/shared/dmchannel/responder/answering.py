@@ -90,6 +90,14 @@ class Responder:
         finally:
             logger.thread_safe_remove_keys(LOG_KEYS)
 
+    def observe_own(self, dm: QueuedDM) -> None:
+        """The account's own message: one the channel did not send is a person's, who takes the conversation."""
+        if self.state.sent_by_channel(dm.recipient_id, dm.text):
+            return
+        logger.info("A person answered from the account: the bot stays quiet in this conversation", dm_id=dm.dm_id)
+        count(Metric.HUMAN_TAKEOVERS)
+        self.state.hand_to_person(dm.recipient_id, self.settings.human_takeover_minutes * 60)
+
     def _handle(self, dm: QueuedDM, created_at: float) -> None:
         if self.remaining_seconds() < self.settings.bot_timeout + self._send_seconds():
             raise NotStartedError("too little time left to answer this DM")
@@ -292,6 +300,7 @@ class Responder:
 
     def _send(self, dm: QueuedDM, index: int, message: OutboundMessage) -> bool:
         """Send one reserved reply; False when the DM must not get more replies."""
+        self.state.note_outgoing(dm.sender_id, message.text)  # before X: its echo may come back first
         try:
             sent = self._send_with_backoff(dm.sender_id, message)
         except XApiError as error:

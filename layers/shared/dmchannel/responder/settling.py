@@ -97,6 +97,9 @@ def settle(
         )
         count(Metric.DIRECT_MESSAGES_FOR_UNKNOWN_ACCOUNT)
         return
+    if dm.from_account:  # the account's own message: the channel's, or a person's taking over
+        responder_for(account).observe_own(dm)
+        return
     if accounts.is_served(dm.sender_id):
         # One of our accounts wrote to another: answering would have the bots talk to each other.
         logger.info("Not answered: the sender is another account this deployment serves", account_id=dm.account_id)

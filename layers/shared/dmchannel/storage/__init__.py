@@ -13,6 +13,8 @@ Key prefixes, each followed by the bot account's id:
 - ``memory#ACCOUNT#USER``: ``turns`` (JSON), what the Bedrock assistant remembers of the conversation.
 - ``tokens#ACCOUNT#DAY``: ``used``, the Bedrock assistant's tokens in that UTC day (epoch days).
 - ``human#ACCOUNT#USER``: ``until``, a person has the conversation (the bot stays quiet) until then.
+- ``outgoing#ACCOUNT#USER#FINGERPRINT``: a text the channel sent the user (links and spacing left
+  out, hashed), noted before X is called, so that its echo is never taken for a person's message.
 - ``optout#ACCOUNT#USER``: the user sent STOP (``since``); no expiry.
 - ``rate#ACCOUNT#USER#MINUTE``: ``dms``, the user's DMs written in that minute (creation time and id).
 - ``mute#ACCOUNT#USER``: ``until``; the mute's ``episode`` and the DM that got its notice.

@@ -1,6 +1,8 @@
 """Per-conversation state in DynamoDB: opt-out, a person's takeover, the loop breaker, and buttons kept for later."""
 
+import hashlib
 import json
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -13,6 +15,16 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 WINDOW_SECONDS = 60
+OUTGOING_TTL_SECONDS = 6 * 86_400  # X replays up to about 5 days of events
+LINK = re.compile(r"https?://\S+")
+
+
+def _fingerprint(text: str) -> str:
+    """A message's text, as X echoes it or not: links (X shortens them) and spacing left out, then hashed."""
+    plain = " ".join(LINK.sub(" ", text).split())
+    return hashlib.sha256(plain.encode()).hexdigest()[:32]
+
+
 BUTTONS_TTL_SECONDS = 7 * 86_400
 
 
@@ -68,6 +80,17 @@ class ConversationState:
             TableName=self.table, Key=self._key("human", user_id), ReturnValues="ALL_OLD"
         )
         return float(answer.get("Attributes", {}).get("until", {}).get("N", "0")) > self.clock()
+
+    def note_outgoing(self, user_id: str, text: str) -> None:
+        """Note a message the channel is about to send, before X is called: its echo may come first."""
+        expires = str(int(self.clock()) + OUTGOING_TTL_SECONDS)
+        item = {**self._key("outgoing", user_id, _fingerprint(text)), "expires_at": {"N": expires}}
+        self.dynamodb.put_item(TableName=self.table, Item=item)
+
+    def sent_by_channel(self, user_id: str, text: str) -> bool:
+        """Whether the channel sent (or was about to send) this text to the user in the last days."""
+        key = self._key("outgoing", user_id, _fingerprint(text))
+        return "Item" in self.dynamodb.get_item(TableName=self.table, Key=key, ConsistentRead=True)
 
     def loop_verdict(
         self, user_id: str, dm_id: str, created_at: float, max_per_minute: int, quiet_seconds: int

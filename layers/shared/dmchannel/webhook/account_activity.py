@@ -8,10 +8,10 @@ from dmchannel.webhook.dm_events import as_mapping, queued_dms
 
 
 def dms_to_answer(delivery: Mapping[str, Any]) -> list[QueuedDM]:
-    """Return the DMs of a delivery that a user sent to the subscribed account (``for_user_id``).
+    """Return the DMs of a delivery: users' to the subscribed account (``for_user_id``), and its own (echoes).
 
-    Everything else (typing and read events, tweets, follows, the account's echoes,
-    keys this code does not know, another API's deliveries) needs no answer and is left out.
+    An echo may be a person answering from the account. Everything else (typing and read
+    events, tweets, follows, keys this code does not know, another API's deliveries) is left out.
     """
     account_id = delivery.get("for_user_id")
     events = delivery.get("direct_message_events")

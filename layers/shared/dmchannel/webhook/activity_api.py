@@ -1,8 +1,9 @@
-"""X Activity API deliveries: ``dm.received`` events, one object or a list of them under ``data``.
+"""X Activity API deliveries: ``dm.received`` and ``dm.sent`` events, one object or a list of them under ``data``.
 
 The account is ``data.filter.user_id``; the DMs are ``data.payload.direct_message_events``, in
 the Account Activity shape; users are wrapped (``users[id].data``) with v2 names (``username``).
-``dm.sent``, ``dm.read``, ``dm.indicate_typing`` and every other event type need no answer.
+``dm.sent`` carries the account's own messages (a person may have written one); ``dm.read``,
+``dm.indicate_typing`` and every other event type need nothing.
 """
 
 from collections.abc import Mapping
@@ -12,11 +13,12 @@ from dmchannel.queued_dm import QueuedDM, Surface
 from dmchannel.webhook.dm_events import as_mapping, queued_dms
 
 DM_RECEIVED = "dm.received"
+DM_SENT = "dm.sent"
 
 
 def _dms_of(item: Any) -> list[QueuedDM]:
     item = as_mapping(item)
-    if item.get("event_type") != DM_RECEIVED:
+    if item.get("event_type") not in {DM_RECEIVED, DM_SENT}:
         return []
     account_id = as_mapping(item.get("filter")).get("user_id")
     payload = as_mapping(item.get("payload"))

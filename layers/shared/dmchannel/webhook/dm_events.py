@@ -14,13 +14,26 @@ def as_mapping(value: Any) -> Mapping[str, Any]:
 
 def is_dm_to_answer(event: Any, account_id: str) -> bool:
     """A well-formed DM that someone else sent to the account (its own messages come back as echoes)."""
+    sender_id, _ = _sender_and_recipient(event)
+    return sender_id is not None and sender_id != account_id
+
+
+def own_message_to(event: Any, account_id: str) -> str | None:
+    """The user a well-formed message of the account's own went to (None for anything else)."""
+    sender_id, recipient_id = _sender_and_recipient(event)
+    return recipient_id if sender_id == account_id and recipient_id and recipient_id != account_id else None
+
+
+def _sender_and_recipient(event: Any) -> tuple[str | None, str | None]:
     if not isinstance(event, Mapping) or event.get("type") != "message_create":
-        return False
+        return None, None
     message = event.get("message_create")
     if not isinstance(message, Mapping) or not isinstance(event.get("id"), str):
-        return False
-    sender_id = message.get("sender_id")
-    return isinstance(sender_id, str) and sender_id != account_id
+        return None, None
+    sender_id, recipient_id = message.get("sender_id"), as_mapping(message.get("target")).get("recipient_id")
+    return (sender_id if isinstance(sender_id, str) else None), (
+        recipient_id if isinstance(recipient_id, str) else None
+    )
 
 
 def _attachment(message_data: Mapping[str, Any]) -> tuple[str | None, str | None]:
@@ -34,9 +47,15 @@ def _attachment(message_data: Mapping[str, Any]) -> tuple[str | None, str | None
 
 
 def queued_dm(
-    event: Mapping[str, Any], account_id: str, surface: Surface, *, sender_name: str, sender_screen_name: str
+    event: Mapping[str, Any],
+    account_id: str,
+    surface: Surface,
+    *,
+    sender_name: str,
+    sender_screen_name: str,
+    recipient_id: str = "",
 ) -> QueuedDM:
-    """The queued DM of one event that is_dm_to_answer() accepted."""
+    """The queued DM of one event that is_dm_to_answer() accepted (or own_message_to() named a user for)."""
     create = event["message_create"]
     data = as_mapping(create.get("message_data"))
     metadata = as_mapping(data.get("quick_reply_response")).get("metadata")
@@ -54,16 +73,30 @@ def queued_dm(
         attachment_type=attachment_type,
         attachment_url=attachment_url,
         created_at_ms=int(created) if created.isdigit() else None,
+        recipient_id=recipient_id,
     )
 
 
 def queued_dms(
     events: list[Any], account_id: str, surface: Surface, names: Callable[[str], tuple[str, str]]
 ) -> list[QueuedDM]:
-    """The queued DMs among a delivery's events; names gives a sender's name and screen name from their id."""
+    """The queued DMs among a delivery's events, users' and the account's own (a person may have written them).
+
+    names gives a sender's name and screen name from their id.
+    """
     dms = []
     for event in events:
-        if is_dm_to_answer(event, account_id):
+        recipient_id = own_message_to(event, account_id)
+        if recipient_id or is_dm_to_answer(event, account_id):
             name, screen_name = names(event["message_create"]["sender_id"])
-            dms.append(queued_dm(event, account_id, surface, sender_name=name, sender_screen_name=screen_name))
+            dms.append(
+                queued_dm(
+                    event,
+                    account_id,
+                    surface,
+                    sender_name=name,
+                    sender_screen_name=screen_name,
+                    recipient_id=recipient_id or "",
+                )
+            )
     return dms
