@@ -23,6 +23,7 @@ OUTCOMES = (
     ("Replies dropped: the per-message limit is reached", "the per-message limit stopped the answer"),
     ("Unanswered: the DM is more than 24 hours old", "not answered: more than 24 hours old"),
     ("X's send window is spent", "waiting for X's rate limit to reset"),
+    ("Unanswered: a person has this conversation", "left to the person who took the conversation"),
 )
 BOT_DOWN = "The bot could not answer"
 
@@ -50,7 +51,8 @@ class Conversations:
                     {
                         "id": dm.dm_id,
                         "account_id": dm.account_id,
-                        "user_id": dm.sender_id,
+                        "user_id": dm.recipient_id or dm.sender_id,
+                        "person": dm.from_account,  # written as the account, by a person
                         "text": dm.text,
                         "at": dm.created_at_ms or int(time.time() * 1000),
                         "status": "sent" if status == 200 else f"webhook answered {status}",

@@ -96,6 +96,15 @@ def say(page: Page, text: str) -> None:
     page.click("#send")
 
 
+def chat(browser: Browser, stack: LocalStackProcess, name: str, text: str, answer: str) -> Page:
+    """A new page where name said text and the bot answered (its last bubble contains answer)."""
+    page = open_simulator(browser, stack, 1000, 800)
+    as_user(page, name)
+    say(page, text)
+    expect(page.locator(".msg.bot .bubble").last).to_contain_text(answer, timeout=15_000)
+    return page
+
+
 def test_no_dots_when_no_answer_will_come_but_a_line_that_says_why(browser: Browser, stack: LocalStackProcess) -> None:
     page = open_simulator(browser, stack, 1000, 800)
     as_user(page, "Quinn")
@@ -110,10 +119,7 @@ def test_no_dots_when_no_answer_will_come_but_a_line_that_says_why(browser: Brow
 def test_the_stack_keeps_the_thread_for_a_reload_and_another_browser(
     browser: Browser, stack: LocalStackProcess
 ) -> None:
-    page = open_simulator(browser, stack, 1000, 800)
-    as_user(page, "Morgan")
-    say(page, "what are the limits")
-    expect(page.locator(".msg.bot .bubble").last).to_contain_text("1,000 DMs a day", timeout=15_000)
+    page = chat(browser, stack, "Morgan", "what are the limits", "1,000 DMs a day")
     page.reload()
     expect(page.locator(".msg.user .bubble")).to_have_text(["what are the limits"], timeout=10_000)
     other = browser.new_context(viewport={"width": 800, "height": 700}).new_page()  # another browser, fresh storage
@@ -155,4 +161,18 @@ def test_no_value_before_the_first_update_and_a_favicon(browser: Browser, stack:
     expect(page.locator("#daily")).to_have_text("\u2013")  # a dash: no number yet
     assert page.evaluate("getComputedStyle(document.querySelector('#daily-bar div')).width") == "0px"
     assert page.evaluate("document.querySelector('link[rel=icon]').href").startswith("data:image/svg+xml")
+    page.close()
+
+
+def test_a_person_replying_as_the_account_takes_over_the_conversation(
+    browser: Browser, stack: LocalStackProcess
+) -> None:
+    page = chat(browser, stack, "Harper", "hello", "Hi Harper!")
+    page.fill("#person-text", "Hi Harper, Sam here.")
+    page.click("#person-send")
+    expect(page.locator(".msg.person .bubble")).to_have_text("Hi Harper, Sam here.")
+    page.wait_for_timeout(2_000)  # the echo goes through the queue and the responder
+    say(page, "thanks Sam")
+    expect(page.locator(".system").last).to_have_text("left to the person who took the conversation", timeout=15_000)
+    expect(page.locator(".msg.bot:not(.person) .bubble")).to_have_count(1)
     page.close()
