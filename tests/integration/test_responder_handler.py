@@ -406,3 +406,18 @@ def test_a_person_answering_by_hand_silences_the_bot_in_that_conversation(
     assert len(flow.answers()) == 2
     until = int(table_item(flow.stack, f"human#{BOT_ID}#{USER_ID}")["until"]["N"])
     assert 29 * 60 < until - time.time() <= 30 * 60
+
+
+def test_asking_for_a_person_tells_the_operators_topic(pipeline: Callable[..., Pipeline]) -> None:
+    sns, sqs = boto3.client("sns"), boto3.client("sqs")
+    topic = sns.create_topic(Name="handovers")["TopicArn"]
+    inbox = sqs.create_queue(QueueName="operator-inbox")["QueueUrl"]
+    inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn, Attributes={"RawMessageDelivery": "true"})
+    flow = pipeline(HANDOVER_TOPIC_ARN=topic)
+    flow.user_says("Human")
+    flow.poll()
+    assert flow.answers() == ["I've asked a person from our team to take over. They will answer you here."]
+    (notice,) = sqs.receive_message(QueueUrl=inbox, WaitTimeSeconds=1)["Messages"]
+    assert f"@{USER['screen_name']} asked for a person on the account {BOT_ID}" in notice["Body"]
+    assert f"conversations resume --account {BOT_ID} --user {USER_ID}" in notice["Body"]
