@@ -343,6 +343,7 @@ def test_a_user_who_asks_for_a_person_gets_one_and_the_bot_stays_quiet(
     responder.notify = notices.append
     responder.handle(queued("1", "Agent!"))
     responder.handle(queued("2", "are you there?"))
+    responder.handle(queued("2b", "human"))  # asked again while a person has it: left to them, no second notice
     assert [dm.text for dm in fake_x[0].sent] == ["A person will answer."]
     assert bot.turns == []
     (notice,) = notices

@@ -96,7 +96,11 @@ class Responder:
             return
         logger.info("A person answered from the account: the bot stays quiet in this conversation", dm_id=dm.dm_id)
         count(Metric.HUMAN_TAKEOVERS)
-        self.state.hand_to_person(dm.recipient_id, self.settings.human_takeover_minutes * 60)
+        self._step_back(dm.recipient_id)
+
+    def _step_back(self, user_id: str) -> None:
+        """A person has the conversation: the bot stays quiet in it for HumanTakeoverMinutes."""
+        self.state.hand_to_person(user_id, self.settings.human_takeover_minutes * 60)
 
     def _handle(self, dm: QueuedDM, created_at: float) -> None:
         if self.remaining_seconds() < self.settings.bot_timeout + self._send_seconds():
@@ -155,8 +159,6 @@ class Responder:
         if self.memory and keyword in self.settings.start_over_keywords:
             logger.info("The user started over")
             return self._compose(dm, [Reply(self.settings.start_over_reply)])
-        if keyword in self.settings.human_keywords:
-            return self._hand_over(dm)
         if self.state.with_person(dm.sender_id):
             logger.info("Unanswered: a person has this conversation")
             count(Metric.LEFT_TO_PERSON)
@@ -176,6 +178,8 @@ class Responder:
                 return self._compose(dm, [Reply(settings.loop_notice)])
             logger.info("Unanswered: the conversation is muted")
             return None
+        if keyword in settings.human_keywords:  # after opt-out and the loop breaker, so a flood notifies once
+            return self._hand_over(dm)
         used, limit = self.ledger.used_in_24_hours(), self.ledger.daily_limit
         count(Metric.DAILY_LIMIT_USED, 100 * used / limit if limit else 100, MetricUnit.Percent)
         if used >= limit:
@@ -188,7 +192,7 @@ class Responder:
         """The user asked for a person: the bot says so once, stays quiet, and the operator is told."""
         logger.info("The user asked for a person: the conversation is handed over")
         count(Metric.HUMAN_HANDOVERS)
-        self.state.hand_to_person(dm.sender_id, self.settings.human_takeover_minutes * 60)
+        self._step_back(dm.sender_id)
         if self.notify:
             self.notify(handover_notice(dm))
         return self._compose(dm, [Reply(self.settings.human_handover_text)])
