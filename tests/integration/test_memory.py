@@ -8,9 +8,17 @@ from dmchannel.storage.memory import ConversationMemory, History
 NOW = 1_795_521_600.0
 
 
-def memory(stack: LocalStack, clock: list[float], **bounds: int) -> ConversationMemory:
+def memory(
+    stack: LocalStack, clock: list[float], *, max_turns: int = 10, max_chars: int = 8_000, ttl_seconds: int = 3_600
+) -> ConversationMemory:
     return ConversationMemory(
-        boto3.client("dynamodb"), stack.refs["StateTable"], "4337869213", clock=lambda: clock[0], **bounds
+        boto3.client("dynamodb"),
+        stack.refs["StateTable"],
+        "4337869213",
+        max_turns=max_turns,
+        max_chars=max_chars,
+        ttl_seconds=ttl_seconds,
+        clock=lambda: clock[0],
     )
 
 

@@ -176,12 +176,18 @@ def test_sam_build_needs_no_docker_nor_python313(tmp_path: Path) -> None:
     assert (deps / "requests_oauthlib").is_dir()
     assert not (deps / "boto3").exists() and not (deps / "botocore").exists()
     native = list(deps.rglob("*.so"))
-    assert native and all(path.name.endswith("-313-aarch64-linux-gnu.so") for path in native)  # the runtime's wheels
+    # The runtime's wheels: CPython 3.13's, or the stable ABI's (XChat's SDK), all built for arm64.
+    assert native and all(path.name.endswith(("-313-aarch64-linux-gnu.so", ".abi3.so")) for path in native)
+    assert all(int.from_bytes(path.read_bytes()[18:20], "little") == ELF_AARCH64 for path in native)
+    assert (deps / "chat_xdk" / "_native.abi3.so").is_file()
     assert not [path for path in native if ".debug_info" in elf_sections(path)]
     assert not list(deps.rglob("*.js")) and not list(deps.rglob("*.css")) and not list(deps.rglob("tests"))
     assert (build_dir / "WebhookFunction" / "app.py").is_file()
     assert {p.name for p in (build_dir / "ResponderFunction").iterdir()} == {"app.py", "faq.yaml", "assistant.md"}
     assert (build_dir / "WebhookGuardFunction" / "app.py").is_file()
+
+
+ELF_AARCH64 = 0xB7  # e_machine
 
 
 def elf_sections(path: Path) -> set[str]:

@@ -43,6 +43,9 @@ class Metric(StrEnum):
     X_API_ERRORS = "XApiErrors"  # dimension code: X's error code, else the HTTP status or the error's kind
     WEBHOOK_HEALTHY = "WebhookHealthy"  # 1 or 0, from the scheduled check
     DIRECT_MESSAGES_FOR_UNKNOWN_ACCOUNT = "DirectMessagesForUnknownAccount"  # delivered for an account not served
+    XCHAT_UNREADABLE = "XChatMessagesUnreadable"  # an encrypted message that did not verify or decrypt: unanswered
+    XCHAT_NOT_ANSWERED = "XChatEventsNotAnswered"  # reactions, edits, media, groups: logged and counted only
+    XCHAT_TOKEN_REFRESH_FAILED = "XChatTokenRefreshFailed"  # noqa: S105 - the token keeper could not refresh an OAuth 2.0 token
 
 
 @cache

@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 BODY_VERSION = 1
+XCHAT_FIELDS = ("encoded_event", "key_change_event", "key_version")  # left out of a legacy DM's body
 
 
 class Surface(StrEnum):
@@ -17,6 +18,7 @@ class Surface(StrEnum):
 
     ACCOUNT_ACTIVITY = "account_activity"
     ACTIVITY_API = "activity_api"  # the X Activity API's dm.received
+    XCHAT = "xchat"  # the X Activity API's chat.received: end-to-end encrypted, read by the responder only
 
 
 class MalformedQueuedDMError(ValueError):
@@ -39,6 +41,10 @@ class QueuedDM:
     attachment_url: str | None = None
     created_at_ms: int | None = None  # when the user sent it, by X's clock
     recipient_id: str = ""  # set on the account's own messages (X's echoes, dm.sent): the user it went to
+    # XChat: the message as X delivered it (base64 Thrift, encrypted and signed); text stays empty on the queue.
+    encoded_event: str = ""
+    key_change_event: str = ""  # the conversation key's signed change event, when X includes it
+    key_version: str = ""  # the conversation key version X says the message uses
 
     @property
     def from_account(self) -> bool:
@@ -57,7 +63,8 @@ class QueuedDM:
 
     def to_body(self) -> str:
         """The queue message body (compact JSON, with its format's version)."""
-        return json.dumps({"v": BODY_VERSION, **asdict(self)}, ensure_ascii=False, separators=(",", ":"))
+        fields = {name: value for name, value in asdict(self).items() if value or name not in XCHAT_FIELDS}
+        return json.dumps({"v": BODY_VERSION, **fields}, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_body(cls, body: str) -> "QueuedDM":

@@ -6,8 +6,10 @@ indicator; then the bot, and the composer. The plan is stored before anything is
 sent, and every later attempt continues it without asking the bot again.
 """
 
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -26,9 +28,10 @@ from dmchannel.storage.ledger import Ledger, Slot
 from dmchannel.storage.memory import ConversationMemory
 from dmchannel.storage.send_window import SendWindow
 from dmchannel.storage.token_budget import TokenBudget
-from dmchannel.x.direct_messages import Sent, XClient
 from dmchannel.x.errors import ErrorKind, XApiError
 from dmchannel.x.message import OutboundMessage
+from dmchannel.x.sent import Sent
+from dmchannel.x.surface_client import Plan, SurfaceClient
 from dmchannel.x.transport import CONNECT_TIMEOUT
 
 BACKOFF_SECONDS = (0.5, 2.0)  # waits between the attempts of a send that failed transiently
@@ -36,8 +39,6 @@ SAFETY_MARGIN_SECONDS = 1.0
 MAX_ATTEMPTS = 5  # attempts that failed (the bot or X) before the DM goes to the dead-letter queue
 MAX_AGE_SECONDS = 24 * 3_600  # X allows replies within 24 hours of the user's DM
 LOG_KEYS = ["dm_id", "sender_id", "attempt", "reply_index"]
-
-Plan = tuple[OutboundMessage, ...]
 
 
 def _keyword(text: str) -> str:
@@ -62,7 +63,7 @@ class Responder:
     """Answers the DMs of one bot account."""
 
     bot: Bot
-    x: XClient
+    x: SurfaceClient  # the surface the DM came through (legacy DMs or XChat)
     ledger: Ledger
     records: DmRecords
     window: SendWindow
@@ -105,6 +106,7 @@ class Responder:
     def _handle(self, dm: QueuedDM, created_at: float) -> None:
         if self.remaining_seconds() < self.settings.bot_timeout + self._send_seconds():
             raise NotStartedError("too little time left to answer this DM")
+        dm = self.x.open(dm)  # XChat: decrypted here, in memory only
         self._keep_opt_choice(dm)  # STOP holds from the moment it is seen, even if it cannot be answered now
         if self.clock() - created_at > MAX_AGE_SECONDS:
             logger.warning("Unanswered: the DM is more than 24 hours old", age_seconds=int(self.clock() - created_at))
@@ -137,7 +139,7 @@ class Responder:
     def _plan(self, dm: QueuedDM, created_at: float, attempt: int) -> Plan | None:
         """Decide the answer (None: unanswered by rule) and store it before anything is sent."""
         decided = self._decide(dm, created_at, attempt)
-        return None if decided is None else self.records.save_plan(dm.dm_id, decided)
+        return None if decided is None else self.records.save_plan(dm.dm_id, self.x.seal(decided))
 
     def _keep_opt_choice(self, dm: QueuedDM) -> None:
         """Record STOP or START (idempotent: a redelivery records the same)."""
@@ -203,11 +205,10 @@ class Responder:
         if turn.button_payload and turn.button_payload.startswith(MORE_OPTIONS_PREFIX):
             buttons = self.state.buttons("more#" + turn.button_payload.removeprefix(MORE_OPTIONS_PREFIX))
             return [Reply(self.settings.more_options_text, tuple(buttons))] if buttons else []
-        if self.settings.x_dm_api == "v2":
-            if turn.button_payload is None:
-                turn = replace(turn, button_payload=chosen_payload(turn.text, self._menu(dm)))
-        else:
-            self._courtesy(dm)  # read receipts and typing exist on v1.1 only
+        if self.x.numbered_choices and turn.button_payload is None:
+            turn = replace(turn, button_payload=chosen_payload(turn.text, self._menu(dm)))
+        if self.x.courtesy:
+            self._courtesy(dm)
         if self.budget and self.budget.exhausted():
             logger.warning("The assistant's daily token budget is spent: the user gets the apology")
             count(Metric.DAILY_TOKENS_SPENT)
@@ -223,8 +224,8 @@ class Responder:
         return self.state.buttons(f"offered#{dm.sender_id}")
 
     def _compose(self, dm: QueuedDM, replies: list[Reply]) -> Plan:
-        if self.settings.x_dm_api == "v2":
-            replies, offered = render_choices(replies)
+        if self.x.numbered_choices:
+            replies, offered = render_choices(replies, keep_buttons=self.x.quick_replies)
             # The menu a number answers is the last one offered: a new answer replaces it, or ends it.
             if offered:
                 self.state.save_buttons(f"offered#{dm.sender_id}", offered)
@@ -246,7 +247,8 @@ class Responder:
         """The bot's replies; when it cannot answer, retry through the queue, then apologise."""
         started = time.perf_counter()
         try:
-            replies = self.bot.answer(turn)
+            with self._typing_while_thinking(turn.sender_id):
+                replies = self.bot.answer(turn)
         except BotError as error:
             count(Metric.BOT_ERRORS)
             retry = error.retryable and attempt < self.settings.bot_attempts
@@ -270,6 +272,30 @@ class Responder:
                 call()
             except XApiError as error:
                 logger.info("Read receipt or typing indicator failed", error=str(error))
+
+    @contextmanager
+    def _typing_while_thinking(self, user_id: str) -> Iterator[None]:
+        """Show the typing indicator again every few seconds while the bot thinks (where it expires that fast)."""
+        every = self.x.typing_every
+        if not (every and self.x.courtesy and self.settings.typing_indicator):
+            yield
+            return
+        done = threading.Event()
+
+        def beat() -> None:
+            while not done.wait(every):
+                try:
+                    self.x.indicate_typing(user_id)
+                except XApiError:
+                    return
+
+        beating = threading.Thread(target=beat, daemon=True)
+        beating.start()
+        try:
+            yield
+        finally:
+            done.set()
+            beating.join(timeout=1)
 
     def _send_plan(self, dm: QueuedDM, plan: Plan, created_at: float) -> None:
         """Send the plan's replies in order, each through its slot; the ones already recorded are skipped."""
@@ -304,7 +330,8 @@ class Responder:
 
     def _send(self, dm: QueuedDM, index: int, message: OutboundMessage) -> bool:
         """Send one reserved reply; False when the DM must not get more replies."""
-        self.state.note_outgoing(dm.sender_id, message.text)  # before X: its echo may come back first
+        if not message.sealed:  # XChat's own messages are not read back: nothing to recognise them by
+            self.state.note_outgoing(dm.sender_id, message.text)  # before X: its echo may come back first
         try:
             sent = self._send_with_backoff(dm.sender_id, message)
         except XApiError as error:

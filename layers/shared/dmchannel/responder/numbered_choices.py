@@ -1,4 +1,8 @@
-"""Buttons for the X API v2, which has no quick replies: a numbered list, answered by number or title."""
+"""Buttons as a numbered list, answered by number or title.
+
+For the X API v2, which has no quick replies, and for XChat, whose apps may not show them
+(there the buttons are sent too).
+"""
 
 from collections.abc import Sequence
 from dataclasses import replace
@@ -6,17 +10,21 @@ from dataclasses import replace
 from dmchannel.bots.base import Button, Reply
 
 
-def render_choices(replies: Sequence[Reply]) -> tuple[list[Reply], tuple[Button, ...]]:
-    """Move every button into a numbered list at the end of the last text; return the buttons offered."""
+def render_choices(replies: Sequence[Reply], *, keep_buttons: bool = False) -> tuple[list[Reply], tuple[Button, ...]]:
+    """Write every button into a numbered list at the end of the last text; return the buttons offered.
+
+    keep_buttons: the last reply also carries them all as buttons (else none is left).
+    """
     offered = tuple(button for reply in replies for button in reply.buttons)
     texts = [replace(reply, buttons=()) for reply in replies]
     if not offered:
         return texts, ()
     listing = "\n".join(f"{number}. {button.title}" for number, button in enumerate(offered, 1))
+    buttons = offered if keep_buttons else ()
     if texts and texts[-1].text.strip():
-        texts[-1] = Reply(f"{texts[-1].text}\n\n{listing}")
+        texts[-1] = Reply(f"{texts[-1].text}\n\n{listing}", buttons)
     else:
-        texts[-1:] = [Reply(listing)]
+        texts[-1:] = [Reply(listing, buttons)]
     return texts, offered
 
 

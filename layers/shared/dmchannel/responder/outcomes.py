@@ -19,3 +19,11 @@ class RetryLaterError(Exception):
 
 class DeadLetterError(Exception):
     """The DM cannot be answered by trying again: it goes to the dead-letter queue with this reason."""
+
+
+class UnreadableError(Exception):
+    """An encrypted message that is not to be answered: it did not verify, or is no one-to-one text message."""
+
+    def __init__(self, reason: str, *, verified: bool) -> None:
+        super().__init__(reason)
+        self.verified = verified  # False: the message failed verification or decryption (fail closed)

@@ -10,6 +10,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from dmchannel.bots.base import Button
+from dmchannel.storage.sealing import PLAIN, Sealer
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -44,6 +45,7 @@ class ConversationState:
     table: str
     bot_id: str
     clock: Callable[[], float] = field(default=time.time)
+    sealer: Sealer = PLAIN  # how kept buttons are stored (sealed in an XChat conversation)
 
     def _key(self, kind: str, *parts: str) -> dict[str, dict[str, str]]:
         return {"pk": {"S": "#".join((kind, self.bot_id, *parts))}}
@@ -146,7 +148,7 @@ class ConversationState:
 
     def save_buttons(self, key: str, buttons: Sequence[Button]) -> None:
         """Keep buttons for later: those a "More options" button shows, or those offered as a numbered list."""
-        value = json.dumps([[b.title, b.payload] for b in buttons], ensure_ascii=False)
+        value = self.sealer.seal_text(json.dumps([[b.title, b.payload] for b in buttons], ensure_ascii=False))
         expires = str(int(self.clock()) + BUTTONS_TTL_SECONDS)
         item = {**self._key("buttons", key), "buttons": {"S": value}, "expires_at": {"N": expires}}
         self.dynamodb.put_item(TableName=self.table, Item=item)
@@ -158,4 +160,5 @@ class ConversationState:
     def buttons(self, key: str) -> list[Button]:
         """The buttons kept under key (none once expired)."""
         item = self.dynamodb.get_item(TableName=self.table, Key=self._key("buttons", key)).get("Item", {})
-        return [Button(title, payload) for title, payload in json.loads(item.get("buttons", {}).get("S", "[]"))]
+        value = self.sealer.unseal_text(item["buttons"]["S"]) if "buttons" in item else None
+        return [Button(title, payload) for title, payload in json.loads(value or "[]")]

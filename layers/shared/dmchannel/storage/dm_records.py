@@ -33,7 +33,11 @@ class DmRecord:
 def plan_to_json(plan: tuple[OutboundMessage, ...]) -> str:
     """The stored form of a plan."""
     return json.dumps(
-        [{"text": m.text, "options": [[o.label, o.metadata, o.description] for o in m.options]} for m in plan],
+        [
+            {"text": m.text, "options": [[o.label, o.metadata, o.description] for o in m.options]}
+            | ({"sealed": m.sealed} if m.sealed else {})
+            for m in plan
+        ],
         ensure_ascii=False,
         separators=(",", ":"),
     )
@@ -43,7 +47,9 @@ def plan_from_json(value: str) -> tuple[OutboundMessage, ...]:
     """A stored plan."""
     return tuple(
         OutboundMessage(
-            m["text"], tuple(Option(label, metadata, description) for label, metadata, description in m["options"])
+            m["text"],
+            tuple(Option(label, metadata, description) for label, metadata, description in m["options"]),
+            m.get("sealed", ""),
         )
         for m in json.loads(value)
     )

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from dmchannel.storage.sealing import PLAIN, Sealer
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
@@ -28,6 +30,7 @@ class ConversationMemory:
     max_chars: int = 8_000
     ttl_seconds: int = 3_600
     clock: Callable[[], float] = field(default=time.time)
+    sealer: Sealer = PLAIN  # how the turns are stored (sealed in an XChat conversation)
 
     def _key(self, user_id: str) -> dict[str, Any]:
         return {"pk": {"S": f"memory#{self.bot_id}#{user_id}"}}
@@ -37,7 +40,8 @@ class ConversationMemory:
         item = self.dynamodb.get_item(TableName=self.table, Key=self._key(user_id), ConsistentRead=True).get("Item")
         if not item or int(item.get("expires_at", {}).get("N", "0")) <= self.clock():
             return ()
-        return tuple((str(role), str(text)) for role, text in json.loads(item["turns"]["S"]))
+        turns = self.sealer.unseal_text(item["turns"]["S"])
+        return tuple((str(role), str(text)) for role, text in json.loads(turns or "[]"))
 
     def remember(self, user_id: str, history: History, said: str, answered: str) -> None:
         """Keep one more exchange after history, within the bounds (the oldest exchanges go first)."""
@@ -46,7 +50,7 @@ class ConversationMemory:
             turns = turns[2:]
         item = {
             **self._key(user_id),
-            "turns": {"S": json.dumps(turns, ensure_ascii=False)},
+            "turns": {"S": self.sealer.seal_text(json.dumps(turns, ensure_ascii=False))},
             "expires_at": {"N": str(int(self.clock()) + self.ttl_seconds)},
         }
         self.dynamodb.put_item(TableName=self.table, Item=item)

@@ -8,8 +8,10 @@ import requests
 from requests_oauthlib import OAuth1
 
 from dmchannel.credentials import XCredentials
+from dmchannel.queued_dm import QueuedDM
 from dmchannel.x.endpoints import DEFAULT_BASE_URL, MARK_READ_PATH, SEND_PATH, SEND_V2_PATH, TYPING_PATH
 from dmchannel.x.message import OutboundMessage
+from dmchannel.x.sent import Sent
 from dmchannel.x.transport import CONNECT_TIMEOUT, call_x
 
 READ_TIMEOUT = 10.0
@@ -35,16 +37,8 @@ def message_body(recipient_id: str, message: OutboundMessage) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class Sent:
-    """X took the DM: the event id it made (empty if unreadable), and what its rate-limit window has left."""
-
-    event_id: str
-    remaining: int | None = None  # x-rate-limit-remaining
-    reset: float | None = None  # x-rate-limit-reset (epoch seconds)
-
-
-def _window(response: requests.Response) -> tuple[int | None, float | None]:
+def send_window(response: requests.Response) -> tuple[int | None, float | None]:
+    """X's send window after a send: what is left of it and when it resets, if X said."""
     remaining, reset = (
         response.headers.get("x-rate-limit-remaining", ""),
         response.headers.get("x-rate-limit-reset", ""),
@@ -74,6 +68,31 @@ class XClient:
         )
         self._http = self.session or requests.Session()
 
+    @property
+    def quick_replies(self) -> bool:
+        """v1.1 has quick replies; v2 has none."""
+        return self.api_version != "v2"
+
+    @property
+    def numbered_choices(self) -> bool:
+        """v2 shows buttons as a numbered list instead."""
+        return self.api_version == "v2"
+
+    @property
+    def courtesy(self) -> bool:
+        """Read receipts and typing indicators exist on v1.1 only."""
+        return self.api_version != "v2"
+
+    typing_every = None
+
+    def open(self, dm: QueuedDM) -> QueuedDM:
+        """A legacy DM is read as it was queued."""
+        return dm
+
+    def seal(self, plan: tuple[OutboundMessage, ...]) -> tuple[OutboundMessage, ...]:
+        """A legacy DM is stored and sent as planned."""
+        return plan
+
     def _post(
         self, action: str, path: str, *, params: dict[str, str] | None = None, json: Any = None
     ) -> requests.Response:
@@ -92,7 +111,7 @@ class XClient:
                 self._post("send a DM", SEND_PATH, json=message_body(recipient_id, message)),
                 ("event", "id"),
             )
-        remaining, reset = _window(response)
+        remaining, reset = send_window(response)
         try:
             event_id = str(response.json()[id_path[0]][id_path[1]])
         except (ValueError, KeyError, TypeError):

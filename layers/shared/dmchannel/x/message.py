@@ -1,4 +1,4 @@
-"""A DM as X takes it: text and quick-reply options."""
+"""A DM as X takes it: text and quick-reply options, or (XChat) the encrypted body X will receive."""
 
 from dataclasses import dataclass
 
@@ -18,3 +18,4 @@ class OutboundMessage:
 
     text: str
     options: tuple[Option, ...] = ()
+    sealed: str = ""  # XChat: the encrypted send body (JSON), stored and re-sent byte for byte; text is then empty

@@ -1,0 +1,96 @@
+"""Thrift's binary protocol, as much of it as XChat's envelope needs: structs, strings, lists, maps and numbers.
+
+A struct decodes to ``{field id: (type, value)}`` and encodes back byte for byte, so the
+fake X can frame a ``MessageEvent`` (thrift/event.thrift in xdevplatform/chat-xdk) and a test
+can change one field of it. Strings and binaries stay bytes; a list is ``(element type, items)``,
+a map ``(key type, value type, [(key, value)])``.
+"""
+
+import struct
+from typing import Any
+
+STOP, BOOL, BYTE, DOUBLE, I16, I32, I64, STRING, STRUCT, MAP, SET, LIST = 0, 2, 3, 4, 6, 8, 10, 11, 12, 13, 14, 15
+Struct = dict[int, tuple[int, Any]]
+_FIXED = {BOOL: "?", BYTE: "b", DOUBLE: "d", I16: "h", I32: "i", I64: "q"}
+
+
+class ThriftError(ValueError):
+    """Bytes that are not a Thrift binary struct."""
+
+
+class _Reader:
+    def __init__(self, data: bytes) -> None:
+        self.data, self.at = data, 0
+
+    def take(self, size: int) -> bytes:
+        if size < 0 or self.at + size > len(self.data):
+            raise ThriftError("truncated Thrift data")
+        chunk = self.data[self.at : self.at + size]
+        self.at += size
+        return chunk
+
+    def fixed(self, kind: int) -> Any:
+        code = ">" + _FIXED[kind]
+        return struct.unpack(code, self.take(struct.calcsize(code)))[0]
+
+    def value(self, kind: int) -> Any:
+        if kind in _FIXED:
+            return self.fixed(kind)
+        if kind == STRING:
+            return self.take(self.fixed(I32))
+        if kind == STRUCT:
+            return self.struct()
+        if kind in (LIST, SET):
+            element, size = self.fixed(BYTE), self.fixed(I32)
+            return element, [self.value(element) for _ in range(size)]
+        if kind == MAP:
+            key, value, size = self.fixed(BYTE), self.fixed(BYTE), self.fixed(I32)
+            return key, value, [(self.value(key), self.value(value)) for _ in range(size)]
+        raise ThriftError(f"unknown Thrift type {kind}")
+
+    def struct(self) -> Struct:
+        fields: Struct = {}
+        while (kind := self.fixed(BYTE)) != STOP:
+            field_id = self.fixed(I16)
+            fields[field_id] = (kind, self.value(kind))
+        return fields
+
+
+def _value(kind: int, value: Any) -> bytes:
+    if kind in _FIXED:
+        return struct.pack(">" + _FIXED[kind], value)
+    if kind == STRING:
+        raw = value.encode() if isinstance(value, str) else bytes(value)
+        return struct.pack(">i", len(raw)) + raw
+    if kind == STRUCT:
+        return encode_struct(value)
+    if kind in (LIST, SET):
+        element, items = value
+        return struct.pack(">bi", element, len(items)) + b"".join(_value(element, item) for item in items)
+    if kind == MAP:
+        key, val, pairs = value
+        return struct.pack(">bbi", key, val, len(pairs)) + b"".join(_value(key, k) + _value(val, v) for k, v in pairs)
+    raise ThriftError(f"unknown Thrift type {kind}")
+
+
+def encode_struct(fields: Struct) -> bytes:
+    """A struct's bytes, fields in id order."""
+    return (
+        b"".join(
+            struct.pack(">bh", kind, field_id) + _value(kind, value)
+            for field_id, (kind, value) in sorted(fields.items())
+        )
+        + b"\0"
+    )
+
+
+def decode_struct(data: bytes) -> Struct:
+    """The struct the bytes hold (ThriftError if they hold anything else, or more)."""
+    reader = _Reader(data)
+    try:
+        fields = reader.struct()
+    except (struct.error, KeyError) as error:
+        raise ThriftError(f"not a Thrift struct: {error}") from error
+    if reader.at != len(data):
+        raise ThriftError("bytes after the end of the Thrift struct")
+    return fields

@@ -1,0 +1,50 @@
+"""What the responder needs of the surface a DM came through: read it, seal its plan, send, show courtesy.
+
+Legacy DMs (``XClient``: OAuth 1.0a, v1.1 or v2) are read as queued and sent as planned;
+XChat (``dmchannel.xchat.session``) decrypts the DM and encrypts the plan before it is stored.
+"""
+
+from typing import Protocol
+
+from dmchannel.queued_dm import QueuedDM
+from dmchannel.x.message import OutboundMessage
+from dmchannel.x.sent import Sent
+
+Plan = tuple[OutboundMessage, ...]
+
+
+class SurfaceClient(Protocol):
+    """Reads and answers the DMs of one surface as the bot account."""
+
+    read_timeout: float
+
+    @property
+    def quick_replies(self) -> bool:
+        """Whether buttons can be sent as X's quick-reply options."""
+
+    @property
+    def numbered_choices(self) -> bool:
+        """Whether buttons are also written as a numbered list (answered by number or title)."""
+
+    @property
+    def courtesy(self) -> bool:
+        """Whether the surface has read receipts and typing indicators."""
+
+    @property
+    def typing_every(self) -> float | None:
+        """How often the typing indicator is shown again while the bot thinks (None: once)."""
+
+    def open(self, dm: QueuedDM) -> QueuedDM:
+        """The DM as the bot reads it (XChat: decrypted and verified, or UnreadableError)."""
+
+    def seal(self, plan: Plan) -> Plan:
+        """The plan as it is stored and sent (XChat: encrypted, so a retry sends the same bytes)."""
+
+    def send_dm(self, recipient_id: str, message: OutboundMessage) -> Sent:
+        """Send one DM of the plan."""
+
+    def indicate_typing(self, recipient_id: str) -> None:
+        """Show the typing indicator to the user for a few seconds."""
+
+    def mark_read(self, recipient_id: str, last_read_event_id: str) -> None:
+        """Mark the user's messages read up to the DM."""
