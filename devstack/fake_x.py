@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 from oauthlib.oauth1 import RequestValidator, ResourceEndpoint
 
 from devstack.fake_account_activity import BEARER_TOKEN, DM_ACCESS_LEVEL, AccountActivityFake
+from devstack.fake_xchat import XChatFake
 from devstack.local_http import LocalHTTPServer, LocalRequestHandler, serve_in_background, write_answer
 from devstack.x_answers import Answer, v2_error, x_error
 from dmchannel.credentials import XCredentials
@@ -119,6 +120,7 @@ class FakeX:
         self.tokens = {self.credentials.access_token: self.credentials.access_token_secret, **self.other_accounts}
         self.endpoint = ResourceEndpoint(_Validator(self.credentials, self.tokens))
         self.account_activity = AccountActivityFake(self.credentials)
+        self.xchat = XChatFake(self.clock)
 
     def fail_next(
         self,
@@ -191,7 +193,11 @@ class FakeX:
     def handle(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> Answer:
         """Answer one request as X would."""
         path = urlsplit(url).path
-        signer = self._signer(method, url, headers, body)
+        chat = self.xchat.route(method, url, headers, body)
+        if chat is not None:
+            return chat
+        # OAuth 1.0a, or an account's OAuth 2.0 user token (XChat's subscriptions are made with it)
+        signer = self._signer(method, url, headers, body) or self.xchat.user_of(headers)
         valid = signer is not None
         activity = self.account_activity.route(method, url, headers, signer, _json_or_none(body))
         if method == "POST" and path == "/oauth2/token":

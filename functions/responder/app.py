@@ -20,6 +20,7 @@ from dmchannel.bots.base import Bot
 from dmchannel.bots.factory import build_bot
 from dmchannel.credentials import load_bot_token
 from dmchannel.observability import logger, metrics, tracer
+from dmchannel.queued_dm import QueuedDM, Surface
 from dmchannel.responder.answering import SAFETY_MARGIN_SECONDS, Responder
 from dmchannel.responder.settings import ResponderSettings
 from dmchannel.responder.settling import QueueMessage, Queues, settle
@@ -27,9 +28,13 @@ from dmchannel.storage.conversation_state import ConversationState
 from dmchannel.storage.dm_records import DmRecords
 from dmchannel.storage.ledger import Ledger
 from dmchannel.storage.memory import ConversationMemory
+from dmchannel.storage.sealing import PLAIN, Sealer
 from dmchannel.storage.send_window import SendWindow
 from dmchannel.storage.token_budget import TokenBudget
 from dmchannel.x.direct_messages import XClient
+from dmchannel.x.surface_client import SurfaceClient
+from dmchannel.xchat.api import ChatApi, TokenSource
+from dmchannel.xchat.session import xchat_session
 
 FUNCTION_DIR = Path(__file__).resolve().parent
 settings = ResponderSettings.from_env(FUNCTION_DIR)
@@ -89,35 +94,56 @@ def bot_for(account_settings: ResponderSettings, budget_account: str = "") -> Bo
 bot_for(settings)  # at cold start: a broken bot configuration fails here, in one line
 
 
-def responder_for(context: LambdaContext) -> Callable[[Account], Responder]:
-    """How this invocation answers as an account: its token, its settings, its counters."""
+def responder_for(context: LambdaContext) -> Callable[[Account, QueuedDM], Responder]:
+    """How this invocation answers a DM as an account: its token, its settings, its counters, its surface."""
 
     def remaining_seconds() -> float:
         return context.get_remaining_time_in_millis() / 1000
 
-    def make(account: Account) -> Responder:
-        own = settings_for(frozenset(account.settings.items()))
-        table, account_id = own.table_name, account.id
-        budget = token_budget(own, account_id)
-        return Responder(
-            bot=bot_for(own, account_id if budget else ""),
-            x=XClient(
+    def seconds_left() -> float:
+        return remaining_seconds() - SAFETY_MARGIN_SECONDS
+
+    def surface(account: Account, own: ResponderSettings, dm: QueuedDM) -> tuple[SurfaceClient, Sealer]:
+        if dm.surface is not Surface.XCHAT:
+            x = XClient(
                 account.credentials,
                 own.x_api_base_url,
                 http,
                 api_version=own.x_dm_api,
                 read_timeout=own.x_read_timeout,
-                seconds_left=lambda: remaining_seconds() - SAFETY_MARGIN_SECONDS,
-            ),
+                seconds_left=seconds_left,
+            )
+            return x, PLAIN
+
+        def api(token: TokenSource) -> ChatApi:
+            return ChatApi(own.x_api_base_url, http, token, own.x_read_timeout, seconds_left)
+
+        session = xchat_session(account.id, account.secret_id, api)
+        return session, session  # an XChat conversation's kept menus and memory are sealed with its key
+
+    def make(account: Account, dm: QueuedDM) -> Responder:
+        own = settings_for(frozenset(account.settings.items()))
+        table, account_id = own.table_name, account.id
+        budget = token_budget(own, account_id)
+        x, sealer = surface(account, own, dm)
+        return Responder(
+            bot=bot_for(own, account_id if budget else ""),
+            x=x,
             ledger=Ledger(dynamodb, table, account_id, own.daily_limit, own.replies_per_message, clock),
             records=DmRecords(dynamodb, table, account_id, clock),
             window=SendWindow(dynamodb, table, account_id, clock),
-            state=ConversationState(dynamodb, table, account_id, clock),
+            state=ConversationState(dynamodb, table, account_id, clock, sealer),
             settings=own,
             remaining_seconds=remaining_seconds,
             clock=clock,
             memory=ConversationMemory(
-                dynamodb, table, account_id, own.memory_turns, ttl_seconds=own.memory_minutes * 60, clock=clock
+                dynamodb,
+                table,
+                account_id,
+                own.memory_turns,
+                ttl_seconds=own.memory_minutes * 60,
+                clock=clock,
+                sealer=sealer,
             )
             if own.bot_kind == "bedrock" and own.memory_turns
             else None,

@@ -14,13 +14,15 @@ import pytest
 import requests
 from aws_lambda_powertools.utilities import parameters
 
-from devstack.deliveries import BOT_USER, USER, dm_delivery, dm_event
+from devstack.apigw import http_api_event
+from devstack.deliveries import BOT_USER, USER, activity_delivery, dm_delivery, dm_event, encode
 from devstack.dev_credentials import DEV_CREDENTIALS
 from devstack.fake_x import FakeX, serve
 from devstack.lambda_runtime import LocalFunction, LocalLambdaContext, import_function
 from devstack.local_api import make_server
 from devstack.local_http import serve_in_background
 from devstack.moto_server import start_moto
+from devstack.poller import BatchResult, poll_once
 from devstack.provision import LocalStack, provision
 from dmchannel.bots.base import Bot
 from dmchannel.queued_dm import QueuedDM
@@ -31,7 +33,11 @@ from dmchannel.storage.dm_records import DmRecords
 from dmchannel.storage.ledger import Ledger
 from dmchannel.storage.send_window import SendWindow
 from dmchannel.webhook.account_activity import dms_to_answer
+from dmchannel.webhook.signature import SIGNATURE_HEADER, sign
 from dmchannel.x.direct_messages import XClient
+
+Loader = Callable[..., ModuleType]
+BOT_ID, USER_ID = BOT_USER["id"], USER["id"]
 
 
 @pytest.fixture(scope="session")
@@ -156,3 +162,75 @@ def make_responder(stack: LocalStack, fake_x: tuple[FakeX, str]) -> Callable[...
         )
 
     return make
+
+
+@pytest.fixture
+def pipeline(
+    load_function: Loader, stack: LocalStack, fake_x: tuple[FakeX, str], lambda_context: LocalLambdaContext
+) -> Callable[..., "Pipeline"]:
+    def make(**overrides: str) -> Pipeline:
+        webhook = load_function("webhook", "WebhookFunction")
+        responder = load_function("responder", "ResponderFunction", X_API_BASE_URL=fake_x[1], **overrides)
+        return Pipeline(webhook, responder, stack, fake_x[0], lambda_context)
+
+    return make
+
+
+class Pipeline:
+    """Webhook -> FIFO queue -> responder -> fake X, driven one step at a time."""
+
+    def __init__(
+        self, webhook: ModuleType, responder: ModuleType, stack: LocalStack, fake: FakeX, context: LocalLambdaContext
+    ) -> None:
+        self.webhook, self.responder, self.stack, self.fake, self.context = webhook, responder, stack, fake, context
+        self.sqs = boto3.client("sqs")
+        self._ids = iter(range(1_795_600_000_000_000_000, 1_795_700_000_000_000_000))
+
+    def user_says(
+        self, text: str, metadata: str | None = None, sender: dict[str, str] = USER, account: str = BOT_ID
+    ) -> str:
+        event_id = str(next(self._ids))
+        created_ms = int(time.time() * 1000)
+        event = dm_event(event_id, sender["id"], account, text, created_ms=created_ms, quick_reply_metadata=metadata)
+        self.deliver(dm_delivery([event], [sender], for_user_id=account))
+        return event_id
+
+    def account_says(self, text: str, surface: str) -> None:
+        """The account's own message to the user, as X delivers it back (an echo, or dm.sent)."""
+        event = dm_event(str(next(self._ids)), BOT_ID, USER_ID, text, created_ms=int(time.time() * 1000))
+        users = [USER, BOT_USER]
+        delivery = (
+            dm_delivery([event], users) if surface == "aa" else activity_delivery([event], users, event_type="dm.sent")
+        )
+        self.deliver(delivery)
+
+    def deliver(self, delivery: dict[str, Any]) -> None:
+        """POST a signed delivery to the webhook, as X does."""
+        body = encode(delivery)
+        event = http_api_event(
+            "POST",
+            "/webhook",
+            headers={SIGNATURE_HEADER: sign(DEV_CREDENTIALS.consumer_secret, body)},
+            body=body,
+        )
+        assert self.webhook.lambda_handler(event, self.context)["statusCode"] == 200
+
+    def poll(self) -> BatchResult:
+        queue = "DmQueue"
+        return poll_once(
+            self.sqs,
+            self.stack.refs[queue],
+            self.stack.attributes[(queue, "Arn")],
+            self.responder.lambda_handler,
+            self.context,
+        )
+
+    def answers(self) -> list[str]:
+        return [dm.text for dm in self.fake.sent]
+
+    def expire(self, result: BatchResult) -> None:
+        """Make the failed messages visible again, as the end of their visibility timeout does."""
+        for message_id in result.failed:
+            self.sqs.change_message_visibility(
+                QueueUrl=self.stack.refs["DmQueue"], ReceiptHandle=result.receipts[message_id], VisibilityTimeout=0
+            )

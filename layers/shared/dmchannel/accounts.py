@@ -35,6 +35,7 @@ class Account:
     credentials: XCredentials
     screen_name: str = ""
     settings: Mapping[str, str] = field(default_factory=dict)
+    secret_id: str = ""  # the secret that holds its token (and its XChat keys, if it has any)
 
     @property
     def id(self) -> str:
@@ -93,7 +94,7 @@ class AccountDirectory:
         """The account with its token, or None when the deployment does not serve it."""
         app = load_credentials(self.secret_id)
         if account_id == app.bot_user_id:
-            return Account(app, settings=account_settings(load_secret(self.secret_id)))
+            return Account(app, settings=account_settings(load_secret(self.secret_id)), secret_id=self.secret_id)
         if not self.prefix or not account_id.isdigit() or self._remembered(account_id) is False:
             return None
         name = self.prefix + account_id
@@ -109,4 +110,4 @@ class AccountDirectory:
             return None
         credentials = replace(app, access_token=token, access_token_secret=token_secret)
         self._remember(account_id, True)
-        return Account(credentials, str(value.get("screen_name", "")), account_settings(value))
+        return Account(credentials, str(value.get("screen_name", "")), account_settings(value), name)

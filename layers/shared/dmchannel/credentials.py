@@ -37,9 +37,9 @@ class XCredentials:
         return {key: getattr(self, key) for key in CREDENTIAL_KEYS}
 
 
-def load_secret(secret_id: str) -> dict[str, Any]:
-    """A secret's JSON object (cached for a few minutes)."""
-    value = parameters.get_secret(secret_id, transform="json", max_age=SECRET_MAX_AGE_SECONDS)
+def load_secret(secret_id: str, *, fresh: bool = False) -> dict[str, Any]:
+    """A secret's JSON object (cached for a few minutes; fresh: read again now)."""
+    value = parameters.get_secret(secret_id, transform="json", max_age=SECRET_MAX_AGE_SECONDS, force_fetch=fresh)
     if not isinstance(value, dict):
         raise CredentialsError(f"secret {secret_id} is not a JSON object")
     return value

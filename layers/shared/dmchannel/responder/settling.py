@@ -14,7 +14,7 @@ from dmchannel.accounts import Account, AccountDirectory
 from dmchannel.observability import Metric, count, logger
 from dmchannel.queued_dm import MalformedQueuedDMError, QueuedDM
 from dmchannel.responder.answering import Responder
-from dmchannel.responder.outcomes import DeadLetterError, HeldError, NotStartedError, RetryLaterError
+from dmchannel.responder.outcomes import DeadLetterError, HeldError, NotStartedError, RetryLaterError, UnreadableError
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -82,7 +82,10 @@ class Queues:
 
 
 def settle(
-    accounts: AccountDirectory, responder_for: Callable[[Account], Responder], queues: Queues, message: QueueMessage
+    accounts: AccountDirectory,
+    responder_for: Callable[[Account, QueuedDM], Responder],
+    queues: Queues,
+    message: QueueMessage,
 ) -> None:
     """Answer the message's DM as its account; raise (a batch item failure) when it must come back to the queue."""
     try:
@@ -98,15 +101,18 @@ def settle(
         count(Metric.DIRECT_MESSAGES_FOR_UNKNOWN_ACCOUNT)
         return
     if dm.from_account:  # the account's own message: the channel's, or a person's taking over
-        responder_for(account).observe_own(dm)
+        responder_for(account, dm).observe_own(dm)
         return
     if accounts.is_served(dm.sender_id):
         # One of our accounts wrote to another: answering would have the bots talk to each other.
         logger.info("Not answered: the sender is another account this deployment serves", account_id=dm.account_id)
         return
-    responder = responder_for(account)
     try:
+        responder = responder_for(account, dm)
         responder.handle(dm, message.queued_at)
+    except UnreadableError as error:  # never answered; logged without its content
+        logger.warning("XChat message not answered", reason=str(error), dm_id=dm.dm_id, verified=error.verified)
+        count(Metric.XCHAT_NOT_ANSWERED if error.verified else Metric.XCHAT_UNREADABLE)
     except NotStartedError:
         count(Metric.DIRECT_MESSAGES_DEFERRED)
         queues.hide(message, 0)

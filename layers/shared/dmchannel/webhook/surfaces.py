@@ -4,11 +4,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from dmchannel.queued_dm import QueuedDM
-from dmchannel.webhook import account_activity, activity_api
+from dmchannel.webhook import account_activity, activity_api, xchat
 
 PARSERS: tuple[Callable[[Mapping[str, Any]], list[QueuedDM]], ...] = (
     account_activity.dms_to_answer,
     activity_api.dms_to_answer,
+    xchat.dms_to_answer,
 )
 
 

@@ -16,7 +16,9 @@ Plan = tuple[OutboundMessage, ...]
 class SurfaceClient(Protocol):
     """Reads and answers the DMs of one surface as the bot account."""
 
-    read_timeout: float
+    @property
+    def read_timeout(self) -> float:
+        """How long a call to X may wait for its answer."""
 
     @property
     def quick_replies(self) -> bool:

@@ -1,0 +1,310 @@
+"""X's Chat API on loopback: OAuth 2.0 user tokens, public keys, and conversations of framed, encrypted events.
+
+It does what X does and no more: it never holds a private key and never decrypts. A
+message the SDK encrypted and signed comes in as a ``MessageCreateEvent`` and its signature;
+the fake frames it as X does, in a Thrift ``MessageEvent`` with the sequence id, message id,
+sender, conversation and time (thrift/event.thrift, xdevplatform/chat-xdk), and keeps it in
+the conversation. Refreshing a token rotates both tokens and invalidates the old ones.
+"""
+
+import base64
+import json
+import secrets
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from itertools import count
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from devstack.thrift_binary import STRING, STRUCT, Struct, ThriftError, decode_struct, encode_struct
+from devstack.x_answers import Answer, v2_error
+
+TOKEN_SECONDS = 7_200  # X's access tokens live about 2 hours
+REGISTRATIONS_PER_DAY = 3  # X allows only a few key registrations a day
+MESSAGE_CREATE, KEY_CHANGE = 1, 3  # MessageEventDetail's union fields
+CHAT_ROUTE = "/2/chat/conversations/"
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def conversation_of(one: str, other: str) -> str:
+    """The one-to-one conversation id, as the SDK derives it (the lower user id first)."""
+    return ":".join(sorted((one, other), key=int))
+
+
+@dataclass
+class ChatEvent:
+    """One event X keeps in a conversation."""
+
+    sequence_id: str
+    message_id: str
+    sender_id: str
+    encoded_event: str  # base64 Thrift MessageEvent
+    key_change: bool
+    key_version: str = ""
+
+
+@dataclass
+class XChatFake:
+    """The Chat API's state: tokens, registered keys, conversations, and the calls made."""
+
+    clock: Callable[[], float] = time.time
+    tokens: dict[str, tuple[str, float]] = field(default_factory=dict)  # access token -> (user id, expires at)
+    refresh_tokens: dict[str, str] = field(default_factory=dict)  # refresh token -> user id (single use)
+    codes: dict[str, str] = field(default_factory=dict)  # authorization code -> user id
+    public_keys: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    registrations: dict[str, list[float]] = field(default_factory=dict)
+    conversations: dict[str, list[ChatEvent]] = field(default_factory=dict)
+    calls: list[tuple[str, str, int]] = field(default_factory=list)  # (method, path, status)
+    include_key_change: bool = True  # put the key-change event in the first delivery of each key version
+    on_message: Callable[[str, str, ChatEvent, str], None] | None = None  # (sender, recipient, event, key change)
+    _sequence: "count[int]" = field(default_factory=lambda: count(1_000))
+    _delivered_versions: set[tuple[str, str]] = field(default_factory=set)
+    _failures: dict[str, list[int]] = field(default_factory=dict)
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+
+    # Tokens ---------------------------------------------------------------------------------------
+    def issue_tokens(self, user_id: str) -> dict[str, Any]:
+        """A fresh token pair for the user (what the authorization code grant gives)."""
+        access, refresh = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+        with self._lock:
+            self.tokens[access] = (user_id, self.clock() + TOKEN_SECONDS)
+            self.refresh_tokens[refresh] = user_id
+        return {"token_type": "bearer", "access_token": access, "refresh_token": refresh, "expires_in": TOKEN_SECONDS}
+
+    def issue_code(self, user_id: str) -> str:
+        """An authorization code for the user, as X's consent screen would give one."""
+        code = secrets.token_urlsafe(16)
+        with self._lock:
+            self.codes[code] = user_id
+        return code
+
+    def user_of(self, headers: Mapping[str, str]) -> str | None:
+        """The user whose live OAuth 2.0 token authorizes the request."""
+        authorization = headers.get("Authorization", headers.get("authorization", ""))
+        token = authorization.removeprefix("Bearer ")
+        with self._lock:
+            user_id, expires = self.tokens.get(token, ("", 0.0))
+        return user_id if user_id and expires > self.clock() else None
+
+    def fail_next(self, route: str, status: int, times: int = 1) -> None:
+        """Answer the next calls to a route ("messages", "events", "public_keys", "token") with an error."""
+        with self._lock:
+            self._failures.setdefault(route, []).extend([status] * times)
+
+    def _failure(self, route: str) -> Answer | None:
+        with self._lock:
+            pending = self._failures.get(route)
+            status = pending.pop(0) if pending else None
+        return v2_error(status, "Failure", f"told to fail ({route})") if status else None
+
+    def _token(self, body: bytes) -> Answer:
+        form = {name: values[0] for name, values in parse_qs(body.decode()).items()}
+        failure = self._failure("token")
+        if failure:
+            return failure
+        with self._lock:
+            if form.get("grant_type") == "refresh_token":
+                user_id = self.refresh_tokens.pop(form.get("refresh_token", ""), "")
+                if user_id:  # the old pair dies with the refresh: a second use of it fails
+                    self.tokens = {token: owner for token, owner in self.tokens.items() if owner[0] != user_id}
+            elif form.get("grant_type") == "authorization_code" and form.get("code_verifier"):
+                user_id = self.codes.pop(form.get("code", ""), "")
+            else:
+                user_id = ""
+        if not user_id:
+            return Answer(
+                400, {"error": "invalid_request", "error_description": "Value passed for the token was invalid."}
+            )
+        return Answer(
+            200, self.issue_tokens(user_id) | {"scope": "dm.read dm.write tweet.read users.read offline.access"}
+        )
+
+    # Routes ---------------------------------------------------------------------------------------
+    def route(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> Answer | None:
+        """Answer a Chat API or OAuth 2.0 token request, or None when the path is not one."""
+        path = urlsplit(url).path
+        if method == "POST" and path == "/2/oauth2/token":
+            answer = self._token(body)
+        elif path.endswith("/public_keys") and path.startswith("/2/users/"):
+            answer = self._authorized(headers, lambda user: self._keys(method, path.split("/")[3], user, body))
+        elif path.startswith(CHAT_ROUTE):
+            answer = self._authorized(headers, lambda user: self._chat(method, path[len(CHAT_ROUTE) :], user, body))
+        else:
+            return None
+        with self._lock:
+            self.calls.append((method, path, answer.status))
+        return answer
+
+    def _authorized(self, headers: Mapping[str, str], handle: Callable[[str], Answer]) -> Answer:
+        user_id = self.user_of(headers)
+        if user_id is None:
+            return v2_error(401, "Unauthorized", "Unauthorized")
+        return handle(user_id)
+
+    def _keys(self, method: str, owner: str, user_id: str, body: bytes) -> Answer:
+        if method == "GET":
+            failure = self._failure("public_keys")
+            keys = self.public_keys.get(owner)
+            return failure or (Answer(200, {"data": keys}) if keys else v2_error(404, "Not Found", "no public key"))
+        if method != "POST" or owner != user_id:
+            return v2_error(403, "Forbidden", "a user registers only their own keys")
+        now = self.clock()
+        with self._lock:
+            recent = [at for at in self.registrations.get(owner, []) if at > now - 86_400]
+            if len(recent) >= REGISTRATIONS_PER_DAY:
+                return v2_error(429, "Too Many Requests", "public key registrations exhausted")
+            self.registrations[owner] = [*recent, now]
+        request = _json(body)
+        key = request.get("public_key") if isinstance(request, dict) else None
+        if not isinstance(key, dict) or not key.get("signing_public_key") or not key.get("public_key"):
+            return v2_error(400, "Invalid Request", "public_key is required")
+        version = str(request.get("version") or int(now * 1000))
+        entry = {**{name: key[name] for name in ("public_key", "signing_public_key", "identity_public_key_signature")}}
+        with self._lock:
+            self.public_keys[owner] = [{**entry, "public_key_version": version}]
+        return Answer(201, {"data": {"public_key_version": version}})
+
+    def register(self, user_id: str, registration: Any) -> str:
+        """Register a key for a user directly (a simulated user's, made in the local stack)."""
+        version = str(registration.version)
+        key = registration.public_key
+        entry = {
+            "public_key": key.public_key,
+            "signing_public_key": key.signing_public_key,
+            "identity_public_key_signature": key.identity_public_key_signature,
+        }
+        with self._lock:
+            self.public_keys[user_id] = [{**entry, "public_key_version": version}]
+        return version
+
+    def _chat(self, method: str, rest: str, user_id: str, body: bytes) -> Answer:
+        other, _, action = rest.partition("/")
+        other = other.replace("-", ":")
+        conversation = other if ":" in other else conversation_of(user_id, other)
+        if user_id not in conversation.split(":"):
+            return v2_error(403, "Forbidden", "not a participant of the conversation")
+        recipient = next((member for member in conversation.split(":") if member != user_id), user_id)
+        request = _json(body)
+        if method == "GET" and action == "events":
+            return self._failure("events") or self._events(conversation)
+        if method == "POST" and action in ("read", "typing"):
+            return Answer(200, {"data": {"success": True}})
+        if method == "POST" and action == "keys":
+            return self._key_change(user_id, conversation, request)
+        if method == "POST" and action == "messages":
+            return self._failure("messages") or self._message(user_id, recipient, conversation, request)
+        return v2_error(404, "Not Found", "no such route")
+
+    def _events(self, conversation: str) -> Answer:
+        with self._lock:
+            events = list(self.conversations.get(conversation, []))
+        data = [{"encoded_event": e.encoded_event, "sequence_id": e.sequence_id} for e in events if not e.key_change]
+        key_events = [e.encoded_event for e in events if e.key_change]
+        return Answer(200, {"data": data, "meta": {"conversation_key_events": key_events, "result_count": len(data)}})
+
+    def _frame(
+        self, message_id: str, sender_id: str, conversation: str, detail: Struct, signature: Struct
+    ) -> tuple[str, str]:
+        sequence_id = str(next(self._sequence))
+        event = {
+            1: (STRING, sequence_id),
+            2: (STRING, message_id),
+            3: (STRING, sender_id),
+            4: (STRING, conversation),
+            6: (STRING, str(int(self.clock() * 1000))),
+            7: (STRUCT, detail),
+            9: (STRUCT, signature),
+        }
+        return sequence_id, _b64(encode_struct(event))
+
+    def _key_change(self, user_id: str, conversation: str, request: Any) -> Answer:
+        try:
+            signed = request["action_signatures"][0]
+            signature = signed["message_event_signature"]
+            detail = decode_struct(base64.b64decode(signed["encoded_message_event_detail"]))
+        except (KeyError, IndexError, TypeError, ValueError, ThriftError):
+            return v2_error(400, "Invalid Request", "a signed conversation key change is required")
+        fields = ("signature", "public_key_version", "signature_version", "signing_public_key")
+        signature_struct = {number: (STRING, str(signature.get(name, ""))) for number, name in enumerate(fields, 1)}
+        with self._lock:
+            sequence_id, encoded = self._frame(
+                str(signed["message_id"]), user_id, conversation, detail, signature_struct
+            )
+            event = ChatEvent(
+                sequence_id,
+                str(signed["message_id"]),
+                user_id,
+                encoded,
+                True,
+                str(request.get("conversation_key_version", "")),
+            )
+            self.conversations.setdefault(conversation, []).append(event)
+        return Answer(201, {"data": {"conversation_id": conversation, "sequence_id": sequence_id}})
+
+    def _message(self, sender_id: str, recipient: str, conversation: str, request: Any) -> Answer:
+        try:
+            message_id = str(request["message_id"])
+            create = decode_struct(base64.b64decode(request["encoded_message_create_event"]))
+            signature = decode_struct(base64.b64decode(request["encoded_message_event_signature"]))
+        except (KeyError, TypeError, ValueError, ThriftError):
+            return v2_error(400, "Invalid Request", "message_id and the encoded event and signature are required")
+        version = create.get(101, (STRING, b""))[1]
+        key_version = version.decode() if isinstance(version, bytes) else ""
+        with self._lock:
+            events = self.conversations.setdefault(conversation, [])
+            if any(event.message_id == message_id for event in events):
+                return v2_error(409, "Conflict", "a message with this id was already sent")  # never shown twice
+            sequence_id, encoded = self._frame(
+                message_id, sender_id, conversation, {MESSAGE_CREATE: (STRUCT, create)}, signature
+            )
+            event = ChatEvent(sequence_id, message_id, sender_id, encoded, False, key_version)
+            events.append(event)
+            key_changes = [e for e in events if e.key_change and e.key_version == key_version]
+            first = (recipient, key_version) not in self._delivered_versions
+            self._delivered_versions.add((recipient, key_version))
+        key_change = key_changes[-1].encoded_event if key_changes and first and self.include_key_change else ""
+        if self.on_message:
+            self.on_message(sender_id, recipient, event, key_change)
+        return Answer(201, {"data": {"message_id": message_id, "sequence_id": sequence_id}})
+
+    def messages(self, conversation: str) -> list[ChatEvent]:
+        """The conversation's messages (not its key changes), oldest first."""
+        with self._lock:
+            return [event for event in self.conversations.get(conversation, []) if not event.key_change]
+
+
+def chat_delivery(
+    account_id: str, sender_id: str, event: ChatEvent, key_change: str, created_ms: int
+) -> dict[str, Any]:
+    """The X Activity API's ``chat.received`` delivery of one message to account_id."""
+    payload = {
+        "id": event.message_id,
+        "sender_id": sender_id,
+        "created_at_msec": str(created_ms),
+        "conversation_id": conversation_of(account_id, sender_id).replace(":", "-"),
+        "conversation_key_version": event.key_version,
+        "encoded_event": event.encoded_event,
+        "conversation_token": "",
+        "message_event_signature": "",
+    } | ({"conversation_key_change_event": key_change} if key_change else {})
+    return {
+        "data": {
+            "event_uuid": f"-{event.sequence_id}",
+            "filter": {"user_id": account_id},
+            "event_type": "chat.received",
+            "tag": "x-dm-channel",
+            "payload": payload,
+        }
+    }
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return None

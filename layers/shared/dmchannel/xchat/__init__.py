@@ -1,0 +1,9 @@
+"""XChat, X's end-to-end encrypted DMs, as the responder reads and answers them (the webhook never decrypts).
+
+``secret`` reads an account's XChat keys and OAuth 2.0 tokens from its secret; ``api``
+calls X's Chat API with the account's OAuth 2.0 token; ``keyring`` holds the account's
+identity in X's SDK (``chat_xdk``), the signing keys of the users it talks to and the
+conversation keys it has opened; ``session`` reads one DM and seals its answer (the
+responder's surface client); ``oauth2`` refreshes and exchanges tokens (the token keeper
+and the set-up command). Plaintext exists only in memory.
+"""

@@ -1,0 +1,110 @@
+"""One account's XChat keys in X's SDK, kept across invocations.
+
+Its identity, the signing keys of the users it talks to, and the conversation keys it has
+opened (only ever from signed key-change events).
+"""
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from dmchannel.xchat.secret import XChatSecret, own_signing_key
+
+if TYPE_CHECKING:
+    from chat_xdk import Chat
+
+SIGNING_KEYS_MAX_AGE_SECONDS = 3_600  # a user who registers a new key is verified with it within the hour
+SEALED_PREFIX = "xchat"
+
+
+def newest(versions: Iterable[str]) -> str | None:
+    """The newest of some conversation key versions (X's are increasing numbers)."""
+    return max(versions, key=lambda version: (len(version), version), default=None)
+
+
+@dataclass
+class Keyring:
+    """The account's identity, and the keys it has learnt."""
+
+    account_id: str
+    chat: "Chat"
+    own_key: dict[str, str]
+    clock: Callable[[], float] = time.time
+    signing: dict[str, tuple[list[dict[str, str]], float]] = field(default_factory=dict)  # user -> (keys, when)
+    conversations: dict[str, dict[str, bytes]] = field(default_factory=dict)  # other user -> version -> key
+
+    def knows_signing_keys_of(self, user_id: str) -> bool:
+        """Whether the user's signing keys were learnt within the hour."""
+        entry = self.signing.get(user_id)
+        return entry is not None and self.clock() - entry[1] < SIGNING_KEYS_MAX_AGE_SECONDS
+
+    def learn_signing_keys(self, user_id: str, registered: list[dict[str, Any]]) -> None:
+        """Keep a user's registered keys (X's public_keys answer) in the form the SDK verifies with."""
+        keys = [
+            {
+                "user_id": user_id,
+                "public_key_version": str(key.get("public_key_version", "")),
+                "public_key": str(key.get("signing_public_key", "")),
+                "identity_public_key": str(key.get("public_key", "")),
+                "identity_public_key_signature": str(key.get("identity_public_key_signature", "")),
+            }
+            for key in registered
+            if key.get("signing_public_key")
+        ]
+        self.signing[user_id] = (keys, self.clock())
+
+    def signing_keys(self, user_id: str) -> list[dict[str, str]]:
+        """The keys that may sign in the conversation with a user: theirs and the account's own."""
+        return [*self.signing.get(user_id, ([], 0.0))[0], self.own_key]
+
+    def open_key_changes(self, user_id: str, events: list[str]) -> None:
+        """Learn the conversation keys in signed key-change events (those that do not verify teach nothing)."""
+        if not events:
+            return
+        opened = self.chat.decrypt_events(events, self.signing_keys(user_id))
+        keys = opened.get("conversation_keys", {}).get("keys") or {}
+        self.conversations.setdefault(user_id, {}).update({str(v): bytes(k) for v, k in keys.items()})
+
+    def conversation_keys(self, user_id: str) -> dict[str, bytes]:
+        """The conversation keys learnt for the conversation with a user, by version."""
+        return self.conversations.get(user_id, {})
+
+    def seal_text(self, user_id: str, text: str) -> str:
+        """Text encrypted with the conversation's newest key, marked with that key's version."""
+        keys = self.conversation_keys(user_id)
+        version = newest(keys)
+        if version is None:
+            raise ValueError("no conversation key to seal with")
+        return f"{SEALED_PREFIX}:{version}:{self.chat.encrypt(text, keys[version])}"
+
+    def unseal_text(self, user_id: str, stored: str) -> str | None:
+        """Text sealed by seal_text, or None when its key is not at hand (it is then as if nothing was kept)."""
+        prefix, _, rest = stored.partition(":")
+        version, _, ciphertext = rest.partition(":")
+        key = self.conversation_keys(user_id).get(version)
+        if prefix != SEALED_PREFIX or key is None:
+            return None
+        try:
+            return self.chat.decrypt(ciphertext, key)
+        except ValueError:
+            return None
+
+
+@cache
+def keyring_for(account_id: str, key_version: str, private_keys: bytes) -> Keyring:
+    """The account's keyring, made once per key (X's SDK is imported here: only XChat pays for loading it)."""
+    from chat_xdk import Chat  # noqa: PLC0415 - off the cold start of legacy DMs
+
+    chat = Chat()
+    chat.import_keys(private_keys, version=key_version)
+    chat.set_identity(account_id, key_version)
+    return Keyring(account_id, chat, {})
+
+
+def keyring_of(account_id: str, secret: XChatSecret) -> Keyring:
+    """The account's keyring for the keys its secret holds now."""
+    keyring = keyring_for(account_id, secret.key_version, secret.private_keys)
+    keyring.own_key = own_signing_key(account_id, secret)
+    return keyring

@@ -1,0 +1,54 @@
+"""An account's XChat material, in its secret under the key ``xchat``.
+
+The private key blob, the registered key version, the registration body, and the OAuth 2.0
+client and tokens (the token keeper alone writes the newest pair; responders only read it).
+"""
+
+import base64
+import binascii
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+XCHAT_KEY = "xchat"
+
+
+class XChatSecretError(Exception):
+    """The account's secret holds no usable XChat keys or token."""
+
+
+@dataclass(frozen=True)
+class XChatSecret:
+    """What the responder needs to read and answer XChat as one account."""
+
+    private_keys: bytes = field(repr=False)
+    key_version: str  # the version X gave the registered public key
+    registration: Mapping[str, Any]  # the public registration body (the account's own signing key, for verifying)
+    access_token: str = field(repr=False)
+
+
+def xchat_secret_from(value: Mapping[str, Any], secret_id: str) -> XChatSecret:
+    """The XChat material of a secret's JSON, or XChatSecretError naming what is missing."""
+    xchat = value.get(XCHAT_KEY)
+    if not isinstance(xchat, Mapping):
+        raise XChatSecretError(f"secret {secret_id} has no {XCHAT_KEY} keys: run x-dm-channel xchat keys register")
+    missing = [name for name in ("private_keys", "key_version", "access_token") if not xchat.get(name)]
+    if missing or not isinstance(xchat.get("registration"), Mapping):
+        raise XChatSecretError(f"secret {secret_id} has no XChat {', '.join(missing) or 'registration'}")
+    try:
+        blob = base64.b64decode(str(xchat["private_keys"]), validate=True)
+    except binascii.Error as error:
+        raise XChatSecretError(f"secret {secret_id}: the XChat private keys are not base64") from error
+    return XChatSecret(blob, str(xchat["key_version"]), xchat["registration"], str(xchat["access_token"]))
+
+
+def own_signing_key(user_id: str, secret: XChatSecret) -> dict[str, str]:
+    """The account's own signing key, as the SDK verifies with it (from the stored registration body)."""
+    public_key = secret.registration.get("public_key", {})
+    return {
+        "user_id": user_id,
+        "public_key_version": secret.key_version,
+        "public_key": str(public_key.get("signing_public_key", "")),
+        "identity_public_key": str(public_key.get("public_key", "")),
+        "identity_public_key_signature": str(public_key.get("identity_public_key_signature", "")),
+    }

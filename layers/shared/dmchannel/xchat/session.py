@@ -1,0 +1,198 @@
+"""One XChat DM, read and answered: the responder's surface client for XChat, and the sealer of what it keeps.
+
+Reading is fail-closed: the conversation key comes only from a signed key-change event (the
+delivery's, or else the conversation's events at X), the sender's signing key from X, and a
+message that does not verify is never answered. Answering encrypts each reply once, as a
+reply to the user's message, before the plan is stored: a retry posts the same bytes, so
+the user sees one message (the SDK mints the message id inside the signature).
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from dmchannel.credentials import load_secret
+from dmchannel.queued_dm import QueuedDM
+from dmchannel.responder.outcomes import DeadLetterError, RetryLaterError, UnreadableError
+from dmchannel.x.errors import ErrorKind, XApiError
+from dmchannel.x.message import OutboundMessage
+from dmchannel.x.sent import Sent
+from dmchannel.x.surface_client import Plan
+from dmchannel.xchat.api import ChatApi, TokenSource
+from dmchannel.xchat.keyring import Keyring, keyring_of, newest
+from dmchannel.xchat.secret import XChatSecretError, xchat_secret_from
+
+TYPING_EVERY_SECONDS = 4.0  # XChat's typing indicator expires within seconds
+
+
+@dataclass(frozen=True)
+class _Opened:
+    """What answering needs of the DM read: never its text."""
+
+    user_id: str
+    conversation_id: str  # the decrypted one: the signatures cover it
+    sequence_id: str
+    encoded_event: str  # the user's message, which the replies quote
+
+
+def _button_payload(content: dict[str, Any]) -> str | None:
+    """The metadata of the quick-reply option the user tapped, if they tapped one."""
+    response = (content.get("quick_reply") or {}).get("response") or {}
+    metadata = (response.get("options") or {}).get("metadata")
+    return str(metadata) if metadata is not None else None
+
+
+def _quick_reply(message: OutboundMessage, request_id: str) -> dict[str, Any] | None:
+    if not message.options:
+        return None
+    options = [
+        {"id": str(number), "label": option.label, "metadata": option.metadata}
+        | ({"description": option.description} if option.description else {})
+        for number, option in enumerate(message.options, 1)
+    ]
+    return {"request": {"options": {"id": request_id, "options": options}}}
+
+
+@dataclass
+class XChatSession:
+    """Reads one XChat DM and answers it, as the account whose keyring and token it has."""
+
+    api: ChatApi
+    keyring: Keyring
+    quick_replies = True  # sent as XChat's quick-reply options...
+    numbered_choices = True  # ...and written as a numbered list too: whether X's apps show the options is unconfirmed
+    courtesy = True
+    typing_every = TYPING_EVERY_SECONDS
+    _opened: _Opened | None = None
+
+    @property
+    def read_timeout(self) -> float:
+        """How long a call to X may wait for its answer."""
+        return self.api.read_timeout
+
+    def _x(self, call: Any, *args: Any) -> Any:
+        """A call to X while reading: a failure that may pass comes back later, a refusal leaves the DM unread."""
+        try:
+            return call(*args)
+        except XApiError as error:
+            if error.kind is ErrorKind.PERMANENT:
+                raise UnreadableError(f"X refused: {error}", verified=False) from error
+            raise RetryLaterError(str(error)) from error
+
+    def _learn_keys(self, dm: QueuedDM, from_x: bool) -> None:
+        keyring, user = self.keyring, dm.sender_id
+        if not keyring.knows_signing_keys_of(user):
+            keyring.learn_signing_keys(user, self._x(self.api.public_keys, user))
+        if from_x:
+            events = self._x(self.api.conversation_events, user)
+            found = (events.get("meta") or {}).get("conversation_key_events") or []
+            keyring.open_key_changes(user, [str(event) for event in found])
+        elif dm.key_change_event:
+            keyring.open_key_changes(user, [dm.key_change_event])
+
+    def _decrypt(self, dm: QueuedDM) -> dict[str, Any]:
+        """The verified event; the conversation's key is fetched from X when the delivery did not bring it."""
+        self._learn_keys(dm, from_x=False)
+        keys = self.keyring.conversation_keys(dm.sender_id)
+        fetched = not keys or bool(dm.key_version and dm.key_version not in keys)
+        if fetched:
+            self._learn_keys(dm, from_x=True)
+        chat = self.keyring.chat
+        signing = self.keyring.signing_keys(dm.sender_id)
+        try:
+            return dict(chat.decrypt_event(dm.encoded_event, self.keyring.conversation_keys(dm.sender_id), signing))
+        except ValueError as first:
+            if fetched:
+                raise UnreadableError(f"did not verify: {type(first).__name__}", verified=False) from first
+        self._learn_keys(dm, from_x=True)  # a key version the delivery did not name
+        try:
+            return dict(chat.decrypt_event(dm.encoded_event, self.keyring.conversation_keys(dm.sender_id), signing))
+        except ValueError as error:
+            raise UnreadableError(f"did not verify: {type(error).__name__}", verified=False) from error
+
+    def open(self, dm: QueuedDM) -> QueuedDM:
+        """The DM decrypted and verified (its text in memory only), or UnreadableError."""
+        event = self._decrypt(dm)
+        if not event.get("verified"):
+            raise UnreadableError("not verified", verified=False)
+        if str(event.get("sender_id")) != dm.sender_id or str(event.get("id")) != dm.dm_id:
+            raise UnreadableError("the signed sender or message id is not the one delivered", verified=False)
+        kind = str(event.get("type"))
+        conversation_id = str(event.get("conversation_id", ""))
+        if kind != "Message":
+            raise UnreadableError(f"an XChat {kind} event: only text messages are answered", verified=True)
+        if set(conversation_id.split(":")) != {dm.account_id, dm.sender_id}:
+            raise UnreadableError("not a one-to-one conversation with the account", verified=True)
+        content = event.get("content") or {}
+        if content.get("content_type") != "Text" or content.get("attachments"):
+            raise UnreadableError("not a text message (media)", verified=True)
+        self._opened = _Opened(dm.sender_id, conversation_id, str(event.get("sequence_id", "")), dm.encoded_event)
+        return replace(dm, text=str(content.get("text", "")), button_payload=_button_payload(content))
+
+    def _conversation(self) -> tuple[_Opened, str, bytes]:
+        if self._opened is None:
+            raise RuntimeError("open() the DM first")
+        keys = self.keyring.conversation_keys(self._opened.user_id)
+        version = newest(keys)
+        if version is None:
+            raise RuntimeError("no conversation key")
+        return self._opened, version, keys[version]
+
+    def seal(self, plan: Plan) -> Plan:
+        """Each reply encrypted and signed once, as a reply to the user's message; nothing of its text is kept."""
+        opened, version, key = self._conversation()
+        sealed = []
+        for index, message in enumerate(plan):
+            payload = self.keyring.chat.encrypt_reply(
+                opened.conversation_id,
+                message.text,
+                opened.encoded_event,
+                conversation_key=key,
+                conversation_key_version=version,
+                quick_reply=_quick_reply(message, f"{opened.sequence_id}-{index}"),  # type: ignore[arg-type]
+            )
+            body = {
+                "message_id": payload.message_id,
+                "encoded_message_create_event": payload.encrypted_content,
+                "encoded_message_event_signature": payload.encoded_event_signature,
+            }
+            sealed.append(OutboundMessage("", sealed=json.dumps(body, separators=(",", ":"))))
+        return tuple(sealed)
+
+    def send_dm(self, recipient_id: str, message: OutboundMessage) -> Sent:
+        """Post the stored encrypted body, byte for byte."""
+        return self.api.send(recipient_id, json.loads(message.sealed))
+
+    def indicate_typing(self, recipient_id: str) -> None:
+        """Show the typing indicator in the conversation."""
+        self.api.typing(recipient_id)
+
+    def mark_read(self, recipient_id: str, last_read_event_id: str) -> None:
+        """Mark the conversation read up to the user's message (by its sequence id)."""
+        if self._opened is not None and self._opened.sequence_id:
+            self.api.mark_read(recipient_id, self._opened.sequence_id)
+
+    def seal_text(self, text: str) -> str:
+        """Text kept for later, encrypted with the conversation's key."""
+        return self.keyring.seal_text(self._conversation()[0].user_id, text)
+
+    def unseal_text(self, stored: str) -> str | None:
+        """Text kept for later, opened (None when its key is not at hand)."""
+        return self.keyring.unseal_text(self._conversation()[0].user_id, stored)
+
+
+def xchat_session(account_id: str, secret_id: str, api: Callable[[TokenSource], ChatApi]) -> XChatSession:
+    """The session of one DM to the account: its keyring (cached) and the Chat API with its newest token.
+
+    DeadLetterError when the account's secret holds no XChat keys: the DM waits on the dead-letter queue.
+    """
+    try:
+        secret = xchat_secret_from(load_secret(secret_id), secret_id)
+    except XChatSecretError as error:
+        raise DeadLetterError(str(error)) from error
+
+    def token(fresh: bool) -> str:
+        return xchat_secret_from(load_secret(secret_id, fresh=fresh), secret_id).access_token
+
+    return XChatSession(api(token), keyring_of(account_id, secret))

@@ -1,0 +1,156 @@
+"""XChat end to end with real cryptography: a simulated user's SDK, the fake X framing, the webhook, the responder."""
+
+import base64
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import pytest
+from aws_lambda_powertools.utilities import parameters
+
+from devstack.fake_x import FakeX
+from devstack.fake_xchat import ChatEvent, chat_delivery
+from devstack.provision import LocalStack
+from devstack.thrift_binary import STRING, STRUCT, decode_struct, encode_struct
+from devstack.xchat_user import XChatUser, bot_identity
+from dmchannel.queued_dm import QueuedDM
+from tests.integration.conftest import BOT_ID, USER_ID, Pipeline, capture_service_logs
+
+
+@dataclass
+class XChatFlow:
+    flow: Pipeline
+    user: XChatUser
+    fake: FakeX
+    deliveries: list[dict[str, Any]] = field(default_factory=list)
+
+    def user_says(self, text: str, **options: Any) -> str:
+        message_id = self.user.says(BOT_ID, text, **options)
+        self.flow.deliver(self.deliveries.pop())
+        return message_id
+
+    def answers(self) -> list[dict[str, Any]]:
+        return [m for m in self.user.read(BOT_ID) if m["sender_id"] == BOT_ID]
+
+
+@pytest.fixture
+def xchat(pipeline: Callable[..., Pipeline], stack: LocalStack, fake_x: tuple[FakeX, str]) -> Iterator[XChatFlow]:
+    fake, url = fake_x
+    flow = pipeline()
+    secrets = boto3.client("secretsmanager")
+    secret_id = stack.refs["XCredentialsSecret"]
+    value = json.loads(secrets.get_secret_value(SecretId=secret_id)["SecretString"])
+    secrets.put_secret_value(
+        SecretId=secret_id, SecretString=json.dumps(value | {"xchat": bot_identity(fake.xchat, BOT_ID)})
+    )
+    parameters.clear_caches()
+    chat = XChatFlow(flow, XChatUser(USER_ID, fake.xchat, url), fake)
+
+    def deliver(sender: str, recipient: str, event: ChatEvent, key_change: str) -> None:
+        if recipient == BOT_ID:
+            chat.deliveries.append(chat_delivery(BOT_ID, sender, event, key_change, int(time.time() * 1000)))
+
+    fake.xchat.on_message = deliver
+    yield chat
+
+
+def test_a_user_writes_encrypted_and_reads_the_bots_encrypted_answer(xchat: XChatFlow) -> None:
+    message_id = xchat.user_says("hello")
+    queued = xchat.flow.sqs.receive_message(QueueUrl=xchat.flow.stack.refs["DmQueue"], VisibilityTimeout=0)["Messages"]
+    dm = QueuedDM.from_body(queued[0]["Body"])
+    assert dm.text == "" and dm.encoded_event and dm.key_change_event  # queued as X delivered it, never decrypted
+    assert xchat.flow.poll().failed == []
+    (answer,) = xchat.answers()
+    assert answer["verified"] and answer["content"]["text"].startswith("Hi")
+    assert answer["content"]["replying_to_preview"]["replying_to_message_id"] == message_id
+    options = answer["content"]["quick_reply"]["request"]["options"]["options"]
+    assert [o["metadata"] for o in options] == ["intent:what", "intent:how", "intent:limits", "intent:own_bot"]
+    assert "1. " in answer["content"]["text"]  # written as a numbered list too
+    paths = {path.rsplit("/", 1)[-1] for method, path, _ in xchat.fake.xchat.calls if method == "POST"}
+    assert {"read", "typing", "messages"} <= paths
+
+    xchat.user_says("", option={**options[2], "request_id": "r"})  # a tapped option reaches the bot as its payload
+    xchat.user_says("2")  # and so does a typed number
+    assert xchat.flow.poll().failed == []
+    first, tapped, typed = xchat.answers()
+    assert tapped["content"]["text"].startswith("X allows an account 1,000 DMs a day")
+    assert typed["content"]["text"] != first["content"]["text"]
+
+
+def test_a_missing_key_change_event_is_fetched_from_the_conversation(xchat: XChatFlow) -> None:
+    xchat.fake.xchat.include_key_change = False
+    xchat.user_says("hello")
+    assert "conversation_key_change_event" not in json.dumps(xchat.deliveries)
+    assert xchat.flow.poll().failed == []
+    assert len(xchat.answers()) == 1
+    assert any(method == "GET" and path.endswith("/events") for method, path, _ in xchat.fake.xchat.calls)
+
+
+@pytest.mark.parametrize("field_id", [2, 3, "content"])
+def test_a_tampered_message_is_never_answered(
+    xchat: XChatFlow, field_id: int | str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logs = capture_service_logs(monkeypatch)
+    xchat.user.says(BOT_ID, "hello")
+    delivery = xchat.deliveries.pop()
+    payload = delivery["data"]["payload"]
+    event = decode_struct(base64.b64decode(payload["encoded_event"]))
+    if field_id == "content":
+        create = dict(event[7][1][1][1])
+        contents = bytearray(create[100][1])
+        contents[-1] ^= 1
+        event[7] = (STRUCT, {1: (STRUCT, create | {100: (STRING, bytes(contents))})})
+    else:
+        event[int(field_id)] = (STRING, "4337869213" if field_id == 3 else "another-id")
+        payload["sender_id" if field_id == 3 else "id"] = "999" if field_id == 3 else "another-id"
+    payload["encoded_event"] = base64.b64encode(encode_struct(event)).decode()
+    xchat.flow.deliver(delivery)
+    assert xchat.flow.poll().failed == []
+    assert xchat.answers() == []
+    refused = [json.loads(line) for line in logs.getvalue().splitlines() if "not answered" in line]
+    assert refused and refused[-1]["verified"] is False
+
+
+def test_a_retry_after_a_failed_send_posts_the_same_bytes_and_the_user_sees_one_message(xchat: XChatFlow) -> None:
+    posted: list[bytes] = []
+    route = xchat.fake.xchat.route
+
+    def recording(method: str, url: str, headers: Any, body: bytes) -> Any:
+        if url.endswith("/messages") and headers.get("Authorization", "").endswith(xchat_bot_token(xchat)):
+            posted.append(body)
+        return route(method, url, headers, body)
+
+    xchat.fake.xchat.route = recording  # type: ignore[method-assign]
+    xchat.user_says("hello")
+    xchat.fake.xchat.fail_next("messages", 500, times=3)
+    result = xchat.flow.poll()
+    assert result.failed  # X failed three times: back to the queue
+    xchat.flow.expire(result)
+    assert xchat.flow.poll().failed == []
+    assert len(posted) == 4 and len(set(posted)) == 1  # every attempt posted the stored bytes
+    assert len(xchat.answers()) == 1
+
+
+def xchat_bot_token(xchat: XChatFlow) -> str:
+    secret = boto3.client("secretsmanager").get_secret_value(SecretId=xchat.flow.stack.refs["XCredentialsSecret"])
+    return str(json.loads(secret["SecretString"])["xchat"]["access_token"])
+
+
+def test_no_plaintext_in_the_logs_the_queue_or_dynamodb(
+    xchat: XChatFlow, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    logs = capture_service_logs(monkeypatch)
+    said = "my secret order number is 4417"
+    xchat.user_says(said)
+    queued = xchat.flow.sqs.receive_message(QueueUrl=xchat.flow.stack.refs["DmQueue"], VisibilityTimeout=0)["Messages"]
+    assert xchat.flow.poll().failed == []
+    (answer,) = xchat.answers()
+    answered = answer["content"]["text"]
+    table = boto3.client("dynamodb").scan(TableName=xchat.flow.stack.refs["StateTable"])["Items"]
+    stored = json.dumps(table) + json.dumps(queued) + logs.getvalue() + capsys.readouterr().out
+    assert any(item["pk"]["S"].startswith("dm#") for item in table)  # the plan is stored...
+    for text in (said, "order number", answered[:40], "intent:what"):
+        assert text not in stored  # ...and holds only what X receives
