@@ -100,6 +100,27 @@ class WebhookSettings:
 
 
 @dataclass(frozen=True)
+class TokenKeeperSettings:
+    """The XChat token keeper's configuration."""
+
+    secret_id: str
+    table_name: str
+    accounts_secret_prefix: str = ""
+    x_api_base_url: str = DEFAULT_BASE_URL
+
+    @classmethod
+    def from_env(cls, values: Mapping[str, str] = ENVIRONMENT) -> "TokenKeeperSettings":
+        """Read and check the environment."""
+        env = Environment(values)
+        return cls(
+            secret_id=env.required("SECRET_ID"),
+            table_name=env.required("TABLE_NAME"),
+            accounts_secret_prefix=env.text("ACCOUNTS_SECRET_PREFIX", ""),
+            x_api_base_url=env.text("X_API_BASE_URL", DEFAULT_BASE_URL),
+        )
+
+
+@dataclass(frozen=True)
 class WebhookCheckSettings:
     """The scheduled webhook check's configuration."""
 

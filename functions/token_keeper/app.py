@@ -1,0 +1,21 @@
+"""Token keeper Lambda (scheduled, reserved concurrency 1): the one writer of each account's XChat OAuth 2.0 token."""
+
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from dmchannel.observability import logger, metrics
+from dmchannel.settings import TokenKeeperSettings
+from dmchannel.xchat.token_keeper import TokenKeeper, account_secrets
+
+settings = TokenKeeperSettings.from_env()
+secrets = boto3.client("secretsmanager")
+keeper = TokenKeeper(secrets, boto3.client("dynamodb"), settings.table_name, settings.x_api_base_url)
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
+    """Refresh every account's XChat token that expires within the half hour; say what became of each."""
+    return keeper.keep(account_secrets(secrets, settings.secret_id, settings.accounts_secret_prefix))

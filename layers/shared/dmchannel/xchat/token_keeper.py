@@ -1,0 +1,107 @@
+"""Keeps each account's XChat OAuth 2.0 token fresh: the one writer of the token pair.
+
+Run on a schedule with reserved concurrency 1, it refreshes a token well before it expires
+and stores the newest pair in the account's secret at once (X's refresh tokens are single-use).
+A lease in DynamoDB keeps a second run (a retry, a manual invoke) from refreshing the same
+token; responders only read the token. A failed refresh is logged and counted (its alarm).
+"""
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import requests
+from botocore.exceptions import ClientError
+from oauthlib.oauth2 import OAuth2Error
+
+from dmchannel.observability import Metric, count, logger
+from dmchannel.xchat.oauth2 import refreshed
+from dmchannel.xchat.secret import XCHAT_KEY
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+
+REFRESH_BEFORE_SECONDS = 30 * 60  # X's tokens live about 2 hours; the keeper runs every 15 minutes
+LEASE_SECONDS = 60
+
+
+@dataclass
+class TokenKeeper:
+    """Refreshes the XChat tokens held in the given secrets."""
+
+    secrets: "SecretsManagerClient"
+    dynamodb: "DynamoDBClient"
+    table: str
+    base_url: str
+    http: requests.Session | None = None
+    clock: Callable[[], float] = field(default=time.time)
+
+    def _lease(self, secret_id: str) -> bool:
+        """Hold the secret's refresh for a minute; False when another run holds it."""
+        now = int(self.clock())
+        try:
+            self.dynamodb.put_item(
+                TableName=self.table,
+                Item={
+                    "pk": {"S": f"tokenlease#{secret_id}"},
+                    "until": {"N": str(now + LEASE_SECONDS)},
+                    "expires_at": {"N": str(now + LEASE_SECONDS)},
+                },
+                ConditionExpression="attribute_not_exists(pk) OR #until < :now",
+                ExpressionAttributeNames={"#until": "until"},
+                ExpressionAttributeValues={":now": {"N": str(now)}},
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
+    def keep(self, secret_ids: Iterable[str]) -> dict[str, str]:
+        """Refresh each secret's token that expires soon; return what became of each."""
+        return {secret_id: self.keep_one(secret_id) for secret_id in secret_ids}
+
+    def keep_one(self, secret_id: str) -> str:
+        """Refresh the secret's token if it expires soon: refreshed, fresh, none, busy (another run) or failed."""
+        value = self._read(secret_id)
+        xchat = value.get(XCHAT_KEY)
+        if not isinstance(xchat, dict) or not xchat.get("refresh_token"):
+            return "none"
+        if float(xchat.get("expires_at", 0)) - self.clock() > REFRESH_BEFORE_SECONDS:
+            return "fresh"
+        if not self._lease(secret_id):
+            return "busy"
+        value = self._read(secret_id)  # read again under the lease: another run may just have stored a new pair
+        xchat = value[XCHAT_KEY]
+        if float(xchat.get("expires_at", 0)) - self.clock() > REFRESH_BEFORE_SECONDS:
+            return "fresh"
+        try:
+            token = refreshed(self.base_url, xchat, self.http)
+        except (OAuth2Error, requests.RequestException, ValueError) as error:
+            logger.error("The XChat token could not be refreshed", secret_id=secret_id, error=type(error).__name__)
+            count(Metric.XCHAT_TOKEN_REFRESH_FAILED)
+            return "failed"
+        xchat.update(
+            access_token=token["access_token"],
+            refresh_token=token.get("refresh_token", xchat["refresh_token"]),
+            expires_at=int(self.clock()) + int(token.get("expires_in", 7_200)),
+        )
+        self.secrets.put_secret_value(SecretId=secret_id, SecretString=json.dumps(value))
+        logger.info("XChat token refreshed", secret_id=secret_id)
+        return "refreshed"
+
+    def _read(self, secret_id: str) -> dict[str, Any]:
+        value = json.loads(self.secrets.get_secret_value(SecretId=secret_id)["SecretString"])
+        return value if isinstance(value, dict) else {}
+
+
+def account_secrets(secrets: "SecretsManagerClient", primary: str, prefix: str) -> list[str]:
+    """The stack's secret and every account's under the prefix."""
+    names = [primary]
+    if prefix:
+        pages = secrets.get_paginator("list_secrets").paginate(Filters=[{"Key": "name", "Values": [prefix]}])
+        names += sorted(s["Name"] for page in pages for s in page.get("SecretList", []) if s["Name"].startswith(prefix))
+    return names
