@@ -96,7 +96,7 @@ class AccountActivityFake:
     def _xaa_subscribe(self, body: Any, signer: str, **_: Any) -> Answer:
         body = body if isinstance(body, dict) else {}
         user_id = str((body.get("filter") or {}).get("user_id", ""))
-        if body.get("event_type", "").startswith("dm.") and user_id != signer:
+        if body.get("event_type", "").startswith(("dm.", "chat.")) and user_id != signer:
             return v2_error(403, "Forbidden", "DM events can only be subscribed to with the account's own user context")
         if body.get("webhook_id") not in self.webhooks:
             return v2_error(400, "Invalid Request", "webhook_id does not exist")

@@ -169,15 +169,10 @@ class XChatFake:
             self.public_keys[owner] = [{**entry, "public_key_version": version}]
         return Answer(201, {"data": {"public_key_version": version}})
 
-    def register(self, user_id: str, registration: Any) -> str:
-        """Register a key for a user directly (a simulated user's, made in the local stack)."""
-        version = str(registration.version)
-        key = registration.public_key
-        entry = {
-            "public_key": key.public_key,
-            "signing_public_key": key.signing_public_key,
-            "identity_public_key_signature": key.identity_public_key_signature,
-        }
+    def register(self, user_id: str, public_key: Mapping[str, Any], version: str) -> str:
+        """Register a key for a user directly (made in the local stack: a simulated user's, or a bot's)."""
+        names = ("public_key", "signing_public_key", "identity_public_key_signature")
+        entry = {name: public_key[name] for name in names}
         with self._lock:
             self.public_keys[user_id] = [{**entry, "public_key_version": version}]
         return version

@@ -5,7 +5,6 @@ conversation with a signed key change, encrypt what they type, and decrypt what 
 answers, all through the fake X over HTTP: the channel sees only what X would show it.
 """
 
-import base64
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,33 +12,19 @@ import requests
 from chat_xdk import Chat
 
 from devstack.fake_xchat import XChatFake, conversation_of
+from dmchannel.xchat.secret import new_keys
 
 TIMEOUT = 10
 
 
 def bot_identity(fake: XChatFake, account_id: str) -> dict[str, Any]:
     """Keys made and registered for a bot account, and its tokens: the ``xchat`` object of its secret."""
-    chat = Chat()
-    registration = chat.generate_keypairs()
-    exported = chat.export_keys()
-    if exported is None:
-        raise RuntimeError("the SDK exported no keys")
-    version = fake.register(account_id, registration)
-    key = registration.public_key
+    private_keys, registration, version = new_keys()
     tokens = fake.issue_tokens(account_id)
     return {
-        "private_keys": base64.b64encode(bytes(exported)).decode(),
-        "key_version": version,
-        "registration": {
-            "public_key": {
-                "public_key": key.public_key,
-                "signing_public_key": key.signing_public_key,
-                "identity_public_key_signature": key.identity_public_key_signature,
-                "registration_method": key.registration_method,
-            },
-            "version": registration.version,
-            "generate_version": registration.generate_version,
-        },
+        "private_keys": private_keys,
+        "key_version": fake.register(account_id, registration["public_key"], version),
+        "registration": registration,
         "client_id": "local-client",
         "access_token": tokens["access_token"],
         "refresh_token": tokens["refresh_token"],
@@ -58,7 +43,12 @@ class XChatUser:
     _keys: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # account -> (key version, key)
 
     def __post_init__(self) -> None:
-        self.version = self.fake.register(self.user_id, self.chat.generate_keypairs())
+        key = self.chat.generate_keypairs()
+        public = {
+            name: getattr(key.public_key, name)
+            for name in ("public_key", "signing_public_key", "identity_public_key_signature")
+        }
+        self.version = self.fake.register(self.user_id, public, str(key.version))
         self.chat.set_identity(self.user_id, self.version)
         self.token = self.fake.issue_tokens(self.user_id)["access_token"]
 

@@ -8,9 +8,18 @@ import argparse
 
 from dmchannel.x.account_activity import ActivitySubscription
 from dmchannel.x.errors import XApiError
-from xdm_cli.context import CommandError, account_credentials, activity_api, credentials, our_webhook, webhook_url
+from xdm_cli.context import (
+    CommandError,
+    account_credentials,
+    activity_api,
+    credentials,
+    our_webhook,
+    webhook_url,
+    xchat_token,
+)
 
 DM_EVENTS = ("dm.received", "dm.sent")
+CHAT_EVENTS = ("chat.received",)  # XChat: subscribed with the account's OAuth 2.0 token (x-dm-channel xchat login)
 DUPLICATE_STATUS = 409
 
 
@@ -25,19 +34,22 @@ def our_subscriptions(args: argparse.Namespace, account_id: str | None = None) -
     return [
         s
         for s in calls.activity_subscriptions()
-        if s.event_type in DM_EVENTS
+        if s.event_type in DM_EVENTS + CHAT_EVENTS
         and s.tag.startswith(f"x-dm-channel:{args.stack}:")
         and (account_id is None or s.user_id == account_id)
     ]
 
 
 def subscribe(args: argparse.Namespace) -> str:
-    """Subscribe the account's dm.received and dm.sent events to the stack's webhook, signed as the account."""
+    """Subscribe the account's dm.received and dm.sent events (or --event chat.received) to the stack's webhook."""
     account = account_credentials(args, args.account)
+    chat = getattr(args, "event", None) == "chat.received"
     calls = activity_api(args, account)
+    if chat:
+        calls.user_token = xchat_token(args, account.bot_user_id)
     webhook = our_webhook(calls, webhook_url(args))
     created = []
-    for event_type in DM_EVENTS:
+    for event_type in CHAT_EVENTS if chat else DM_EVENTS:
         try:
             created.append(calls.subscribe_activity(webhook.id, tag_of(args, account.bot_user_id), event_type).id)
         except XApiError as error:
@@ -45,15 +57,13 @@ def subscribe(args: argparse.Namespace) -> str:
                 raise
     if not created:
         return f"The account {account.bot_user_id} is already subscribed."
-    return (
-        f"The account {account.bot_user_id} is subscribed (X Activity API, {', '.join(created)}): "
-        "its DMs, and its own messages (a person may answer by hand), now reach the webhook."
-    )
+    what = "its XChat (encrypted) messages" if chat else "its DMs, and its own messages (a person may answer by hand),"
+    return f"The account {account.bot_user_id} is subscribed (X Activity API, {', '.join(created)}): {what} now reach the webhook."
 
 
 def subscriptions(args: argparse.Namespace) -> str:
     """The app's DM subscriptions, this stack's marked."""
-    listed = [s for s in activity_api(args).activity_subscriptions() if s.event_type in DM_EVENTS]
+    listed = [s for s in activity_api(args).activity_subscriptions() if s.event_type in DM_EVENTS + CHAT_EVENTS]
     if not listed:
         return "No account is subscribed: run `x-dm-channel subscribe --api xaa`."
     mine = tag_of(args, "")

@@ -81,3 +81,17 @@ def account_credentials(args: argparse.Namespace, account_id: str | None) -> XCr
     if not (isinstance(token, str) and isinstance(token_secret, str)):
         raise CommandError(f"the account {account_id} has no token: run `x-dm-channel accounts add` for it")
     return replace(app, access_token=token, access_token_secret=token_secret)
+
+
+def account_secret_id(args: argparse.Namespace, account_id: str) -> str:
+    """The secret that holds an account's token: the stack's for the primary account, else its own."""
+    secret_id: str = args.secret_id or stack_outputs(args.stack)["SecretArn"]
+    return secret_id if account_id == credentials(args).bot_user_id else accounts_prefix(args.stack) + account_id
+
+
+def xchat_token(args: argparse.Namespace, account_id: str) -> str:
+    """The account's OAuth 2.0 access token for XChat (stored by `x-dm-channel xchat login`)."""
+    token = read_secret(account_secret_id(args, account_id)).get("xchat", {}).get("access_token")
+    if not isinstance(token, str) or not token:
+        raise CommandError(f"the account {account_id} has no OAuth 2.0 token: run `x-dm-channel xchat login` first")
+    return token

@@ -21,6 +21,7 @@ from xdm_cli.context import CommandError, activity, activity_api, ask, credentia
 from xdm_cli.conversations import conversations_resume
 from xdm_cli.explain import explain
 from xdm_cli.teardown import teardown
+from xdm_cli.xchat import DEFAULT_REDIRECT, xchat_keys_register, xchat_login
 
 DM_ACCESS_LEVEL = "read-write-directmessages"
 ALREADY_SUBSCRIBED = 355
@@ -225,6 +226,20 @@ def parser() -> argparse.ArgumentParser:
         sub = command(commands, name, run)
         sub.add_argument("--url", help="the webhook URL (default: the stack's WebhookUrl output)")
         sub.add_argument("--account", help="--api xaa: the account's user id (default: the primary account)")
+    commands.choices["subscribe"].add_argument(
+        "--event", choices=["dm", "chat.received"], default="dm", help="--api xaa: DMs (default), or XChat's messages"
+    )
+    xchat = commands.add_parser("xchat", help="XChat (encrypted DMs): OAuth 2.0 login and keys").add_subparsers(
+        dest="action", required=True
+    )
+    login = command(xchat, "login", xchat_login)
+    login.add_argument("--redirect-uri", default=DEFAULT_REDIRECT, help="the app's callback URL, as set at X")
+    keys = xchat.add_parser("keys", help="the account's XChat keys").add_subparsers(dest="keys_action", required=True)
+    command(keys, "register", xchat_keys_register).add_argument(
+        "--replace", action="store_true", help="replace a key X already holds (its conversations must start again)"
+    )
+    for sub in (login, keys.choices["register"]):
+        sub.add_argument("--account", help="the account's user id (default: the primary account)")
     accounts = commands.add_parser("accounts", help="the bot accounts besides the primary one").add_subparsers(
         dest="action", required=True
     )

@@ -354,3 +354,39 @@ def test_conversations_resume_gives_a_taken_conversation_back_to_the_bot(setup: 
     assert not state.with_person("3001969357")
     code, out, _ = setup.run("conversations", "resume", "--account", "4337869213", "--user", "3001969357")
     assert code == 0 and "No person had the conversation" in out
+
+
+def test_xchat_login_keys_register_and_subscribe(setup: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the fake X is plain HTTP on loopback
+    bot = DEV_CREDENTIALS.bot_user_id
+    code, _, err = setup.run("xchat", "keys", "register")
+    assert code == 1 and "xchat login" in err  # the key calls need the OAuth 2.0 token first
+    monkeypatch.setenv("X_OAUTH2_CLIENT_ID", "local-client")
+    monkeypatch.setenv("X_OAUTH2_REDIRECT", setup.fake.xchat.issue_code(bot))
+    code, out, err = setup.run("xchat", "login")
+    assert code == 0 and "x.com/i/oauth2/authorize" in err and "code_challenge" in err and "Saved" in out
+
+    def stored() -> dict[str, str]:
+        value = json.loads(boto3.client("secretsmanager").get_secret_value(SecretId=setup.secret_arn)["SecretString"])
+        xchat: dict[str, str] = value["xchat"]
+        return xchat
+
+    assert setup.fake.xchat.user_of({"Authorization": f"Bearer {stored()['access_token']}"}) == bot
+    setup.fake.xchat.fail_next("public_keys", 503)  # X fails the check before registering: nothing is spent
+    assert setup.run("xchat", "keys", "register")[0] == 1
+    code, out, _ = setup.run("xchat", "keys", "register")
+    assert code == 0 and "Registered" in out
+    first = stored()
+    assert setup.fake.xchat.public_keys[bot][0]["public_key_version"] == first["key_version"]
+    assert len(setup.fake.xchat.registrations[bot]) == 1
+    code, _, err = setup.run("xchat", "keys", "register")  # X holds our key: adopted, not registered again
+    assert code == 0 and len(setup.fake.xchat.registrations[bot]) == 1 and stored() == first
+    first_blob = first["private_keys"]
+    assert setup.run("xchat", "keys", "register", "--replace")[0] == 0
+    assert stored()["private_keys"] != first_blob and len(setup.fake.xchat.registrations[bot]) == 2
+
+    assert setup.run("webhook", "register", "--api", "xaa")[0] == 0
+    code, out, _ = setup.run("subscribe", "--api", "xaa", "--event", "chat.received")
+    assert code == 0 and "XChat" in out
+    created = list(setup.fake.account_activity.activity.values())
+    assert [(c["filter"]["user_id"], c["event_type"]) for c in created] == [(bot, "chat.received")]

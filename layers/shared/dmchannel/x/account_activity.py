@@ -68,6 +68,7 @@ class AccountActivity:
     env_label: str = ""
     base_url: str = DEFAULT_BASE_URL
     session: requests.Session = field(default_factory=requests.Session)
+    user_token: str = field(default="", repr=False)  # the account's OAuth 2.0 token, which XChat's events need
     _bearer: str | None = None
 
     def __post_init__(self) -> None:
@@ -83,9 +84,9 @@ class AccountActivity:
 
     def _request(self, action: str, method: str, path: str, *, app: bool, **options: Any) -> requests.Response:
         auth: Any = self._user
-        if app:
-            headers = {"Authorization": f"Bearer {self.bearer_token()}"}
-            options["headers"] = {**options.get("headers", {}), **headers}
+        bearer = self.bearer_token() if app else self.user_token
+        if bearer:
+            options["headers"] = {**options.get("headers", {}), "Authorization": f"Bearer {bearer}"}
             auth = None
         return call_x(
             self.session, action, method, self.base_url.rstrip("/") + path, auth=auth, timeout=TIMEOUT, **options

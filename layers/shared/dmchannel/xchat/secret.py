@@ -52,3 +52,26 @@ def own_signing_key(user_id: str, secret: XChatSecret) -> dict[str, str]:
         "identity_public_key": str(public_key.get("public_key", "")),
         "identity_public_key_signature": str(public_key.get("identity_public_key_signature", "")),
     }
+
+
+def new_keys() -> tuple[str, dict[str, Any], str]:
+    """Fresh XChat keys: the private key blob (base64), the public registration body, and the SDK's version."""
+    from chat_xdk import Chat  # noqa: PLC0415 - only setting keys up needs X's SDK here
+
+    chat = Chat()
+    registration = chat.generate_keypairs()
+    exported = chat.export_keys()
+    if exported is None:
+        raise XChatSecretError("the SDK made no keys")
+    key = registration.public_key
+    body = {
+        "public_key": {
+            "public_key": key.public_key,
+            "signing_public_key": key.signing_public_key,
+            "identity_public_key_signature": key.identity_public_key_signature,
+            "registration_method": key.registration_method,
+        },
+        "version": registration.version,
+        "generate_version": registration.generate_version,
+    }
+    return base64.b64encode(bytes(exported)).decode(), body, str(registration.version)

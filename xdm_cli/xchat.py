@@ -1,0 +1,121 @@
+"""`x-dm-channel xchat`: an account's OAuth 2.0 login and its XChat keys, stored in the account's secret.
+
+X allows only a few key registrations a day: the keys and their registration body are stored
+before X is called, and X's current key is checked before any new registration, so a retry
+after a failure adopts what X already holds instead of spending another registration.
+"""
+
+import argparse
+import sys
+import time
+from typing import Any
+
+import requests
+from oauthlib.oauth2 import OAuth2Error
+
+from dmchannel.x.errors import XApiError
+from dmchannel.x.transport import call_x
+from dmchannel.xchat.api import PUBLIC_KEYS_PATH, items_of
+from dmchannel.xchat.oauth2 import authorization, exchange
+from dmchannel.xchat.secret import new_keys
+from xdm_cli.aws_stack import put_secret, read_secret
+from xdm_cli.context import CommandError, account_secret_id, ask, credentials, xchat_token
+
+DEFAULT_REDIRECT = "http://127.0.0.1:8976/callback"
+TIMEOUT = 10
+TOO_MANY = 429
+
+
+def _account(args: argparse.Namespace) -> tuple[str, str, dict[str, Any]]:
+    account_id = args.account or credentials(args).bot_user_id
+    secret_id = account_secret_id(args, account_id)
+    return account_id, secret_id, read_secret(secret_id)
+
+
+def xchat_login(args: argparse.Namespace) -> str:
+    """Log the account in with OAuth 2.0 (authorization code with PKCE) and store its tokens in its secret."""
+    account_id, secret_id, value = _account(args)
+    client_id = ask("OAuth 2.0 client id", "X_OAUTH2_CLIENT_ID")
+    client_secret = (
+        ask("OAuth 2.0 client secret (empty for a public client)", "X_OAUTH2_CLIENT_SECRET")
+        if sys.stdin.isatty()
+        else ""
+    )
+    session, url = authorization(client_id, args.redirect_uri)
+    print(
+        f"Open this address signed in as the account {account_id}, allow the app, then paste where X sent you:\n{url}",
+        file=sys.stderr,
+    )
+    answer = ask("the redirect URL (or its code)", "X_OAUTH2_REDIRECT")
+    try:
+        token = exchange(session, args.x_api_base_url, answer, client_secret)
+    except (OAuth2Error, requests.RequestException, ValueError) as error:
+        raise CommandError(f"X did not give tokens for that answer ({type(error).__name__}): log in again") from error
+    xchat = dict(value.get("xchat") or {})
+    xchat.update(
+        client_id=client_id,
+        client_secret=client_secret,
+        access_token=token["access_token"],
+        refresh_token=token.get("refresh_token", ""),
+        expires_at=int(time.time()) + int(token.get("expires_in", 7_200)),
+    )
+    put_secret(secret_id, value | {"xchat": xchat})
+    return f"Saved the OAuth 2.0 tokens of {account_id} to {secret_id}; the token keeper refreshes them from now on."
+
+
+def _registered(args: argparse.Namespace, account_id: str) -> list[dict[str, Any]]:
+    """The keys X holds for the account now (none: an empty list)."""
+    url = args.x_api_base_url.rstrip("/") + PUBLIC_KEYS_PATH.format(user_id=account_id)
+    headers = {"Authorization": f"Bearer {xchat_token(args, account_id)}"}
+    try:
+        response = call_x(
+            requests.Session(), "read the account's public keys", "GET", url, headers=headers, timeout=TIMEOUT
+        )
+    except XApiError as error:
+        if error.status == 404:
+            return []
+        raise
+    return items_of(response.json().get("data"))
+
+
+def xchat_keys_register(args: argparse.Namespace) -> str:
+    """Make the account's XChat keys, store them in its secret, then register the public key with X."""
+    account_id, secret_id, value = _account(args)
+    xchat = dict(value.get("xchat") or {})
+    at_x = _registered(args, account_id)
+    pending = xchat.get("registration", {}).get("public_key", {}).get("public_key")
+    ours = next((key for key in at_x if pending and key.get("public_key") == pending), None)
+    if ours and not args.replace:  # an earlier run registered it: adopt X's version, register nothing
+        xchat["key_version"] = str(ours["public_key_version"])
+        put_secret(secret_id, value | {"xchat": xchat})
+        return f"The account {account_id}'s key is registered (version {xchat['key_version']}); nothing more to do."
+    if at_x and not args.replace:
+        raise CommandError(
+            f"X holds another key for {account_id}: replacing it breaks its conversations; add --replace to do it anyway"
+        )
+    if not pending or args.replace:
+        private_keys, registration, _ = new_keys()
+        xchat.update(private_keys=private_keys, registration=registration)
+        xchat.pop("key_version", None)
+        put_secret(secret_id, value | {"xchat": xchat})  # stored before X is called: a failure loses nothing
+    url = args.x_api_base_url.rstrip("/") + PUBLIC_KEYS_PATH.format(user_id=account_id)
+    headers = {"Authorization": f"Bearer {xchat_token(args, account_id)}"}
+    try:
+        response = call_x(
+            requests.Session(),
+            "register the public key",
+            "POST",
+            url,
+            json=xchat["registration"],
+            headers=headers,
+            timeout=TIMEOUT,
+        )
+    except XApiError as error:
+        if error.status == TOO_MANY:
+            raise CommandError(
+                "X allows only a few key registrations a day: run this again tomorrow (the keys are kept)"
+            ) from error
+        raise
+    xchat["key_version"] = str(response.json()["data"]["public_key_version"])
+    put_secret(secret_id, value | {"xchat": xchat})
+    return f"Registered the XChat key of {account_id} (version {xchat['key_version']}); its keys are in {secret_id}."
