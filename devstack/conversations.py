@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from devstack.log_capture import LogCapture
+from dmchannel.queued_dm import Surface
 from dmchannel.webhook.surfaces import dms_in
 
 # The responder's log lines that mean no answer will come (or not yet), and how the simulator says it.
@@ -47,6 +48,8 @@ class Conversations:
             return
         with self._lock:
             for dm in dms_in(delivery):
+                if dm.surface is Surface.XCHAT:
+                    continue  # encrypted: record_xchat keeps what the person typed
                 self._messages.append(
                     {
                         "id": dm.dm_id,
@@ -58,6 +61,22 @@ class Conversations:
                         "status": "sent" if status == 200 else f"webhook answered {status}",
                     }
                 )
+
+    def record_xchat(self, account_id: str, user_id: str, message_id: str, text: str, status: int) -> None:
+        """Keep a person's XChat message: the webhook saw it encrypted, so the simulator keeps what was typed."""
+        with self._lock:
+            self._messages.append(
+                {
+                    "id": message_id,
+                    "account_id": account_id,
+                    "user_id": user_id,
+                    "person": False,
+                    "text": text,
+                    "at": int(time.time() * 1000),
+                    "status": "sent" if status == 200 else f"webhook answered {status}",
+                    "encrypted": True,
+                }
+            )
 
     def clear(self, account_id: str, user_id: str) -> None:
         """Start the thread afresh (what was said stays with X; the simulator shows it no more)."""

@@ -70,6 +70,7 @@ def make_server(
     config: dict[str, Any],
     *,
     conversations: Conversations | None = None,
+    xchat: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> LocalHTTPServer:
     """The local endpoint's server (not started); conversations keeps what the webhook accepts, for the simulator."""
     log = CallLog()
@@ -95,6 +96,8 @@ def make_server(
                 self._json(config)
             elif method == "GET" and url.path == "/simulator/state":
                 self._json({**state(parse_qs(url.query)), "webhook_calls": log.recent()})
+            elif method == "POST" and url.path == "/simulator/xchat" and xchat is not None:
+                self._json(xchat(json.loads(body or b"{}")))  # a person writes on XChat (encrypted by a simulated user)
             elif method == "POST" and url.path == "/simulator/clear" and conversations is not None:
                 query = parse_qs(url.query)
                 conversations.clear(query.get("account_id", [""])[0], query.get("user_id", [""])[0])

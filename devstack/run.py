@@ -20,15 +20,17 @@ from devstack.fake_bedrock import serve_bedrock
 from devstack.fake_lex import serve_lex
 from devstack.fake_x import FakeX, serve
 from devstack.lambda_runtime import LocalFunction, import_function
-from devstack.local_api import make_server
+from devstack.local_api import api_gateway_answer, make_server
 from devstack.local_http import serve_in_background
 from devstack.log_capture import LogCapture
 from devstack.moto_server import start_local_aws
 from devstack.poller import poll_once
 from devstack.provision import LocalStack, provision
+from devstack.xchat_local import LocalXChat
 from dmchannel.credentials import ENVIRONMENT_NAMES, XCredentials
 from dmchannel.settings import SettingsError
 from dmchannel.storage.ledger import Ledger
+from dmchannel.webhook.signature import SIGNATURE_HEADER, sign
 
 HOST = "127.0.0.1"
 LEX_ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_LEX_RUNTIME_V2"
@@ -58,7 +60,13 @@ def poll_forever(stack: LocalStack, responder: LocalFunction, stop: threading.Ev
 
 
 def state_source(
-    stack: LocalStack, fake: FakeX | None, env: dict[str, str], account_ids: list[str], conversations: Conversations
+    stack: LocalStack,
+    fake: FakeX | None,
+    env: dict[str, str],
+    account_ids: list[str],
+    *,
+    conversations: Conversations,
+    xchat: LocalXChat | None = None,
 ) -> Any:
     """What the simulator's side panel shows, for the account it writes to."""
     ledgers = {
@@ -94,6 +102,8 @@ def state_source(
             for dm in (fake.sent if fake else [])
             if dm.recipient_id == user_id and dm.sender_id == ledger.bot_id and dm.created_ms >= since
         ]
+        if xchat is not None and query.get("surface", [""])[0] == "xchat":
+            sent = xchat.answers(ledger.bot_id, user_id, since)
         return {
             "user_messages": conversations.thread(ledger.bot_id, user_id),
             "bot_messages": sent,
@@ -105,7 +115,8 @@ def state_source(
             },
             "queue": depth("DmQueue"),
             "dead_letter_queue": depth("DmDeadLetterQueue"),
-            "x_calls": [{"path": path, "status": status} for path, status in (fake.calls[-20:] if fake else [])],
+            "x_calls": [{"path": path, "status": status} for path, status in (fake.calls[-20:] if fake else [])]
+            + [{"path": path, "status": status} for _, path, status in (fake.xchat.calls[-20:] if fake else [])],
         }
 
     return state
@@ -154,7 +165,11 @@ def banner(
     """What started, and where."""
     base = f"http://{HOST}:{port}"
     x_api = f"{os.environ['X_API_BASE_URL']}, DM API {responder_env['X_DM_API']}"
-    x_line = f"fake X API        {x_api} (checks OAuth 1.0a and X's limits)" if fake_x else f"X API             {x_api}"
+    x_line = (
+        f"fake X API        {x_api} (checks OAuth 1.0a and X's limits; XChat with real end-to-end encryption)"
+        if fake_x
+        else f"X API             {x_api}"
+    )
     listed = ", ".join(f"{account['id']} (@{account['screen_name']})" for account in accounts)
     limits = f"{responder_env['DAILY_MESSAGE_LIMIT']} DMs in 24 hours, {responder_env['REPLIES_PER_MESSAGE']} replies per message"
     return "\n".join(
@@ -190,6 +205,30 @@ def start_fake_x(
     servers.append(server)
     os.environ["X_API_BASE_URL"] = f"http://{HOST}:{server.server_address[1]}"
     return fake
+
+
+def start_xchat(
+    stack: LocalStack,
+    fake: FakeX | None,
+    webhook: LocalFunction,
+    credentials: XCredentials,
+    *,
+    accounts: list[dict[str, str]],
+    conversations: Conversations,
+) -> LocalXChat | None:
+    """XChat on the fake X: every account's keys and token in its secret, and the simulated users' way in."""
+    if fake is None:
+        return None
+
+    def deliver(body: bytes) -> int:
+        headers = {SIGNATURE_HEADER: sign(credentials.consumer_secret, body), "content-type": "application/json"}
+        return api_gateway_answer(webhook, "POST", "/webhook", query="", headers=headers, body=body)[0]
+
+    xchat = LocalXChat(fake.xchat, os.environ["X_API_BASE_URL"], deliver, conversations)
+    prefix = stack.function_environment("ResponderFunction")["ACCOUNTS_SECRET_PREFIX"]
+    for number, account in enumerate(accounts):
+        xchat.give_keys(stack.refs["XCredentialsSecret"] if number == 0 else prefix + account["id"], account["id"])
+    return xchat
 
 
 def stop_servers(servers: list[Any]) -> None:
@@ -234,8 +273,12 @@ def main() -> int:
     }
     try:
         conversations = Conversations(LogCapture(os.environ["POWERTOOLS_SERVICE_NAME"]))
-        state = state_source(stack, fake, responder_env, [account["id"] for account in accounts], conversations)
-        api = make_server(HOST, port, webhook, state, config, conversations=conversations)
+        xchat = start_xchat(stack, fake, webhook, credentials, accounts=accounts, conversations=conversations)
+        account_ids = [account["id"] for account in accounts]
+        state = state_source(stack, fake, responder_env, account_ids, conversations=conversations, xchat=xchat)
+        api = make_server(
+            HOST, port, webhook, state, config, conversations=conversations, xchat=xchat.send if xchat else None
+        )
     except OSError as error:
         stop_servers(servers)
         if error.errno == errno.EADDRINUSE:

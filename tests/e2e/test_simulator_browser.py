@@ -176,3 +176,21 @@ def test_a_person_replying_as_the_account_takes_over_the_conversation(
     expect(page.locator(".system").last).to_have_text("left to the person who took the conversation", timeout=15_000)
     expect(page.locator(".msg.bot:not(.person) .bubble")).to_have_count(1)
     page.close()
+
+
+def test_an_encrypted_xchat_conversation_with_buttons(browser: Browser, stack: LocalStackProcess) -> None:
+    page = open_simulator(browser, stack, 1100, 800)
+    as_user(page, "Avery")
+    page.select_option("#surface", "xchat")
+    expect(page.locator("#e2e")).to_be_visible()
+    expect(page.locator("#person-composer")).to_be_hidden()
+    say(page, "hello")
+    bot = page.locator(".msg.bot .bubble")
+    expect(bot.first).to_contain_text("Hi there!", timeout=15_000)  # XChat's delivery names no user
+    expect(bot.first).to_contain_text("1. What is this?")  # the buttons, also as a numbered list
+    expect(page.locator(".msg.bot .meta").first).to_contain_text("decrypted by you")
+    expect(page.locator("#options button")).to_have_count(4)
+    page.get_by_role("button", name="How does it work?").click()  # a tapped option reaches the bot
+    expect(bot.nth(1)).to_contain_text("X calls a webhook", timeout=15_000)
+    expect(page.locator("#x-calls")).to_contain_text("xchat messages")
+    page.close()
