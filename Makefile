@@ -105,10 +105,11 @@ $(BENCH_STAMP): requirements/bench.txt layers/deps/requirements.txt
 	rm -f $(BENCH_VENV)/.installed-*
 	touch $@
 
-bench: $(BENCH_STAMP) $(DEV_STAMP) ## cold start against import boto3; latency, throughput and cost per million DMs locally
+bench: $(BENCH_STAMP) $(DEV_STAMP) ## cold start against import boto3; latency, throughput and cost per million DMs locally; XChat crypto
 	$(BENCH_VENV)/bin/python scripts/bench_cold_start.py
 	$(LOCAL_PATH) $(BIN)/python scripts/bench_pipeline.py
 	$(LOCAL_PATH) $(BIN)/python scripts/bench_cost.py
+	$(LOCAL_PATH) $(BIN)/python scripts/bench_xchat.py
 
 build: $(DEV_STAMP) ## sam build (no Docker needed)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build

@@ -28,6 +28,11 @@ module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
 """
 
+XCHAT_FIRST_DM = """
+from chat_xdk import Chat
+Chat().generate_keypairs()
+"""
+
 REPORT = """
 elapsed = time.perf_counter() - start
 import json, resource, sys
@@ -80,6 +85,8 @@ def main() -> None:
         "import boto3 + SQS client": BASELINE,
         "webhook import + init": FUNCTION.format(name="webhook"),
         "responder import + init": FUNCTION.format(name="responder"),
+        # The first XChat DM of a warm-started responder also loads X's SDK and the account's keys.
+        "responder + XChat SDK + keys": FUNCTION.format(name="responder") + XCHAT_FIRST_DM,
     }
     samples: dict[str, list[dict[str, float]]] = {name: [] for name in programs}
     for code in programs.values():
