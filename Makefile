@@ -9,8 +9,8 @@ PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info
 VENV := .venv
 BIN := $(VENV)/bin
 VENV_STAMP := $(VENV)/.python-$(PY_VERSION)
-RUN_STAMP := $(VENV)/.run-$(shell cat requirements/run.txt layers/deps/requirements.txt | cksum | cut -d' ' -f1)
-DEV_STAMP := $(VENV)/.dev-$(shell cat requirements/run.txt layers/deps/requirements.txt requirements/dev.txt | cksum | cut -d' ' -f1)
+RUN_STAMP := $(VENV)/.run-$(shell cat requirements/run.txt | cksum | cut -d' ' -f1)
+DEV_STAMP := $(VENV)/.dev-$(shell cat requirements/run.txt requirements/dev.txt | cksum | cut -d' ' -f1)
 LOCAL_PATH := PYTHONPATH=layers/shared:.
 
 export SAM_CLI_TELEMETRY := 0
@@ -39,12 +39,12 @@ $(VENV_STAMP):
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	touch $@
 
-$(RUN_STAMP): requirements/run.txt layers/deps/requirements.txt $(VENV_STAMP)
+$(RUN_STAMP): requirements/run.txt $(VENV_STAMP)
 	$(BIN)/python -m pip install --quiet -r requirements/run.txt
 	rm -f $(VENV)/.run-*
 	touch $@
 
-$(DEV_STAMP): requirements/run.txt layers/deps/requirements.txt requirements/dev.txt $(VENV_STAMP)
+$(DEV_STAMP): requirements/run.txt requirements/dev.txt $(VENV_STAMP)
 	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps --editable .
 	rm -f $(VENV)/.dev-* $(VENV)/.run-*

@@ -36,6 +36,7 @@ HOST = "127.0.0.1"
 LEX_ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_LEX_RUNTIME_V2"
 BEDROCK_ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_BEDROCK_RUNTIME"
 POLL_INTERVAL_SECONDS = 0.2
+TOKEN_KEEPER_SECONDS = 60
 
 
 def function_environment(stack: LocalStack, logical_id: str) -> dict[str, str]:
@@ -48,6 +49,18 @@ def function_environment(stack: LocalStack, logical_id: str) -> dict[str, str]:
     } | {"LOG_LEVEL"}
     environment = stack.function_environment(logical_id)
     return {name: os.environ.get(name, value) if name in tunable else value for name, value in environment.items()}
+
+
+def start_token_keeper(stack: LocalStack, stop: threading.Event) -> None:
+    """Run the XChat token keeper now and then, as its schedule does (it refreshes only what expires soon)."""
+    os.environ.update({**function_environment(stack, "TokenKeeperFunction"), "OAUTHLIB_INSECURE_TRANSPORT": "1"})
+    keeper = LocalFunction("token_keeper", import_function("token_keeper"), timeout_seconds=30)
+
+    def keep() -> None:
+        while not stop.wait(TOKEN_KEEPER_SECONDS):
+            keeper.invoke({})
+
+    threading.Thread(target=keep, daemon=True).start()
 
 
 def poll_forever(stack: LocalStack, responder: LocalFunction, stop: threading.Event) -> None:
@@ -293,6 +306,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     poller = threading.Thread(target=poll_forever, args=(stack, responder, stop), daemon=True)
     poller.start()
+    if xchat is not None:  # the fake X's tokens live 2 hours, as X's do: the keeper refreshes them
+        start_token_keeper(stack, stop)
 
     print(banner(port, fake is not None, responder_env, bot_line, accounts), flush=True)
     try:

@@ -3,8 +3,9 @@
 import base64
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import boto3
@@ -13,10 +14,12 @@ from aws_lambda_powertools.utilities import parameters
 
 from devstack.fake_x import FakeX
 from devstack.fake_xchat import ChatEvent, chat_delivery
+from devstack.local_http import LocalHTTPServer, serve_in_background, write_answer
 from devstack.provision import LocalStack
 from devstack.thrift_binary import STRING, STRUCT, decode_struct, encode_struct
 from devstack.xchat_user import XChatUser, bot_identity
 from dmchannel.queued_dm import QueuedDM
+from dmchannel.xchat.session import XChatSession
 from tests.integration.conftest import BOT_ID, USER_ID, Pipeline, capture_service_logs
 
 
@@ -36,16 +39,17 @@ class XChatFlow:
         return [m for m in self.user.read(BOT_ID) if m["sender_id"] == BOT_ID]
 
 
-@pytest.fixture
-def xchat(pipeline: Callable[..., Pipeline], stack: LocalStack, fake_x: tuple[FakeX, str]) -> Iterator[XChatFlow]:
+def xchat_flow(
+    pipeline: Callable[..., Pipeline], stack: LocalStack, fake_x: tuple[FakeX, str], **overrides: str
+) -> XChatFlow:
+    """The pipeline with the bot account's XChat keys and token in its secret, and a user with their own keys."""
     fake, url = fake_x
-    flow = pipeline()
+    flow = pipeline(**overrides)
     secrets = boto3.client("secretsmanager")
     secret_id = stack.refs["XCredentialsSecret"]
     value = json.loads(secrets.get_secret_value(SecretId=secret_id)["SecretString"])
-    secrets.put_secret_value(
-        SecretId=secret_id, SecretString=json.dumps(value | {"xchat": bot_identity(fake.xchat, BOT_ID)})
-    )
+    identity = bot_identity(fake.xchat, BOT_ID)
+    secrets.put_secret_value(SecretId=secret_id, SecretString=json.dumps(value | {"xchat": identity}))
     parameters.clear_caches()
     chat = XChatFlow(flow, XChatUser(USER_ID, fake.xchat, url), fake)
 
@@ -54,7 +58,12 @@ def xchat(pipeline: Callable[..., Pipeline], stack: LocalStack, fake_x: tuple[Fa
             chat.deliveries.append(chat_delivery(BOT_ID, sender, event, key_change, int(time.time() * 1000)))
 
     fake.xchat.on_message = deliver
-    yield chat
+    return chat
+
+
+@pytest.fixture
+def xchat(pipeline: Callable[..., Pipeline], stack: LocalStack, fake_x: tuple[FakeX, str]) -> XChatFlow:
+    return xchat_flow(pipeline, stack, fake_x)
 
 
 def test_a_user_writes_encrypted_and_reads_the_bots_encrypted_answer(xchat: XChatFlow) -> None:
@@ -155,3 +164,33 @@ def test_no_plaintext_in_the_logs_the_queue_or_dynamodb(
     assert any(item["pk"]["S"].startswith("dm#") for item in table)  # the plan is stored...
     for text in (said, "order number", answered[:40], "intent:what"):
         assert text not in stored  # ...and holds only what X receives
+
+
+def test_the_typing_indicator_is_shown_again_while_a_slow_bot_thinks(
+    pipeline: Callable[..., Pipeline],
+    stack: LocalStack,
+    fake_x: tuple[FakeX, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class SlowBot(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            time.sleep(1.0)
+            write_answer(self, 200, {"Content-Type": "application/json"}, b'[{"text": "Found it."}]')
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    bot = serve_in_background(LocalHTTPServer(("127.0.0.1", 0), SlowBot))
+    monkeypatch.setattr(XChatSession, "typing_every", 0.25)
+    try:
+        xchat = xchat_flow(
+            pipeline, stack, fake_x, BOT_KIND="http", BOT_URL=f"http://127.0.0.1:{bot.server_address[1]}"
+        )
+        xchat.user_says("where is my order?")
+        assert xchat.flow.poll().failed == []
+    finally:
+        bot.shutdown()
+    assert [m["content"]["text"] for m in xchat.answers()] == ["Found it."]
+    typing = [path for method, path, _ in xchat.fake.xchat.calls if method == "POST" and path.endswith("/typing")]
+    assert len(typing) >= 3  # once with the read receipt, then again while the bot took a second
