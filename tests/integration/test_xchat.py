@@ -194,3 +194,20 @@ def test_the_typing_indicator_is_shown_again_while_a_slow_bot_thinks(
     assert [m["content"]["text"] for m in xchat.answers()] == ["Found it."]
     typing = [path for method, path, _ in xchat.fake.xchat.calls if method == "POST" and path.endswith("/typing")]
     assert len(typing) >= 3  # once with the read receipt, then again while the bot took a second
+
+
+def test_a_rotated_token_is_read_again_on_a_401_never_refreshed_by_the_responder(xchat: XChatFlow) -> None:
+    xchat.user_says("hello")
+    assert xchat.flow.poll().failed == []
+    secrets, secret_id = boto3.client("secretsmanager"), xchat.flow.stack.refs["XCredentialsSecret"]
+    value = json.loads(secrets.get_secret_value(SecretId=secret_id)["SecretString"])
+    fake = xchat.fake.xchat
+    fake.tokens = {token: owner for token, owner in fake.tokens.items() if owner[0] != BOT_ID}  # the old token dies
+    value["xchat"] |= {k: v for k, v in fake.issue_tokens(BOT_ID).items() if k in ("access_token", "refresh_token")}
+    secrets.put_secret_value(SecretId=secret_id, SecretString=json.dumps(value))  # as the token keeper stores it
+    xchat.user_says("what are the limits?")
+    assert xchat.flow.poll().failed == []
+    assert len(xchat.answers()) == 2
+    statuses = [status for method, path, status in fake.calls if method == "POST" and path.endswith("/read")]
+    assert statuses == [200, 401, 200]  # the cached token was refused once, then the stored one was read again
+    assert not any(path == "/2/oauth2/token" for _, path, _ in fake.calls)

@@ -17,6 +17,9 @@ class Sealer(Protocol):
         """The text again (None: it can no longer be opened, so it is as if nothing was kept)."""
 
 
+SEALED_PREFIX = "xchat:"  # what sealed text starts with
+
+
 class Plain:
     """Stores text as it is (legacy DMs, which X itself holds in plaintext)."""
 
@@ -25,8 +28,8 @@ class Plain:
         return text
 
     def unseal_text(self, stored: str) -> str | None:
-        """The text itself."""
-        return stored
+        """The text itself; None for text an XChat conversation sealed (the same user, on the other surface)."""
+        return None if stored.startswith(SEALED_PREFIX) else stored
 
 
 PLAIN = Plain()

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from dmchannel.storage.sealing import SEALED_PREFIX
 from dmchannel.xchat.secret import XChatSecret, own_signing_key
 
 if TYPE_CHECKING:
     from chat_xdk import Chat
 
 SIGNING_KEYS_MAX_AGE_SECONDS = 3_600  # a user who registers a new key is verified with it within the hour
-SEALED_PREFIX = "xchat"
 
 
 def newest(versions: Iterable[str]) -> str | None:
@@ -77,14 +77,13 @@ class Keyring:
         version = newest(keys)
         if version is None:
             raise ValueError("no conversation key to seal with")
-        return f"{SEALED_PREFIX}:{version}:{self.chat.encrypt(text, keys[version])}"
+        return f"{SEALED_PREFIX}{version}:{self.chat.encrypt(text, keys[version])}"
 
     def unseal_text(self, user_id: str, stored: str) -> str | None:
         """Text sealed by seal_text, or None when its key is not at hand (it is then as if nothing was kept)."""
-        prefix, _, rest = stored.partition(":")
-        version, _, ciphertext = rest.partition(":")
+        version, _, ciphertext = stored.removeprefix(SEALED_PREFIX).partition(":")
         key = self.conversation_keys(user_id).get(version)
-        if prefix != SEALED_PREFIX or key is None:
+        if not stored.startswith(SEALED_PREFIX) or key is None:
             return None
         try:
             return self.chat.decrypt(ciphertext, key)
