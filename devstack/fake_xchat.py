@@ -130,6 +130,8 @@ class XChatFake:
         path = urlsplit(url).path
         if method == "POST" and path == "/2/oauth2/token":
             answer = self._token(body)
+        elif method == "GET" and path == "/2/users/me" and self.user_of(headers) is not None:
+            answer = Answer(200, {"data": {"id": self.user_of(headers), "username": f"user{self.user_of(headers)}"}})
         elif path.endswith("/public_keys") and path.startswith("/2/users/"):
             answer = self._authorized(headers, lambda user: self._keys(method, path.split("/")[3], user, body))
         elif path.startswith(CHAT_ROUTE):

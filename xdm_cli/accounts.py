@@ -1,7 +1,9 @@
 """`x-dm-channel accounts`: the bot accounts the deployment answers for, besides the primary one."""
 
 import argparse
+import time
 from dataclasses import replace
+from typing import Any
 
 import boto3
 
@@ -17,7 +19,7 @@ from xdm_cli.aws_stack import (
     stack_outputs,
     stack_parameter,
 )
-from xdm_cli.context import CommandError, account_credentials, activity_api, ask, credentials
+from xdm_cli.context import CommandError, account_credentials, account_secret_id, activity_api, ask, credentials
 
 TOKEN_KEYS = ("access_token", "access_token_secret")
 
@@ -51,14 +53,26 @@ def accounts_list(args: argparse.Namespace) -> str:
     subscribed = {s.user_id for s in our_subscriptions(args)}
     lines = []
     for account_id in [app.bot_user_id, *account_ids(prefix)]:
-        value = {} if account_id == app.bot_user_id else read_secret(prefix + account_id)
+        value = read_secret(account_secret_id(args, account_id))
         limit = int(value.get("settings", {}).get("DAILY_MESSAGE_LIMIT", default_limit))
         ledger = Ledger(boto3.client("dynamodb"), table, account_id, limit, 5)
         used = ledger.used_in_24_hours() if table else 0
         name = "(primary)" if account_id == app.bot_user_id else f"@{value.get('screen_name', '')}"
         state = "subscribed" if account_id in subscribed else "not subscribed"
-        lines.append(f"{account_id}  {name:<20} {state:<15} {used}/{limit} DMs in 24 h")
+        lines.append(f"{account_id}  {name:<20} {state:<15} {used}/{limit} DMs in 24 h   {xchat_state(value)}")
     return "\n".join(lines)
+
+
+def xchat_state(value: dict[str, Any], now: float | None = None) -> str:
+    """Where the account's XChat set-up stands, from its secret."""
+    xchat = value.get("xchat") or {}
+    if not xchat.get("access_token"):
+        return "XChat: not set up (xchat login)"
+    if not xchat.get("key_version"):
+        return "XChat: logged in, no key registered (xchat keys register)"
+    left = int(float(xchat.get("expires_at", 0)) - (time.time() if now is None else now))
+    token = f"token for {left // 60} min more" if left > 0 else "token expired (see the token keeper's log)"
+    return f"XChat: key version {xchat['key_version']}, {token}"
 
 
 def accounts_remove(args: argparse.Namespace) -> str:

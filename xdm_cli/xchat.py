@@ -51,6 +51,9 @@ def xchat_login(args: argparse.Namespace) -> str:
         token = exchange(session, args.x_api_base_url, answer, client_secret)
     except (OAuth2Error, requests.RequestException, ValueError) as error:
         raise CommandError(f"X did not give tokens for that answer ({type(error).__name__}): log in again") from error
+    signed_in = _user_id(args, str(token["access_token"]))
+    if signed_in != account_id:  # the browser was signed in as someone else: never answer with their token
+        raise CommandError(f"X gave tokens of the user {signed_in}, not of {account_id}: sign in as the bot account")
     xchat = dict(value.get("xchat") or {})
     xchat.update(
         client_id=client_id,
@@ -61,6 +64,14 @@ def xchat_login(args: argparse.Namespace) -> str:
     )
     put_secret(secret_id, value | {"xchat": xchat})
     return f"Saved the OAuth 2.0 tokens of {account_id} to {secret_id}; the token keeper refreshes them from now on."
+
+
+def _user_id(args: argparse.Namespace, access_token: str) -> str:
+    """The user an OAuth 2.0 token belongs to."""
+    url = args.x_api_base_url.rstrip("/") + "/2/users/me"
+    headers = {"Authorization": f"Bearer {access_token}"}
+    response = call_x(requests.Session(), "read the signed-in user", "GET", url, headers=headers, timeout=TIMEOUT)
+    return str(response.json().get("data", {}).get("id", ""))
 
 
 def _registered(args: argparse.Namespace, account_id: str) -> list[dict[str, Any]]:

@@ -362,6 +362,9 @@ def test_xchat_login_keys_register_and_subscribe(setup: Setup, monkeypatch: pyte
     code, _, err = setup.run("xchat", "keys", "register")
     assert code == 1 and "xchat login" in err  # the key calls need the OAuth 2.0 token first
     monkeypatch.setenv("X_OAUTH2_CLIENT_ID", "local-client")
+    monkeypatch.setenv("X_OAUTH2_REDIRECT", setup.fake.xchat.issue_code("3001969357"))  # signed in as someone else
+    code, _, err = setup.run("xchat", "login")
+    assert code == 1 and "sign in as the bot account" in err
     monkeypatch.setenv("X_OAUTH2_REDIRECT", setup.fake.xchat.issue_code(bot))
     code, out, err = setup.run("xchat", "login")
     assert code == 0 and "x.com/i/oauth2/authorize" in err and "code_challenge" in err and "Saved" in out
@@ -390,3 +393,5 @@ def test_xchat_login_keys_register_and_subscribe(setup: Setup, monkeypatch: pyte
     assert code == 0 and "XChat" in out
     created = list(setup.fake.account_activity.activity.values())
     assert [(c["filter"]["user_id"], c["event_type"]) for c in created] == [(bot, "chat.received")]
+    listing = setup.run("accounts", "list")[1]
+    assert f"XChat: key version {stored()['key_version']}, token for 1" in listing  # about 2 hours left
