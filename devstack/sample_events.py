@@ -3,6 +3,7 @@
 Run ``python -m devstack.sample_events`` to write them again; a test keeps them in step.
 """
 
+import base64
 import hashlib
 import json
 from pathlib import Path
@@ -11,7 +12,9 @@ from typing import Any
 from devstack.apigw import http_api_event
 from devstack.deliveries import BOT_USER, USER, activity_delivery, dm_delivery, dm_event, encode
 from devstack.dev_credentials import DEV_CREDENTIALS
+from devstack.fake_xchat import ChatEvent, chat_delivery, conversation_of
 from devstack.sqs_events import sqs_event
+from devstack.thrift_binary import BOOL, STRING, STRUCT, encode_struct
 from dmchannel.webhook.account_activity import dms_to_answer
 from dmchannel.webhook.signature import SIGNATURE_HEADER, sign
 
@@ -53,6 +56,7 @@ def sample_events() -> dict[str, dict[str, Any]]:
             [dm_event("1795521600000000004", USER_ID, BOT_ID, "Hello from the X Activity API")], [USER, BOT_USER]
         )
     )
+    xchat = encode(chat_delivery(BOT_ID, USER_ID, _sealed_event(), "", 1795521600000))
     echo = encode(
         dm_delivery([dm_event("1795521600000000003", BOT_ID, USER_ID, "Hello Jordan & welcome")], [USER, BOT_USER])
     )
@@ -67,10 +71,28 @@ def sample_events() -> dict[str, dict[str, Any]]:
         "webhook-quick-reply.json": _post(tap, base64_body=True),
         "webhook-echo.json": _post(echo),
         "webhook-activity-dm.json": _post(activity),
+        "webhook-xchat.json": _post(xchat),
         "webhook-forged.json": _post(dm, signature=sign("not-the-consumer-secret", dm)),
         "responder-dm.json": _queued(dm, 1),
         "responder-quick-reply.json": _queued(tap, 2),
     }
+
+
+def _sealed_event() -> ChatEvent:
+    """An XChat message as X delivers it, with placeholder ciphertext and signature (the webhook never opens it)."""
+    create = {100: (STRING, bytes(48)), 101: (STRING, "1795521600000"), 102: (BOOL, True)}
+    signature = {1: (STRING, "c2lnbmF0dXJlLXBsYWNlaG9sZGVy"), 2: (STRING, "1"), 3: (STRING, "7")}
+    event = {
+        1: (STRING, "1000"),
+        2: (STRING, "7f0c2b6e-4a1d-4c2e-9a51-5d3b2f1e0a01"),
+        3: (STRING, USER_ID),
+        4: (STRING, conversation_of(BOT_ID, USER_ID)),
+        6: (STRING, "1795521600000"),
+        7: (STRUCT, {1: (STRUCT, create)}),
+        9: (STRUCT, signature),
+    }
+    encoded = base64.b64encode(encode_struct(event)).decode()
+    return ChatEvent("1000", "7f0c2b6e-4a1d-4c2e-9a51-5d3b2f1e0a01", USER_ID, encoded, False, "1795521600000")
 
 
 def _queued(delivery: bytes, sequence: int) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from devstack.dev_credentials import DEV_CREDENTIALS
 from devstack.lambda_runtime import LocalLambdaContext
 from devstack.provision import LocalStack
 from devstack.sample_events import CRC_TOKEN
-from dmchannel.queued_dm import QueuedDM
+from dmchannel.queued_dm import QueuedDM, Surface
 from dmchannel.webhook.signature import SIGNATURE_HEADER, sign
 from tests.conftest import EVENTS, load_event
 from tests.integration.conftest import drain
@@ -34,6 +34,7 @@ EXPECTED = {
     "webhook-echo.json": (200, ["1795521600000000003"]),  # queued: a person may have written it
     "webhook-forged.json": (401, []),
     "webhook-activity-dm.json": (200, ["1795521600000000004"]),
+    "webhook-xchat.json": (200, ["7f0c2b6e-4a1d-4c2e-9a51-5d3b2f1e0a01"]),  # queued still encrypted
 }
 
 
@@ -74,7 +75,10 @@ def test_sample_events(name: str, webhook: ModuleType, stack: LocalStack, lambda
         dm = QueuedDM.from_body(message["Body"])
         assert dm.account_id == BOT_USER["id"]
         writer = BOT_USER if dm.from_account else USER
-        assert dm.sender_screen_name == writer["screen_name"]
+        if dm.surface is Surface.XCHAT:  # X's chat.received names no user, and the text is still encrypted
+            assert (dm.sender_screen_name, dm.text) == ("", "") and dm.encoded_event
+        else:
+            assert dm.sender_screen_name == writer["screen_name"]
         assert message["Attributes"]["MessageGroupId"] == f"{BOT_USER['id']}-{USER['id']}"
         assert message["Attributes"]["MessageDeduplicationId"] == f"{dm.account_id}-{dm.dm_id}"
 
