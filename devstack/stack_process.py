@@ -111,13 +111,23 @@ class LocalStackProcess:
         headers = {"content-type": "application/json", SIGNATURE_HEADER: signature}
         return requests.post(f"{self.base}/webhook", data=body, headers=headers, timeout=10)
 
-    def state(self, user_id: str, last_event_id: str = "", account_id: str = BOT_USER["id"]) -> dict[str, Any]:
-        """The simulator's view: an account's DMs to user_id, its counters, the queues, the calls."""
-        query = {"user_id": user_id, "last_event_id": last_event_id, "account_id": account_id}
+    def state(
+        self, user_id: str, last_event_id: str = "", account_id: str = BOT_USER["id"], surface: str = ""
+    ) -> dict[str, Any]:
+        """The simulator's view: an account's DMs to user_id (XChat's, decrypted), its counters, the queues, the calls."""
+        query = {"user_id": user_id, "last_event_id": last_event_id, "account_id": account_id, "surface": surface}
         answer = requests.get(f"{self.base}/simulator/state", params=query, timeout=10)
         answer.raise_for_status()
         state: dict[str, Any] = answer.json()
         return state
+
+    def post_xchat(self, text: str, user_id: str, account_id: str = BOT_USER["id"]) -> dict[str, Any]:
+        """A person's XChat message, encrypted by the stack's simulated user and delivered as chat.received."""
+        body = {"account_id": account_id, "user_id": user_id, "text": text}
+        answer = requests.post(f"{self.base}/simulator/xchat", json=body, timeout=10)
+        answer.raise_for_status()
+        sent: dict[str, Any] = answer.json()
+        return sent
 
     def wait_until(self, check: Callable[[], bool], timeout: float = 20, interval: float = 0.1) -> None:
         """Poll check until it holds; fail after timeout seconds."""
