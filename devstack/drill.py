@@ -35,12 +35,14 @@ from devstack.apigw import http_api_event
 from devstack.deliveries import BOT_USER, activity_delivery, dm_delivery, dm_event, encode
 from devstack.dev_credentials import DEV_CREDENTIALS
 from devstack.drill_bot import DrillBot, serve_drill_bot
-from devstack.fake_x import FakeX, serve
+from devstack.fake_x import FakeX, SentDM, serve
+from devstack.fake_xchat import ChatEvent, chat_delivery
 from devstack.lambda_runtime import LocalFunction, import_function
 from devstack.log_capture import LogCapture
 from devstack.moto_server import RequestCounter, start_local_aws
 from devstack.poller import BatchResult, poll_once
 from devstack.provision import LocalStack, provision
+from devstack.xchat_user import XChatUser, bot_identity
 from dmchannel.queued_dm import QueuedDM
 from dmchannel.webhook.signature import SIGNATURE_HEADER, sign
 
@@ -89,7 +91,9 @@ class Row:
 class Harness:
     """One drill's stack: the handlers, moto's resources, the fake X, the bot and the clock."""
 
-    def __init__(self, moto_url: str, env: dict[str, str], *, pollers: int = 1, timeout: float = 60.0) -> None:
+    def __init__(
+        self, moto_url: str, env: dict[str, str], *, pollers: int = 1, timeout: float = 60.0, xchat: bool = False
+    ) -> None:
         requests.post(f"{moto_url}/moto-api/reset", timeout=10).raise_for_status()
         parameters.clear_caches()  # type: ignore[no-untyped-call]
         self.clock = SimClock()
@@ -99,7 +103,7 @@ class Harness:
         self.fake = FakeX(DEV_CREDENTIALS, clock=self.clock.now)
         self.bot = DrillBot()
         self._servers = [serve(self.fake), serve_drill_bot(self.bot)]
-        x_url = f"http://127.0.0.1:{self._servers[0].server_address[1]}"
+        self.x_url = x_url = f"http://127.0.0.1:{self._servers[0].server_address[1]}"
         bot_url = f"http://127.0.0.1:{self._servers[1].server_address[1]}/webhooks/rest/webhook"
         variables = {
             **self.stack.function_environment("WebhookFunction"),
@@ -110,6 +114,18 @@ class Harness:
             **env,
         }
         os.environ.update(variables)
+        # XChat: the account's keys and token in its secret; the users write encrypted, each with their own keys.
+        self.xchat_users: dict[str, XChatUser] | None = {} if xchat else None
+        self._chat_messages: list[tuple[str, ChatEvent, str]] = []
+        if xchat:
+            self.fake.xchat.token_seconds = 10**9  # a drill may jump days; the token keeper's work is drilled apart
+            self.fake.xchat.on_message = lambda sender, _to, event, key: self._chat_messages.append(
+                (sender, event, key)
+            )
+            secret = json.dumps(DEV_CREDENTIALS.secret_values() | {"xchat": bot_identity(self.fake.xchat, ACCOUNT)})
+            boto3.client("secretsmanager").put_secret_value(
+                SecretId=self.stack.refs["XCredentialsSecret"], SecretString=secret
+            )
         self.webhook = LocalFunction("webhook", import_function("webhook"))
         self.responders = [self._responder(timeout) for _ in range(pollers)]
         self.sqs = boto3.client("sqs")
@@ -145,19 +161,50 @@ class Harness:
         )
 
     def deliver(self, events: list[dict[str, Any]], times: int = 1, surface: str = "account_activity") -> None:
-        """POST one signed delivery of these DM events to the webhook (times times), as that surface delivers."""
+        """POST one signed delivery of these DM events to the webhook (times times), as that surface delivers.
+
+        In an XChat drill, each event's user writes it encrypted instead, and X delivers it as chat.received.
+        """
+        if self.xchat_users is not None:
+            for event in events:
+                self._post(encode(self._chat_delivery(event)), times)
+            return
         users = [{"id": e["message_create"]["sender_id"], "name": "User", "screen_name": "user"} for e in events]
         delivery = (
             activity_delivery(events, [*users, BOT_USER])
             if surface == "activity_api"
             else dm_delivery(events, [*users, BOT_USER])
         )
-        body = encode(delivery)
+        self._post(encode(delivery), times)
+        self.received.update(e["id"] for e in events)
+
+    def _post(self, body: bytes, times: int) -> None:
         headers = {SIGNATURE_HEADER: sign(DEV_CREDENTIALS.consumer_secret, body)}
         for _ in range(times):
             answer = self.webhook.invoke(http_api_event("POST", "/webhook", headers=headers, body=body))
             assert answer["statusCode"] == 200, answer
-        self.received.update(e["id"] for e in events)
+
+    def _chat_delivery(self, event: dict[str, Any]) -> dict[str, Any]:
+        """The chat.received delivery of a DM event's text, written encrypted by its user."""
+        assert self.xchat_users is not None
+        sender = event["message_create"]["sender_id"]
+        if sender not in self.xchat_users:
+            self.xchat_users[sender] = XChatUser(sender, self.fake.xchat, self.x_url)
+        self.xchat_users[sender].says(ACCOUNT, event["message_create"]["message_data"]["text"])
+        _, chat_event, key_change = self._chat_messages.pop()
+        self.received.add(chat_event.message_id)
+        return chat_delivery(ACCOUNT, sender, chat_event, key_change, int(event["created_timestamp"]))
+
+    def sent(self) -> list[SentDM]:
+        """Every reply X took: the fake's record, or (XChat) what each user decrypts of the conversation."""
+        if self.xchat_users is None:
+            return self.fake.sent
+        return [
+            SentDM(m["id"], user_id, m["content"].get("text", ""), [], int(m["created_at_msec"]), ACCOUNT)
+            for user_id, user in self.xchat_users.items()
+            for m in user.read(ACCOUNT)
+            if m["sender_id"] == ACCOUNT
+        ]
 
     def _poll(self, responder: LocalFunction) -> BatchResult:
         queue = "DmQueue"
@@ -229,11 +276,12 @@ class Harness:
                 row.unanswered[unanswered[dm_id]] += 1
             else:
                 row.lost += 1
-        row.sent_twice = max(0, len(self.fake.sent) - sum(replies.values())) + _repeated_texts(self.fake)
-        row.mixed = _mixed(self.fake)
+        sent = self.sent()
+        row.sent_twice = max(0, len(sent) - sum(replies.values())) + _repeated_texts(sent)
+        row.mixed = _mixed(sent)
         limit = int(os.environ["DAILY_MESSAGE_LIMIT"])
         per_message = int(os.environ["REPLIES_PER_MESSAGE"])
-        row.limit_violations = _over_daily_limit(self.fake, limit) + sum(n > per_message for n in replies.values())
+        row.limit_violations = _over_daily_limit(sent, limit) + sum(n > per_message for n in replies.values())
         return row
 
     def _dead_letters(self) -> dict[str, str]:
@@ -265,25 +313,25 @@ def _reason(message: str) -> str:
     return message
 
 
-def _repeated_texts(fake: FakeX) -> int:
+def _repeated_texts(sent: list[SentDM]) -> int:
     """Bot answers (unique by their call and part) that X received more than once."""
-    texts = Counter((dm.recipient_id, dm.text) for dm in fake.sent if CALL.search(dm.text))
+    texts = Counter((dm.recipient_id, dm.text) for dm in sent if CALL.search(dm.text))
     return sum(n - 1 for n in texts.values())
 
 
-def _mixed(fake: FakeX) -> int:
+def _mixed(sent: list[SentDM]) -> int:
     """DMs whose replies come from more than one call to the bot."""
     calls: dict[str, set[str]] = {}
-    for dm in fake.sent:
+    for dm in sent:
         call, tag = CALL.search(dm.text), TAG.search(dm.text)
         if call and tag:
             calls.setdefault(tag.group(), set()).add(call.group(1))
     return sum(len(made_by) > 1 for made_by in calls.values())
 
 
-def _over_daily_limit(fake: FakeX, limit: int) -> int:
+def _over_daily_limit(sent: list[SentDM], limit: int) -> int:
     """Sends over the limit in any 24 hours (a sliding window over X's own timestamps)."""
-    times = sorted(dm.created_ms for dm in fake.sent)
+    times = sorted(dm.created_ms for dm in sent)
     start, over = 0, 0
     for end, moment in enumerate(times):
         while moment - times[start] >= DAY_MS:
@@ -301,6 +349,7 @@ class Drill:
     env: dict[str, str] = field(default_factory=dict)
     pollers: int = 1
     timeout: float = 60.0
+    xchat: bool = False  # the users write on XChat (encrypted) instead
 
 
 def _users(count_: int) -> list[str]:
@@ -333,6 +382,15 @@ def _x_errors(harness: Harness, small: bool) -> None:
     _each_user_writes(harness, 4 if small else 12, 1 if small else 2)
 
 
+def _xchat_x_errors(harness: Harness, small: bool) -> None:
+    _each_user_writes(harness, 4 if small else 12, 1 if small else 2)  # the users' messages first: faults are the bot's
+    for n in range(12):
+        if n % 3 == 0:
+            harness.fake.xchat.answer_late(1.5, after=1)  # X takes it, the answer comes after the read timeout
+        else:
+            harness.fake.xchat.fail_next("messages", 503, after=1)
+
+
 def _bot_slow(harness: Harness, small: bool) -> None:
     harness.bot.delay = 1.0 if small else 4.0
     _each_user_writes(harness, 6 if small else 20, 1)
@@ -360,7 +418,7 @@ def _crash(step: str, when: Callable[[dict[str, Any]], bool]) -> Callable[[Harne
 
         def note(params: dict[str, Any], **_: Any) -> None:
             key = json.dumps(params.get("Key") or params.get("TransactItems") or {})
-            dm = re.search(r"(?:dm|reply)#\d+#(\d+)", key)
+            dm = re.search(r"(?:dm|reply)#\d+#([\w-]+)", key)  # X's DM ids, or XChat's (UUIDs)
             calling.dm = dm.group(1) if dm and dm.group(1) not in crashed and when(params) else None
             if calling.dm and step == "before":
                 crash()
@@ -378,6 +436,10 @@ def _crash(step: str, when: Callable[[dict[str, Any]], bool]) -> Callable[[Harne
         _each_user_writes(harness, 2 if small else 5, 1)
 
     return play
+
+
+_crash_before_the_plan = _crash("before", lambda p: "#plan" in p.get("ExpressionAttributeNames", {}))
+_crash_after_x_took_it = _crash("before", lambda p: ":sent" in p.get("ExpressionAttributeValues", {}))
 
 
 def _same_delivery(harness: Harness, small: bool) -> None:
@@ -412,13 +474,17 @@ DRILLS = (
     Drill("bot slow (4 s)", _bot_slow, {"BOT_TIMEOUT": "6", "X_READ_TIMEOUT": "1"}, pollers=2, timeout=14.0),
     Drill("bot down", _bot_down),
     Drill("bot flapping", _bot_flapping),
-    Drill("crash before the plan", _crash("before", lambda p: "#plan" in p.get("ExpressionAttributeNames", {}))),
+    Drill("crash before the plan", _crash_before_the_plan),
     Drill("crash after reserving", _crash("after", lambda p: "Put" in (p.get("TransactItems") or [{}])[0])),
-    Drill("crash after X took it", _crash("before", lambda p: ":sent" in p.get("ExpressionAttributeValues", {}))),
+    Drill("crash after X took it", _crash_after_x_took_it),
     Drill("same delivery 5 times", _same_delivery),
     Drill("backlog, 20 users", _backlog),
     Drill("16 at the daily limit", _daily_limit, {"DAILY_MESSAGE_LIMIT": "20"}, pollers=4),
     Drill("12 DMs in 10 s, then STOP", _fast_then_stop),
+    Drill("XChat: X 5xx and read timeouts", _xchat_x_errors, {"X_READ_TIMEOUT": "1"}, xchat=True),
+    Drill("XChat: crash before the plan", _crash_before_the_plan, xchat=True),
+    Drill("XChat: crash after X took it", _crash_after_x_took_it, xchat=True),
+    Drill("XChat: same delivery 5 times", _same_delivery, xchat=True),
 )
 
 
@@ -438,7 +504,7 @@ def run_drill(drill: Drill, moto_url: str, *, small: bool) -> Row:
     env = {"DAILY_MESSAGE_LIMIT": "1000", "REPLIES_PER_MESSAGE": "5", **drill.env}
     if small and drill.name.startswith("16 at"):
         env["DAILY_MESSAGE_LIMIT"] = "6"
-    harness = Harness(moto_url, env, pollers=drill.pollers, timeout=drill.timeout)
+    harness = Harness(moto_url, env, pollers=drill.pollers, timeout=drill.timeout, xchat=drill.xchat)
     try:
         drill.play(harness, small)
         harness.run()

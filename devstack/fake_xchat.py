@@ -61,10 +61,12 @@ class XChatFake:
     conversations: dict[str, list[ChatEvent]] = field(default_factory=dict)
     calls: list[tuple[str, str, int]] = field(default_factory=list)  # (method, path, status)
     include_key_change: bool = True  # put the key-change event in the first delivery of each key version
+    token_seconds: int = TOKEN_SECONDS
     on_message: Callable[[str, str, ChatEvent, str], None] | None = None  # (sender, recipient, event, key change)
     _sequence: "count[int]" = field(default_factory=lambda: count(1_000))
     _delivered_versions: set[tuple[str, str]] = field(default_factory=set)
-    _failures: dict[str, list[int]] = field(default_factory=dict)
+    _failures: dict[str, list[int | None]] = field(default_factory=dict)
+    _late: list[float] = field(default_factory=list)
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
     # Tokens ---------------------------------------------------------------------------------------
@@ -72,9 +74,14 @@ class XChatFake:
         """A fresh token pair for the user (what the authorization code grant gives)."""
         access, refresh = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
         with self._lock:
-            self.tokens[access] = (user_id, self.clock() + TOKEN_SECONDS)
+            self.tokens[access] = (user_id, self.clock() + self.token_seconds)
             self.refresh_tokens[refresh] = user_id
-        return {"token_type": "bearer", "access_token": access, "refresh_token": refresh, "expires_in": TOKEN_SECONDS}
+        return {
+            "token_type": "bearer",
+            "access_token": access,
+            "refresh_token": refresh,
+            "expires_in": self.token_seconds,
+        }
 
     def issue_code(self, user_id: str) -> str:
         """An authorization code for the user, as X's consent screen would give one."""
@@ -91,10 +98,18 @@ class XChatFake:
             user_id, expires = self.tokens.get(token, ("", 0.0))
         return user_id if user_id and expires > self.clock() else None
 
-    def fail_next(self, route: str, status: int, times: int = 1) -> None:
-        """Answer the next calls to a route ("messages", "events", "public_keys", "token") with an error."""
+    def fail_next(self, route: str, status: int, times: int = 1, *, after: int = 0) -> None:
+        """Answer the next calls to a route ("messages", "events", "public_keys", "token") with an error.
+
+        after: let that many calls through first.
+        """
         with self._lock:
-            self._failures.setdefault(route, []).extend([status] * times)
+            self._failures.setdefault(route, []).extend([None] * after + [status] * times)
+
+    def answer_late(self, seconds: float, *, times: int = 1, after: int = 0) -> None:
+        """Take the next messages as usual but answer only after that long (a read timeout for the sender)."""
+        with self._lock:
+            self._late.extend([0.0] * after + [seconds] * times)
 
     def _failure(self, route: str) -> Answer | None:
         with self._lock:
@@ -267,6 +282,9 @@ class XChatFake:
         key_change = key_changes[-1].encoded_event if key_changes and first and self.include_key_change else ""
         if self.on_message:
             self.on_message(sender_id, recipient, event, key_change)
+        with self._lock:
+            late = self._late.pop(0) if self._late else 0.0
+        time.sleep(late)
         return Answer(201, {"data": {"message_id": message_id, "sequence_id": sequence_id}})
 
     def messages(self, conversation: str) -> list[ChatEvent]:

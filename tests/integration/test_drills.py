@@ -30,6 +30,8 @@ def test_the_drills_exercise_what_they_name(rows: dict[str, Row]) -> None:
     assert rows["X 429, reset 20 h away"].late == rows["X 429, reset 20 h away"].received
     assert rows["bot slow (4 s)"].late > 0  # some DMs were not started for want of time, and came back
     assert rows["crash after reserving"].late == rows["crash after reserving"].received
+    assert rows["XChat: crash before the plan"].late == rows["XChat: crash before the plan"].received
+    assert rows["XChat: X 5xx and read timeouts"].late > 0  # X failed some encrypted sends: the same bytes went again
     assert rows["16 at the daily limit"].unanswered["daily limit"] > 0
     fast = rows["12 DMs in 10 s, then STOP"]
     assert (fast.answered, fast.unanswered["muted"]) == (12, 1)  # 10 answers, the notice, and STOP's confirmation
