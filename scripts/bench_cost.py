@@ -1,6 +1,6 @@
 """What a million answered DMs cost: every AWS and X request counted through the local stack, at list prices.
 
-For each surface (Account Activity, X Activity API) and bot kind (FAQ, HTTP, Lex), DMs from
+For each surface (Account Activity, X Activity API, XChat) and bot kind (FAQ, HTTP, Lex), DMs from
 several users go through the deployed handlers on moto and the fake X. Every request moto
 serves is counted by service and operation (DynamoDB's capacity units estimated from each
 request), with the functions' invocations and busy time, X's calls and the log bytes, then
@@ -97,7 +97,7 @@ def run(surface: str, bot_kind: str, url: str, counter: RequestCounter) -> Usage
             LEX_BOT_ALIAS_ID="BENCHALIAS",
             AWS_ENDPOINT_URL_LEX_RUNTIME_V2=f"http://127.0.0.1:{lex.server_address[1]}",
         )
-    harness = Harness(url, env)
+    harness = Harness(url, env, xchat=surface == "xchat")
     counter.requests.clear()
     counter.bodies.clear()
     try:
@@ -108,6 +108,7 @@ def run(surface: str, bot_kind: str, url: str, counter: RequestCounter) -> Usage
                 harness.deliver([event], surface=surface)
         harness.run()
         row = harness.report(f"{surface}, {bot_kind}")
+        x_sends = len(harness.sent())  # XChat's: the answers each user decrypts (read while the fake X serves)
     finally:
         harness.close()
         for server in servers:
@@ -128,8 +129,8 @@ def run(surface: str, bot_kind: str, url: str, counter: RequestCounter) -> Usage
         elif service == "secretsmanager":
             usage.secrets += 1
     usage.x_events = len(harness.received)
-    usage.x_sends = len(harness.fake.sent)
-    usage.x_other = len(harness.fake.calls) - usage.x_sends
+    usage.x_sends = x_sends
+    usage.x_other = len(harness.fake.calls) - len(harness.fake.sent)
     usage.log_bytes = sum(len(json.dumps(line)) for line in harness.logs.records)
     return usage
 
@@ -139,7 +140,7 @@ def main() -> None:
     counter = RequestCounter()
     rows = []
     with moto_endpoint(counter) as url:
-        for surface in ("account_activity", "activity_api"):
+        for surface in ("account_activity", "activity_api", "xchat"):
             for bot_kind in ("faq", "http", "lex"):
                 with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
                     usage = run(surface, bot_kind, url, counter)
