@@ -19,7 +19,7 @@ from oauthlib.oauth1 import RequestValidator, ResourceEndpoint
 
 from devstack.fake_account_activity import BEARER_TOKEN, DM_ACCESS_LEVEL, AccountActivityFake
 from devstack.fake_xchat import XChatFake
-from devstack.local_http import LocalHTTPServer, LocalRequestHandler, serve_in_background, write_answer
+from devstack.local_http import LocalHTTPServer, LocalRequestHandler, json_or_none, serve_in_background, write_answer
 from devstack.x_answers import Answer, v2_error, x_error
 from dmchannel.credentials import XCredentials
 
@@ -199,7 +199,7 @@ class FakeX:
         # OAuth 1.0a, or an account's OAuth 2.0 user token (XChat's subscriptions are made with it)
         signer = self._signer(method, url, headers, body) or self.xchat.user_of(headers)
         valid = signer is not None
-        activity = self.account_activity.route(method, url, headers, signer, _json_or_none(body))
+        activity = self.account_activity.route(method, url, headers, signer, json_or_none(body))
         if method == "POST" and path == "/oauth2/token":
             answer = self._bearer_token(headers)
         elif activity is not None:
@@ -289,13 +289,6 @@ class FakeX:
             self.sent.append(SentDM(event_id, participant_id, text, [], created, sender_id))
         conversation = "-".join(sorted((sender_id, participant_id)))
         return self._sent(Answer(201, {"data": {"dm_conversation_id": conversation, "dm_event_id": event_id}}))
-
-
-def _json_or_none(body: bytes) -> Any:
-    try:
-        return json.loads(body) if body else None
-    except ValueError:
-        return None
 
 
 def limit_problem(data: Mapping[str, Any]) -> str | None:

@@ -8,7 +8,6 @@ the conversation. Refreshing a token rotates both tokens and invalidates the old
 """
 
 import base64
-import json
 import secrets
 import threading
 import time
@@ -18,6 +17,7 @@ from itertools import count
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from devstack.local_http import json_or_none
 from devstack.thrift_binary import STRING, STRUCT, Struct, ThriftError, decode_struct, encode_struct
 from devstack.x_answers import Answer, v2_error
 
@@ -145,8 +145,10 @@ class XChatFake:
         path = urlsplit(url).path
         if method == "POST" and path == "/2/oauth2/token":
             answer = self._token(body)
-        elif method == "GET" and path == "/2/users/me" and self.user_of(headers) is not None:
-            answer = Answer(200, {"data": {"id": self.user_of(headers), "username": f"user{self.user_of(headers)}"}})
+        elif method == "GET" and path == "/2/users/me":
+            answer = self._authorized(
+                headers, lambda user: Answer(200, {"data": {"id": user, "username": f"user{user}"}})
+            )
         elif path.endswith("/public_keys") and path.startswith("/2/users/"):
             answer = self._authorized(headers, lambda user: self._keys(method, path.split("/")[3], user, body))
         elif path.startswith(CHAT_ROUTE):
@@ -176,18 +178,15 @@ class XChatFake:
             if len(recent) >= REGISTRATIONS_PER_DAY:
                 return v2_error(429, "Too Many Requests", "public key registrations exhausted")
             self.registrations[owner] = [*recent, now]
-        request = _json(body)
+        request = json_or_none(body)
         key = request.get("public_key") if isinstance(request, dict) else None
         if not isinstance(key, dict) or not key.get("signing_public_key") or not key.get("public_key"):
             return v2_error(400, "Invalid Request", "public_key is required")
-        version = str(request.get("version") or int(now * 1000))
-        entry = {**{name: key[name] for name in ("public_key", "signing_public_key", "identity_public_key_signature")}}
-        with self._lock:
-            self.public_keys[owner] = [{**entry, "public_key_version": version}]
+        version = self.register(owner, key, str(request.get("version") or int(now * 1000)))
         return Answer(201, {"data": {"public_key_version": version}})
 
     def register(self, user_id: str, public_key: Mapping[str, Any], version: str) -> str:
-        """Register a key for a user directly (made in the local stack: a simulated user's, or a bot's)."""
+        """Register a key for a user (through the API, or directly: a simulated user's, or a bot's in the local stack)."""
         names = ("public_key", "signing_public_key", "identity_public_key_signature")
         entry = {name: public_key[name] for name in names}
         with self._lock:
@@ -201,7 +200,7 @@ class XChatFake:
         if user_id not in conversation.split(":"):
             return v2_error(403, "Forbidden", "not a participant of the conversation")
         recipient = next((member for member in conversation.split(":") if member != user_id), user_id)
-        request = _json(body)
+        request = json_or_none(body)
         if method == "GET" and action == "events":
             return self._failure("events") or self._events(conversation)
         if method == "POST" and action in ("read", "typing"):
@@ -316,10 +315,3 @@ def chat_delivery(
             "payload": payload,
         }
     }
-
-
-def _json(body: bytes) -> Any:
-    try:
-        return json.loads(body) if body else None
-    except ValueError:
-        return None

@@ -1,5 +1,6 @@
 """What the local HTTP servers share: a quiet threaded server, serving it in the background, writing an answer."""
 
+import json
 import sys
 import threading
 from collections.abc import Mapping
@@ -24,6 +25,14 @@ def serve_in_background(server: ServerT) -> ServerT:
     """Serve in a daemon thread; the caller stops it with shutdown()."""
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return server
+
+
+def json_or_none(body: bytes) -> Any:
+    """A request body's JSON, or None when it has none (or is not JSON)."""
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return None
 
 
 def write_answer(handler: BaseHTTPRequestHandler, status: int, headers: Mapping[str, str], body: bytes) -> None:

@@ -12,7 +12,9 @@ import requests
 from chat_xdk import Chat
 
 from devstack.fake_xchat import XChatFake, conversation_of
-from dmchannel.xchat.secret import new_keys
+from dmchannel.xchat.api import send_body
+from dmchannel.xchat.keyring import signing_key
+from dmchannel.xchat.secret import new_keys, registration_body
 
 TIMEOUT = 10
 
@@ -43,12 +45,9 @@ class XChatUser:
     _keys: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # account -> (key version, key)
 
     def __post_init__(self) -> None:
-        key = self.chat.generate_keypairs()
-        public = {
-            name: getattr(key.public_key, name)
-            for name in ("public_key", "signing_public_key", "identity_public_key_signature")
-        }
-        self.version = self.fake.register(self.user_id, public, str(key.version))
+        registration = self.chat.generate_keypairs()
+        public_key = registration_body(registration)["public_key"]
+        self.version = self.fake.register(self.user_id, public_key, str(registration.version))
         self.chat.set_identity(self.user_id, self.version)
         self.token = self.fake.issue_tokens(self.user_id)["access_token"]
 
@@ -60,19 +59,11 @@ class XChatUser:
         return response.json()
 
     def _signing_keys(self, account_id: str) -> list[dict[str, str]]:
-        keys = []
-        for user in (self.user_id, account_id):
-            for key in self._call("GET", f"/2/users/{user}/public_keys")["data"]:
-                keys.append(
-                    {
-                        "user_id": user,
-                        "public_key_version": key["public_key_version"],
-                        "public_key": key["signing_public_key"],
-                        "identity_public_key": key["public_key"],
-                        "identity_public_key_signature": key["identity_public_key_signature"],
-                    }
-                )
-        return keys
+        return [
+            signing_key(user, key, key["public_key_version"])
+            for user in (self.user_id, account_id)
+            for key in self._call("GET", f"/2/users/{user}/public_keys")["data"]
+        ]
 
     def open_conversation(self, account_id: str) -> None:
         """Make the conversation's key and give it to both, in a signed key change (as X's apps do first)."""
@@ -135,12 +126,7 @@ class XChatUser:
             conversation_key_version=version,
             quick_reply=tapped,  # type: ignore[arg-type]
         )
-        body = {
-            "message_id": payload.message_id,
-            "encoded_message_create_event": payload.encrypted_content,
-            "encoded_message_event_signature": payload.encoded_event_signature,
-        }
-        self._call("POST", f"/2/chat/conversations/{account_id}/messages", body)
+        self._call("POST", f"/2/chat/conversations/{account_id}/messages", send_body(payload))
         return payload.message_id
 
     def read(self, account_id: str) -> list[dict[str, Any]]:

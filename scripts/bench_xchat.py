@@ -14,20 +14,10 @@ from chat_xdk import Chat
 from requests_oauthlib import OAuth1
 
 from devstack.thrift_binary import STRING, STRUCT, decode_struct, encode_struct
+from dmchannel.xchat.keyring import signing_key
+from dmchannel.xchat.secret import registration_body
 
 BOT, USER = "4337869213", "3001969357"
-
-
-def signing_key(user_id: str, registration: object) -> dict[str, str]:
-    """A user's signing key as the SDK verifies with it."""
-    key = registration.public_key  # type: ignore[attr-defined]
-    return {
-        "user_id": user_id,
-        "public_key_version": "1",
-        "public_key": key.signing_public_key,
-        "identity_public_key": key.public_key,
-        "identity_public_key_signature": key.identity_public_key_signature,
-    }
 
 
 def framed(message_id: str, sender: str, conversation: str, create: str, signature: str) -> str:
@@ -77,7 +67,10 @@ def main() -> None:
         conversation, "Where is my order? " * 8, conversation_key=key, conversation_key_version=version
     )
     event = framed(sent.message_id, USER, conversation, sent.encrypted_content, sent.encoded_event_signature)
-    signing = [signing_key(USER, user_keys), signing_key(BOT, bot_keys)]
+    signing = [
+        signing_key(user, registration_body(keys)["public_key"], "1")
+        for user, keys in ((USER, user_keys), (BOT, bot_keys))
+    ]
     keys = {str(version): bytes(key)}
     answer = "Your order left the warehouse this morning. " * 6
     oauth = OAuth1("consumer", "consumer-secret", "4337869213-token", "token-secret")

@@ -14,16 +14,14 @@ import requests
 from oauthlib.oauth2 import OAuth2Error
 
 from dmchannel.x.errors import XApiError
-from dmchannel.x.transport import call_x
-from dmchannel.xchat.api import PUBLIC_KEYS_PATH, items_of
+from dmchannel.xchat.api import ChatApi
 from dmchannel.xchat.oauth2 import authorization, exchange
 from dmchannel.xchat.secret import new_keys
 from xdm_cli.aws_stack import put_secret, read_secret
 from xdm_cli.context import CommandError, account_secret_id, ask, credentials, xchat_token
 
 DEFAULT_REDIRECT = "http://127.0.0.1:8976/callback"
-TIMEOUT = 10
-TOO_MANY = 429
+NOT_FOUND, TOO_MANY = 404, 429
 
 
 def _account(args: argparse.Namespace) -> tuple[str, str, dict[str, Any]]:
@@ -51,7 +49,7 @@ def xchat_login(args: argparse.Namespace) -> str:
         token = exchange(session, args.x_api_base_url, answer, client_secret)
     except (OAuth2Error, requests.RequestException, ValueError) as error:
         raise CommandError(f"X did not give tokens for that answer ({type(error).__name__}): log in again") from error
-    signed_in = _user_id(args, str(token["access_token"]))
+    signed_in = _chat_api(args, str(token["access_token"])).me()
     if signed_in != account_id:  # the browser was signed in as someone else: never answer with their token
         raise CommandError(f"X gave tokens of the user {signed_in}, not of {account_id}: sign in as the bot account")
     xchat = dict(value.get("xchat") or {})
@@ -66,34 +64,27 @@ def xchat_login(args: argparse.Namespace) -> str:
     return f"Saved the OAuth 2.0 tokens of {account_id} to {secret_id}; the token keeper refreshes them from now on."
 
 
-def _user_id(args: argparse.Namespace, access_token: str) -> str:
-    """The user an OAuth 2.0 token belongs to."""
-    url = args.x_api_base_url.rstrip("/") + "/2/users/me"
-    headers = {"Authorization": f"Bearer {access_token}"}
-    response = call_x(requests.Session(), "read the signed-in user", "GET", url, headers=headers, timeout=TIMEOUT)
-    return str(response.json().get("data", {}).get("id", ""))
+def _chat_api(args: argparse.Namespace, access_token: str) -> ChatApi:
+    """X's Chat API with one OAuth 2.0 token."""
+    return ChatApi(args.x_api_base_url, requests.Session(), lambda _fresh: access_token)
 
 
-def _registered(args: argparse.Namespace, account_id: str) -> list[dict[str, Any]]:
+def _registered(api: ChatApi, account_id: str) -> list[dict[str, Any]]:
     """The keys X holds for the account now (none: an empty list)."""
-    url = args.x_api_base_url.rstrip("/") + PUBLIC_KEYS_PATH.format(user_id=account_id)
-    headers = {"Authorization": f"Bearer {xchat_token(args, account_id)}"}
     try:
-        response = call_x(
-            requests.Session(), "read the account's public keys", "GET", url, headers=headers, timeout=TIMEOUT
-        )
+        return api.public_keys(account_id)
     except XApiError as error:
-        if error.status == 404:
+        if error.status == NOT_FOUND:
             return []
         raise
-    return items_of(response.json().get("data"))
 
 
 def xchat_keys_register(args: argparse.Namespace) -> str:
     """Make the account's XChat keys, store them in its secret, then register the public key with X."""
     account_id, secret_id, value = _account(args)
     xchat = dict(value.get("xchat") or {})
-    at_x = _registered(args, account_id)
+    api = _chat_api(args, xchat_token(args, account_id))
+    at_x = _registered(api, account_id)
     pending = xchat.get("registration", {}).get("public_key", {}).get("public_key")
     ours = next((key for key in at_x if pending and key.get("public_key") == pending), None)
     if ours and not args.replace:  # an earlier run registered it: adopt X's version, register nothing
@@ -109,24 +100,13 @@ def xchat_keys_register(args: argparse.Namespace) -> str:
         xchat.update(private_keys=private_keys, registration=registration)
         xchat.pop("key_version", None)
         put_secret(secret_id, value | {"xchat": xchat})  # stored before X is called: a failure loses nothing
-    url = args.x_api_base_url.rstrip("/") + PUBLIC_KEYS_PATH.format(user_id=account_id)
-    headers = {"Authorization": f"Bearer {xchat_token(args, account_id)}"}
     try:
-        response = call_x(
-            requests.Session(),
-            "register the public key",
-            "POST",
-            url,
-            json=xchat["registration"],
-            headers=headers,
-            timeout=TIMEOUT,
-        )
+        xchat["key_version"] = api.register_key(account_id, xchat["registration"])
     except XApiError as error:
         if error.status == TOO_MANY:
             raise CommandError(
                 "X allows only a few key registrations a day: run this again tomorrow (the keys are kept)"
             ) from error
         raise
-    xchat["key_version"] = str(response.json()["data"]["public_key_version"])
     put_secret(secret_id, value | {"xchat": xchat})
     return f"Registered the XChat key of {account_id} (version {xchat['key_version']}); its keys are in {secret_id}."

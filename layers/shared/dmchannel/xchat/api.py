@@ -5,9 +5,9 @@ from the secret (the token keeper may just have rotated it) and the call made on
 the responder never refreshes a token itself.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
@@ -16,6 +16,7 @@ from dmchannel.x.errors import XApiError
 from dmchannel.x.sent import Sent
 from dmchannel.x.transport import CONNECT_TIMEOUT, call_x
 
+ME_PATH = "/2/users/me"
 PUBLIC_KEYS_PATH = "/2/users/{user_id}/public_keys"
 EVENTS_PATH = "/2/chat/conversations/{conversation}/events"
 READ_PATH = "/2/chat/conversations/{conversation}/read"
@@ -23,7 +24,19 @@ TYPING_PATH = "/2/chat/conversations/{conversation}/typing"
 MESSAGES_PATH = "/2/chat/conversations/{conversation}/messages"
 UNAUTHORIZED = 401
 
+if TYPE_CHECKING:
+    from chat_xdk import SendPayload
+
 TokenSource = Callable[[bool], str]  # the account's access token; True: read it again, not from the cache
+
+
+def send_body(payload: "SendPayload") -> dict[str, str]:
+    """What X's messages endpoint takes of a message the SDK encrypted and signed (its id is inside the signature)."""
+    return {
+        "message_id": payload.message_id,
+        "encoded_message_create_event": payload.encrypted_content,
+        "encoded_message_event_signature": payload.encoded_event_signature,
+    }
 
 
 def items_of(data: Any) -> list[dict[str, Any]]:
@@ -45,22 +58,22 @@ class ChatApi:
     def _call(self, action: str, method: str, path: str, body: Any = None) -> requests.Response:
         left = max(MIN_TIMEOUT, self.seconds_left())
         timeout = (min(CONNECT_TIMEOUT, left), min(self.read_timeout, left))
-        for fresh in (False, True):
+        url = self.base_url.rstrip("/") + path
+
+        def call(fresh: bool) -> requests.Response:
             headers = {"Authorization": f"Bearer {self.token(fresh)}"}
-            try:
-                return call_x(
-                    self.http,
-                    action,
-                    method,
-                    self.base_url.rstrip("/") + path,
-                    json=body,
-                    headers=headers,
-                    timeout=timeout,
-                )
-            except XApiError as error:
-                if error.status != UNAUTHORIZED or fresh:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+            return call_x(self.http, action, method, url, json=body, headers=headers, timeout=timeout)
+
+        try:
+            return call(False)
+        except XApiError as error:
+            if error.status != UNAUTHORIZED:
+                raise
+        return call(True)  # the token keeper may just have rotated the token: read it again, once
+
+    def me(self) -> str:
+        """The id of the user the token belongs to."""
+        return str(self._call("read the signed-in user", "GET", ME_PATH).json().get("data", {}).get("id", ""))
 
     def public_keys(self, user_id: str) -> list[dict[str, Any]]:
         """A user's registered public keys (identity and signing, with their versions)."""
@@ -81,6 +94,12 @@ class ChatApi:
     def typing(self, other_id: str) -> None:
         """Show the typing indicator in the conversation (it expires within seconds)."""
         self._call("show the typing indicator", "POST", TYPING_PATH.format(conversation=other_id), {})
+
+    def register_key(self, user_id: str, registration: Mapping[str, Any]) -> str:
+        """Register the user's public key; return the version X gave it."""
+        path = PUBLIC_KEYS_PATH.format(user_id=user_id)
+        answer = self._call("register the public key", "POST", path, dict(registration)).json()
+        return str(answer["data"]["public_key_version"])
 
     def send(self, other_id: str, body: dict[str, Any]) -> Sent:
         """Post one encrypted message; X's id for it is the one the SDK minted inside its signature."""

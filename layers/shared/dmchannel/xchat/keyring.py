@@ -5,18 +5,29 @@ opened (only ever from signed key-change events).
 """
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from dmchannel.storage.sealing import SEALED_PREFIX
-from dmchannel.xchat.secret import XChatSecret, own_signing_key
+from dmchannel.xchat.secret import XChatSecret
 
 if TYPE_CHECKING:
     from chat_xdk import Chat
 
 SIGNING_KEYS_MAX_AGE_SECONDS = 3_600  # a user who registers a new key is verified with it within the hour
+
+
+def signing_key(user_id: str, public_key: Mapping[str, Any], version: str) -> dict[str, str]:
+    """A registered key (an item of X's public_keys answer, or a registration body's) as the SDK verifies with it."""
+    return {
+        "user_id": user_id,
+        "public_key_version": version,
+        "public_key": str(public_key.get("signing_public_key", "")),
+        "identity_public_key": str(public_key.get("public_key", "")),
+        "identity_public_key_signature": str(public_key.get("identity_public_key_signature", "")),
+    }
 
 
 def newest(versions: Iterable[str]) -> str | None:
@@ -43,13 +54,7 @@ class Keyring:
     def learn_signing_keys(self, user_id: str, registered: list[dict[str, Any]]) -> None:
         """Keep a user's registered keys (X's public_keys answer) in the form the SDK verifies with."""
         keys = [
-            {
-                "user_id": user_id,
-                "public_key_version": str(key.get("public_key_version", "")),
-                "public_key": str(key.get("signing_public_key", "")),
-                "identity_public_key": str(key.get("public_key", "")),
-                "identity_public_key_signature": str(key.get("identity_public_key_signature", "")),
-            }
+            signing_key(user_id, key, str(key.get("public_key_version", "")))
             for key in registered
             if key.get("signing_public_key")
         ]
@@ -105,5 +110,5 @@ def keyring_for(account_id: str, key_version: str, private_keys: bytes) -> Keyri
 def keyring_of(account_id: str, secret: XChatSecret) -> Keyring:
     """The account's keyring for the keys its secret holds now."""
     keyring = keyring_for(account_id, secret.key_version, secret.private_keys)
-    keyring.own_key = own_signing_key(account_id, secret)
+    keyring.own_key = signing_key(account_id, secret.registration.get("public_key", {}), secret.key_version)
     return keyring

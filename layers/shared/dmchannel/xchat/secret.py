@@ -8,7 +8,10 @@ import base64
 import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chat_xdk import PublicKeyRegistrationPayload
 
 XCHAT_KEY = "xchat"
 
@@ -42,15 +45,18 @@ def xchat_secret_from(value: Mapping[str, Any], secret_id: str) -> XChatSecret:
     return XChatSecret(blob, str(xchat["key_version"]), xchat["registration"], str(xchat["access_token"]))
 
 
-def own_signing_key(user_id: str, secret: XChatSecret) -> dict[str, str]:
-    """The account's own signing key, as the SDK verifies with it (from the stored registration body)."""
-    public_key = secret.registration.get("public_key", {})
+def registration_body(registration: "PublicKeyRegistrationPayload") -> dict[str, Any]:
+    """The public registration body of keys the SDK made (what X's public_keys endpoint takes)."""
+    key = registration.public_key
     return {
-        "user_id": user_id,
-        "public_key_version": secret.key_version,
-        "public_key": str(public_key.get("signing_public_key", "")),
-        "identity_public_key": str(public_key.get("public_key", "")),
-        "identity_public_key_signature": str(public_key.get("identity_public_key_signature", "")),
+        "public_key": {
+            "public_key": key.public_key,
+            "signing_public_key": key.signing_public_key,
+            "identity_public_key_signature": key.identity_public_key_signature,
+            "registration_method": key.registration_method,
+        },
+        "version": registration.version,
+        "generate_version": registration.generate_version,
     }
 
 
@@ -63,15 +69,4 @@ def new_keys() -> tuple[str, dict[str, Any], str]:
     exported = chat.export_keys()
     if exported is None:
         raise XChatSecretError("the SDK made no keys")
-    key = registration.public_key
-    body = {
-        "public_key": {
-            "public_key": key.public_key,
-            "signing_public_key": key.signing_public_key,
-            "identity_public_key_signature": key.identity_public_key_signature,
-            "registration_method": key.registration_method,
-        },
-        "version": registration.version,
-        "generate_version": registration.generate_version,
-    }
-    return base64.b64encode(bytes(exported)).decode(), body, str(registration.version)
+    return base64.b64encode(bytes(exported)).decode(), registration_body(registration), str(registration.version)

@@ -19,7 +19,7 @@ from dmchannel.x.errors import ErrorKind, XApiError
 from dmchannel.x.message import OutboundMessage
 from dmchannel.x.sent import Sent
 from dmchannel.x.surface_client import Plan
-from dmchannel.xchat.api import ChatApi, TokenSource
+from dmchannel.xchat.api import ChatApi, TokenSource, send_body
 from dmchannel.xchat.keyring import Keyring, keyring_of, newest
 from dmchannel.xchat.secret import XChatSecretError, xchat_secret_from
 
@@ -98,18 +98,15 @@ class XChatSession:
         fetched = not keys or bool(dm.key_version and dm.key_version not in keys)
         if fetched:
             self._learn_keys(dm, from_x=True)
-        chat = self.keyring.chat
-        signing = self.keyring.signing_keys(dm.sender_id)
-        try:
-            return dict(chat.decrypt_event(dm.encoded_event, self.keyring.conversation_keys(dm.sender_id), signing))
-        except ValueError as first:
-            if fetched:
-                raise UnreadableError(f"did not verify: {type(first).__name__}", verified=False) from first
-        self._learn_keys(dm, from_x=True)  # a key version the delivery did not name
-        try:
-            return dict(chat.decrypt_event(dm.encoded_event, self.keyring.conversation_keys(dm.sender_id), signing))
-        except ValueError as error:
-            raise UnreadableError(f"did not verify: {type(error).__name__}", verified=False) from error
+        while True:
+            keys, signing = self.keyring.conversation_keys(dm.sender_id), self.keyring.signing_keys(dm.sender_id)
+            try:
+                return dict(self.keyring.chat.decrypt_event(dm.encoded_event, keys, signing))
+            except ValueError as error:
+                if fetched:
+                    raise UnreadableError(f"did not verify: {type(error).__name__}", verified=False) from error
+            self._learn_keys(dm, from_x=True)  # a key version the delivery did not name
+            fetched = True
 
     def open(self, dm: QueuedDM) -> QueuedDM:
         """The DM decrypted and verified (its text in memory only), or UnreadableError."""
@@ -152,12 +149,7 @@ class XChatSession:
                 conversation_key_version=version,
                 quick_reply=_quick_reply(message, f"{opened.sequence_id}-{index}"),  # type: ignore[arg-type]
             )
-            body = {
-                "message_id": payload.message_id,
-                "encoded_message_create_event": payload.encrypted_content,
-                "encoded_message_event_signature": payload.encoded_event_signature,
-            }
-            sealed.append(OutboundMessage("", sealed=json.dumps(body, separators=(",", ":"))))
+            sealed.append(OutboundMessage("", sealed=json.dumps(send_body(payload), separators=(",", ":"))))
         return tuple(sealed)
 
     def send_dm(self, recipient_id: str, message: OutboundMessage) -> Sent:
