@@ -16,7 +16,7 @@ LOCAL_PATH := PYTHONPATH=layers/shared:.
 export SAM_CLI_TELEMETRY := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help run test unit integration e2e drill lint typecheck scan browser events bench screenshot build deploy destroy clean
+.PHONY: help run test unit integration future e2e drill lint typecheck scan browser events bench screenshot build deploy destroy clean
 
 STACK ?= x-dm-channel
 
@@ -53,14 +53,18 @@ $(DEV_STAMP): requirements/run.txt requirements/dev.txt $(VENV_STAMP)
 run: $(RUN_STAMP) ## the whole pipeline locally (moto, fake X, the functions) and the DM simulator on :3000
 	$(LOCAL_PATH) $(BIN)/python -m devstack.run
 
-test: lint typecheck scan browser $(DEV_STAMP) ## lint, type checks, the security scan and every test tier (installs Chromium)
+test: lint typecheck scan browser $(DEV_STAMP) ## lint, type checks, the security scan, every test tier (installs Chromium), and `make future`
 	$(BIN)/pytest
+	$(MAKE) --no-print-directory future
 
 unit: $(DEV_STAMP) ## the unit tier only (no network, no subprocess): seconds
 	$(BIN)/pytest tests/unit
 
 integration: $(DEV_STAMP) ## the integration tier (moto, the local fakes over HTTP, sam build)
 	$(BIN)/pytest tests/integration
+
+future: $(DEV_STAMP) ## the unit and integration tiers again on a clock a year ahead: no test leans on today's date
+	$(BIN)/pytest -q --clock-ahead-days=365 tests/unit tests/integration
 
 e2e: $(DEV_STAMP) browser ## the end-to-end tier (`make run` as a subprocess, the simulator in Chromium)
 	$(BIN)/pytest tests/e2e

@@ -3,7 +3,6 @@
 import json
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
@@ -14,8 +13,7 @@ from devstack.deliveries import BOT_USER, USER
 from devstack.dev_credentials import DEV_CREDENTIALS, SECOND_ACCOUNT, account_secret
 from devstack.fake_x import MARK_READ_PATH, SEND_PATH, TYPING_PATH
 from devstack.provision import LocalStack
-from dmchannel.queued_dm import QueuedDM
-from tests.conftest import EVENTS, load_event
+from tests.conftest import EVENTS, event_written_now
 from tests.integration.conftest import Pipeline, capture_service_logs
 
 Loader = Callable[..., ModuleType]
@@ -34,18 +32,10 @@ def used_today(stack: LocalStack) -> int:
     return sum(int(i["used"]["N"]) for i in items if i["pk"]["S"].startswith(f"hour#{BOT_ID}#"))
 
 
-def written_now(event: dict[str, Any]) -> dict[str, Any]:
-    """A sample SQS event whose DMs were written just now (the responder answers DMs up to 24 hours old)."""
-    for record in event["Records"]:
-        dm = QueuedDM.from_body(record["body"])
-        record["body"] = replace(dm, created_at_ms=int(time.time() * 1000)).to_body()
-    return event
-
-
 @pytest.mark.parametrize("name", ["responder-dm.json", "responder-quick-reply.json"])
 def test_sample_events(name: str, pipeline: Callable[..., Pipeline]) -> None:
     flow = pipeline()
-    answer = flow.responder.lambda_handler(written_now(load_event(name)), flow.context)
+    answer = flow.responder.lambda_handler(event_written_now(name), flow.context)
     assert answer == {"batchItemFailures": []}
     (dm,) = flow.fake.sent
     assert dm.recipient_id == USER_ID
@@ -86,7 +76,7 @@ def test_read_receipts_and_typing_can_be_turned_off_and_never_block(pipeline: Ca
 
 def test_the_same_delivery_twice_is_answered_once(pipeline: Callable[..., Pipeline]) -> None:
     flow = pipeline()
-    event = load_event("webhook-dm.json")
+    event = event_written_now("webhook-dm.json")
     flow.webhook.lambda_handler(event, flow.context)
     flow.webhook.lambda_handler(event, flow.context)
     flow.poll()
