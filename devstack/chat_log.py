@@ -1,4 +1,7 @@
-"""`make run`'s console: one short line per event, as a chat log (LOG_FORMAT=json keeps the functions' JSON)."""
+"""`make run`'s console: one short line per event, as a chat log (LOG_FORMAT=json keeps the functions' JSON).
+
+Lines are told apart by their fields (a DM's ``outcome``, a delivery's ``queued``), never by their wording.
+"""
 
 import io
 import json
@@ -10,7 +13,8 @@ from typing import Any, TextIO
 # The fields worth a glance, in the order they read best.
 SHOWN = (
     "account_id",
-    "count",
+    "rule",
+    "detail",
     "replies_sent",
     "replies_planned",
     "elapsed_ms",
@@ -27,10 +31,10 @@ def chat_line(entry: dict[str, Any]) -> str:
     clock = str(entry.get("timestamp", ""))[11:19]
     message = str(entry.get("message", ""))
     who = f"DM {str(entry['dm_id'])[-6:]} from {entry.get('sender_id', '?')}" if entry.get("dm_id") else ""
-    if message == "DM answered":
-        text = f"answered with {entry.get('replies_sent')} of {entry.get('replies_planned')} replies in {entry.get('elapsed_ms')} ms"
-    elif message == "DMs queued":
-        text = f"queued {entry.get('count')} DM(s) from the webhook"
+    if entry.get("outcome") == "answered" and "replies_sent" in entry:
+        text = f"answered with {entry['replies_sent']} of {entry.get('replies_planned')} replies in {entry.get('elapsed_ms')} ms"
+    elif "queued" in entry:
+        text = f"queued {entry['queued']} DM(s) from the webhook"
     else:
         details = ", ".join(f"{key} {entry[key]}" for key in SHOWN if key in entry)
         text = message[:1].lower() + message[1:] + (f" ({details})" if details else "")

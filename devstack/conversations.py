@@ -1,39 +1,58 @@
 """The simulator's conversations, kept by the local stack: what each user wrote, and what became of it.
 
 The user's DMs are read from the deliveries the webhook accepted (with the channel's own
-parsers); what became of each is read from the functions' log lines: answered, or left
-unanswered and why. So a reload, or a second browser, shows the whole thread.
+parsers); what became of each is read from its record in the table (``outcome`` and
+``rule``), as an operator would read it. So a reload, or a second browser, shows the
+whole thread.
 """
 
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from devstack.log_capture import LogCapture
 from dmchannel.queued_dm import Surface
+from dmchannel.responder.lifecycle import Outcome, Rule
+from dmchannel.storage.dm_records import DmRecord
 from dmchannel.webhook.surfaces import dms_in
 
-# The responder's log lines that mean no answer will come (or not yet), and how the simulator says it.
-OUTCOMES = (
-    ("Unanswered: the conversation is muted", "muted: you wrote faster than a person does"),
-    ("Conversation muted", "muted: you wrote faster than a person does"),
-    ("Unanswered: the user opted out", "not answered: you opted out (send START)"),
-    ("Unanswered: the daily DM limit is reached", "not answered: the account's daily limit is reached"),
-    ("Replies dropped: the per-message limit is reached", "the per-message limit stopped the answer"),
-    ("Unanswered: the DM is more than 24 hours old", "not answered: more than 24 hours old"),
-    ("X's send window is spent", "waiting for X's rate limit to reset"),
-    ("Unanswered: a person has this conversation", "left to the person who took the conversation"),
-)
-BOT_DOWN = "The bot could not answer"
+# How the simulator says what became of a DM that got no answer from the bot (or not yet).
+RULE_WORDS = {
+    Rule.MUTED: "muted: you wrote faster than a person does",
+    Rule.OPTED_OUT: "not answered: you opted out (send START)",
+    Rule.DAILY_LIMIT: "not answered: the account's daily limit is reached",
+    Rule.MESSAGE_LIMIT: "the per-message limit stopped the answer",
+    Rule.TOO_OLD: "not answered: more than 24 hours old",
+    Rule.WITH_PERSON: "left to the person who took the conversation",
+    Rule.X_REFUSED: "X refused the answer",
+    Rule.TOKEN_BUDGET: "the assistant's daily token budget is spent: an apology instead",
+}
+OUTCOME_WORDS = {
+    Outcome.HELD: "waiting for X's rate limit to reset",
+    Outcome.RETRY_LATER: "the bot or X failed: trying again",
+    Outcome.DEAD_LETTERED: "failed: on the dead-letter queue",
+}
+Records = Callable[[str, list[str]], dict[str, DmRecord]]  # (account, DM ids) -> the records there are
+
+
+def outcome_words(record: DmRecord | None) -> str:
+    """What the simulator says of a DM's record: nothing while it is on its way, or answered by the bot."""
+    if record is None or record.outcome is None:
+        return ""
+    if record.rule in RULE_WORDS:
+        return RULE_WORDS[record.rule]
+    if record.outcome is Outcome.UNANSWERED and record.rule:
+        return f"not answered: {record.rule.reason}"
+    return OUTCOME_WORDS.get(record.outcome, "")
 
 
 @dataclass
 class Conversations:
     """Every thread of the local stack, by (account, user)."""
 
-    logs: LogCapture | None = None
+    records: Records | None = None
     _messages: list[dict[str, Any]] = field(default_factory=list)
     _cleared: dict[tuple[str, str], float] = field(default_factory=dict)  # (account, user) -> cleared at (ms)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -90,27 +109,11 @@ class Conversations:
     def thread(self, account_id: str, user_id: str) -> list[dict[str, Any]]:
         """The user's DMs to the account since the last clear, each with its outcome, if it has one."""
         since = self.since(account_id, user_id)
-        outcomes = self._outcomes()
         with self._lock:
-            return [
-                {**message, "outcome": outcomes.get(message["id"], "")}
+            thread = [
+                message
                 for message in self._messages
                 if (message["account_id"], message["user_id"]) == (account_id, user_id) and message["at"] >= since
             ]
-
-    def _outcomes(self) -> dict[str, str]:
-        """The last word of the functions' logs on each DM that will get no answer (or not yet)."""
-        said: dict[str, str] = {}
-        for line in list(self.logs.records) if self.logs else []:
-            dm_id, message = line.get("dm_id"), str(line.get("message", ""))
-            if not dm_id:
-                continue
-            if message == "DM answered":
-                said.pop(dm_id, None)
-            elif message.startswith(BOT_DOWN) and line.get("retry"):
-                said[dm_id] = "the bot is down: trying again"
-            else:
-                outcome = next((outcome for start, outcome in OUTCOMES if message.startswith(start)), None)
-                if outcome:
-                    said[dm_id] = outcome
-        return said
+        records = self.records(account_id, [m["id"] for m in thread if not m["person"]]) if self.records else {}
+        return [{**message, "outcome": outcome_words(records.get(message["id"]))} for message in thread]

@@ -4,9 +4,12 @@ Each drill runs the deployed handlers (webhook and responder) on moto, the fake 
 scriptable bot, with a simulated clock so that waiting for a rate-limit reset 20 hours away
 takes no time: when nothing is left to deliver but DMs wait, the clock jumps to the next
 reset (or past the retry delay) and the waiting messages come back, as SQS would bring them.
-Then it accounts for every DM received: answered (late, when it needed more than one
-try), left unanswered by a rule (and which), dead-lettered (and why), or lost; and for
-every reply X took: sent twice, mixed from two calls to the bot, or over a limit.
+Then it accounts for every DM received, from the table and the queues (never from the
+logs): answered (late, when it needed more than one try), left unanswered by a rule (the
+record's ``rule``), dead-lettered (and why), or lost; DMs whose record holds no final
+``outcome``; and for every reply X took: sent twice, mixed from two calls to the bot, or
+over a limit. The crash drills crash at the responder's checkpoints, and fail unless
+they crashed every DM there.
 """
 
 import argparse
@@ -15,7 +18,6 @@ import json
 import logging
 import os
 import re
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -44,6 +46,9 @@ from devstack.poller import BatchResult, poll_once
 from devstack.provision import LocalStack, provision
 from devstack.xchat_user import XChatUser, bot_identity
 from dmchannel.queued_dm import QueuedDM
+from dmchannel.responder.lifecycle import Checkpoint, Outcome, ReplyState
+from dmchannel.storage.dm_records import record_from_item
+from dmchannel.storage.table import Prefix
 from dmchannel.webhook.signature import SIGNATURE_HEADER, sign
 
 ACCOUNT = DEV_CREDENTIALS.bot_user_id
@@ -76,13 +81,14 @@ class Row:
     unanswered: Counter[str] = field(default_factory=Counter)
     dead_lettered: Counter[str] = field(default_factory=Counter)
     lost: int = 0
+    no_outcome: int = 0  # DMs whose record holds no final outcome
     sent_twice: int = 0
     mixed: int = 0
     limit_violations: int = 0
 
     def add(self, other: "Row") -> None:
         """Sum another row into this one."""
-        for name in ("received", "answered", "late", "lost", "sent_twice", "mixed", "limit_violations"):
+        for name in ("received", "answered", "late", "lost", "no_outcome", "sent_twice", "mixed", "limit_violations"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.unanswered.update(other.unanswered)
         self.dead_lettered.update(other.dead_lettered)
@@ -132,12 +138,13 @@ class Harness:
         self.received: set[str] = set()
         self.retried: set[str] = set()
         self.waiting: dict[str, str] = {}  # message id -> receipt handle of DMs that came back to wait
+        self.crashed: set[str] = set()  # the DMs a crash drill crashed
         self._ids = count(1)
-        self.logs = LogCapture(os.environ["POWERTOOLS_SERVICE_NAME"])
+        self.logs = LogCapture(os.environ["POWERTOOLS_SERVICE_NAME"])  # bench_cost counts their bytes
 
     def _responder(self, timeout: float) -> LocalFunction:
         module = import_function("responder")
-        module.clock = self.clock.now  # type: ignore[attr-defined]  # the composition root's clock: the drill's
+        module.wiring.clock = self.clock.now  # the responder's clock: the drill's
         return LocalFunction("responder", module, timeout_seconds=timeout)
 
     @property
@@ -240,7 +247,7 @@ class Harness:
     def _let_time_pass(self) -> None:
         """Jump to the account's send-window reset (or past the retry delay); bring the waiting DMs back."""
         window = boto3.client("dynamodb").get_item(
-            TableName=self.stack.refs["StateTable"], Key={"pk": {"S": f"window#{ACCOUNT}"}}, ConsistentRead=True
+            TableName=self.stack.refs["StateTable"], Key=Prefix.WINDOW.key(ACCOUNT), ConsistentRead=True
         )
         reset = float(window.get("Item", {}).get("reset", {}).get("N", "0"))
         self.clock.offset += max(reset - self.clock.now() + 1, RETRY_JUMP_SECONDS)
@@ -254,26 +261,31 @@ class Harness:
     def report(self, name: str) -> Row:
         """Account for every DM received and every reply X took."""
         table = boto3.client("dynamodb").scan(TableName=self.stack.refs["StateTable"])["Items"]
+        reply_prefix, record_prefix = Prefix.REPLY.key(ACCOUNT)["pk"]["S"], Prefix.DM.key(ACCOUNT)["pk"]["S"]
         replies = Counter(
             item["pk"]["S"].split("#")[2]
             for item in table
-            if item["pk"]["S"].startswith(f"reply#{ACCOUNT}#") and item["state"]["S"] in ("sending", "sent")
+            if item["pk"]["S"].startswith(reply_prefix + "#")
+            and item["state"]["S"] in (ReplyState.SENDING, ReplyState.SENT)
         )
-        unanswered = {
-            record["dm_id"]: _reason(record["message"])
-            for record in self.logs.records
-            if record.get("dm_id") and str(record["message"]).startswith(("Unanswered:", "Replies unsent:"))
+        records = {
+            item["pk"]["S"].removeprefix(record_prefix + "#"): record_from_item(item)
+            for item in table
+            if item["pk"]["S"].startswith(record_prefix + "#")
         }
         dead = self._dead_letters()
         row = Row(name=name, received=len(self.received))
         for dm_id in self.received:
+            record = records.get(dm_id)
+            outcome = record.outcome if record else None
+            row.no_outcome += not (outcome and outcome.final)
             if replies[dm_id]:
                 row.answered += 1
                 row.late += dm_id in self.retried
             elif dm_id in dead:
                 row.dead_lettered[dead[dm_id]] += 1
-            elif dm_id in unanswered:
-                row.unanswered[unanswered[dm_id]] += 1
+            elif record and outcome is Outcome.UNANSWERED:
+                row.unanswered[record.rule.value if record.rule else "no rule"] += 1
             else:
                 row.lost += 1
         sent = self.sent()
@@ -297,20 +309,6 @@ class Harness:
                     QueueUrl=self.stack.refs["DmDeadLetterQueue"], ReceiptHandle=message["ReceiptHandle"]
                 )
         return dead
-
-
-def _reason(message: str) -> str:
-    """A short reason from the responder's log line."""
-    text = message.lower()
-    for words, reason in (
-        ("limit", "daily limit"),
-        ("opted out", "opted out"),
-        ("muted", "muted"),
-        ("24 hours", "too old"),
-    ):
-        if words in text:
-            return reason
-    return message
 
 
 def _repeated_texts(sent: list[SentDM]) -> int:
@@ -350,6 +348,7 @@ class Drill:
     pollers: int = 1
     timeout: float = 60.0
     xchat: bool = False  # the users write on XChat (encrypted) instead
+    crashes: bool = False  # it crashes every DM once: a drill that crashed none tested nothing
 
 
 def _users(count_: int) -> list[str]:
@@ -406,40 +405,20 @@ def _bot_flapping(harness: Harness, small: bool) -> None:
     _each_user_writes(harness, 4 if small else 10, 1)
 
 
-def _crash(step: str, when: Callable[[dict[str, Any]], bool]) -> Callable[[Harness, bool], None]:
-    """A drill that kills the first attempt at each DM at one DynamoDB call (as a Lambda timeout would).
-
-    step is "before" or "after" the call; when() picks the call from its parameters.
-    """
+def _crash(at: Checkpoint) -> Callable[[Harness, bool], None]:
+    """A drill that kills the first attempt at each DM at a checkpoint (as a Lambda timeout would)."""
 
     def play(harness: Harness, small: bool) -> None:
-        crashed: set[str] = set()
-        calling = threading.local()
-
-        def note(params: dict[str, Any], **_: Any) -> None:
-            key = json.dumps(params.get("Key") or params.get("TransactItems") or {})
-            dm = re.search(r"(?:dm|reply)#\d+#([\w-]+)", key)  # X's DM ids, or XChat's (UUIDs)
-            calling.dm = dm.group(1) if dm and dm.group(1) not in crashed and when(params) else None
-            if calling.dm and step == "before":
-                crash()
-
-        def crash(**_: Any) -> None:
-            if getattr(calling, "dm", None):
-                crashed.add(calling.dm)
-                calling.dm = None
+        def crash(checkpoint: Checkpoint, dm_id: str) -> None:
+            if checkpoint is at and dm_id not in harness.crashed:
+                harness.crashed.add(dm_id)
                 raise RuntimeError("the function died here")
 
         for module in harness.responder_modules:
-            module.dynamodb.meta.events.register("provide-client-params.dynamodb", note)
-            if step == "after":
-                module.dynamodb.meta.events.register("after-call.dynamodb", crash)
+            module.wiring.checkpoint = crash
         _each_user_writes(harness, 2 if small else 5, 1)
 
     return play
-
-
-_crash_before_the_plan = _crash("before", lambda p: "#plan" in p.get("ExpressionAttributeNames", {}))
-_crash_after_x_took_it = _crash("before", lambda p: ":sent" in p.get("ExpressionAttributeValues", {}))
 
 
 def _same_delivery(harness: Harness, small: bool) -> None:
@@ -474,16 +453,16 @@ DRILLS = (
     Drill("bot slow (4 s)", _bot_slow, {"BOT_TIMEOUT": "6", "X_READ_TIMEOUT": "1"}, pollers=2, timeout=14.0),
     Drill("bot down", _bot_down),
     Drill("bot flapping", _bot_flapping),
-    Drill("crash before the plan", _crash_before_the_plan),
-    Drill("crash after reserving", _crash("after", lambda p: "Put" in (p.get("TransactItems") or [{}])[0])),
-    Drill("crash after X took it", _crash_after_x_took_it),
+    Drill("crash before the plan", _crash(Checkpoint.BEFORE_PLAN), crashes=True),
+    Drill("crash after reserving", _crash(Checkpoint.RESERVED), crashes=True),
+    Drill("crash after X took it", _crash(Checkpoint.SENT), crashes=True),
     Drill("same delivery 5 times", _same_delivery),
     Drill("backlog, 20 users", _backlog),
     Drill("16 at the daily limit", _daily_limit, {"DAILY_MESSAGE_LIMIT": "20"}, pollers=4),
     Drill("12 DMs in 10 s, then STOP", _fast_then_stop),
     Drill("XChat: X 5xx and read timeouts", _xchat_x_errors, {"X_READ_TIMEOUT": "1"}, xchat=True),
-    Drill("XChat: crash before the plan", _crash_before_the_plan, xchat=True),
-    Drill("XChat: crash after X took it", _crash_after_x_took_it, xchat=True),
+    Drill("XChat: crash before the plan", _crash(Checkpoint.BEFORE_PLAN), xchat=True, crashes=True),
+    Drill("XChat: crash after X took it", _crash(Checkpoint.SENT), xchat=True, crashes=True),
     Drill("XChat: same delivery 5 times", _same_delivery, xchat=True),
 )
 
@@ -508,6 +487,8 @@ def run_drill(drill: Drill, moto_url: str, *, small: bool) -> Row:
     try:
         drill.play(harness, small)
         harness.run()
+        if drill.crashes and harness.crashed != harness.received:
+            raise RuntimeError(f"{drill.name}: crashed {len(harness.crashed)} of {len(harness.received)} DMs")
         return harness.report(drill.name)
     finally:
         harness.close()
@@ -530,6 +511,7 @@ def render(rows: list[Row]) -> str:
         "unanswered by rule",
         "dead-lettered",
         "lost",
+        "no outcome",
         "twice",
         "mixed",
         "over limit",
@@ -543,6 +525,7 @@ def render(rows: list[Row]) -> str:
             _reasons(row.unanswered),
             _reasons(row.dead_lettered),
             str(row.lost),
+            str(row.no_outcome),
             str(row.sent_twice),
             str(row.mixed),
             str(row.limit_violations),
@@ -556,7 +539,7 @@ def render(rows: list[Row]) -> str:
 
 
 def main() -> int:
-    """Run every drill at full size (or --small) and print the table; exit 1 if anything was lost or doubled."""
+    """Run every drill at full size (or --small) and print the table; exit 1 if anything was lost, doubled or open."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="the small sizes that `make test` runs")
     args = parser.parse_args()
@@ -569,7 +552,7 @@ def main() -> int:
                 rows.append(run_drill(drill, url, small=args.small))
             print(f"  {drill.name}: {time.perf_counter() - started:.1f} s", flush=True)
     print(render(rows))
-    bad = sum(row.lost + row.sent_twice + row.mixed + row.limit_violations for row in rows)
+    bad = sum(row.lost + row.no_outcome + row.sent_twice + row.mixed + row.limit_violations for row in rows)
     return 1 if bad else 0
 
 

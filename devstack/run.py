@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 
 from devstack import chat_log
-from devstack.conversations import Conversations
+from devstack.conversations import Conversations, Records
 from devstack.deliveries import BOT_USER
 from devstack.dev_credentials import SECOND_SCREEN_NAME, account_secret, local_accounts, local_credentials
 from devstack.fake_bedrock import serve_bedrock
@@ -22,13 +22,13 @@ from devstack.fake_x import FakeX, serve
 from devstack.lambda_runtime import LocalFunction, import_function
 from devstack.local_api import api_gateway_answer, make_server
 from devstack.local_http import serve_in_background
-from devstack.log_capture import LogCapture
 from devstack.moto_server import start_local_aws
 from devstack.poller import poll_once
 from devstack.provision import LocalStack, provision
 from devstack.xchat_local import LocalXChat
 from dmchannel.credentials import ENVIRONMENT_NAMES, XCredentials
 from dmchannel.settings import SettingsError
+from dmchannel.storage.dm_records import DmRecords
 from dmchannel.storage.ledger import Ledger
 from dmchannel.webhook.signature import SIGNATURE_HEADER, sign
 
@@ -72,6 +72,12 @@ def poll_forever(stack: LocalStack, responder: LocalFunction, stop: threading.Ev
             stop.wait(POLL_INTERVAL_SECONDS)
 
 
+def records_reader(stack: LocalStack) -> Records:
+    """Reads the DM records the simulator shows the fate of."""
+    dynamodb, table = boto3.client("dynamodb"), stack.refs["StateTable"]
+    return lambda account_id, dm_ids: DmRecords(dynamodb, table, account_id).read_many(dm_ids)
+
+
 def state_source(
     stack: LocalStack,
     fake: FakeX | None,
@@ -87,8 +93,8 @@ def state_source(
             boto3.client("dynamodb"),
             stack.refs["StateTable"],
             account_id,
-            int(env["DAILY_MESSAGE_LIMIT"]),
-            int(env["REPLIES_PER_MESSAGE"]),
+            daily_limit=int(env["DAILY_MESSAGE_LIMIT"]),
+            replies_per_message=int(env["REPLIES_PER_MESSAGE"]),
         )
         for account_id in account_ids
     }
@@ -109,16 +115,16 @@ def state_source(
         account_id = query.get("account_id", [account_ids[0]])[0]
         ledger = ledgers.get(account_id, ledgers[account_ids[0]])
         last_event_id = query.get("last_event_id", [""])[0]
-        since = conversations.since(ledger.bot_id, user_id)
+        since = conversations.since(ledger.account_id, user_id)
         sent = [
             asdict(dm)
             for dm in (fake.sent if fake else [])
-            if dm.recipient_id == user_id and dm.sender_id == ledger.bot_id and dm.created_ms >= since
+            if dm.recipient_id == user_id and dm.sender_id == ledger.account_id and dm.created_ms >= since
         ]
         if xchat is not None and query.get("surface", [""])[0] == "xchat":
-            sent = xchat.answers(ledger.bot_id, user_id, since)
+            sent = xchat.answers(ledger.account_id, user_id, since)
         return {
-            "user_messages": conversations.thread(ledger.bot_id, user_id),
+            "user_messages": conversations.thread(ledger.account_id, user_id),
             "bot_messages": sent,
             "daily": {"used": ledger.used_in_24_hours(), "limit": ledger.daily_limit},
             "per_message": {
@@ -285,7 +291,7 @@ def main() -> int:
         "fake_x": fake is not None,
     }
     try:
-        conversations = Conversations(LogCapture(os.environ["POWERTOOLS_SERVICE_NAME"]))
+        conversations = Conversations(records_reader(stack))
         xchat = start_xchat(stack, fake, webhook, credentials, accounts=accounts, conversations=conversations)
         account_ids = [account["id"] for account in accounts]
         state = state_source(stack, fake, responder_env, account_ids, conversations=conversations, xchat=xchat)

@@ -55,7 +55,7 @@ def accounts_list(args: argparse.Namespace) -> str:
     for account_id in [app.bot_user_id, *account_ids(prefix)]:
         value = read_secret(account_secret_id(args, account_id))
         limit = int(value.get("settings", {}).get("DAILY_MESSAGE_LIMIT", default_limit))
-        ledger = Ledger(boto3.client("dynamodb"), table, account_id, limit, 5)
+        ledger = Ledger(boto3.client("dynamodb"), table, account_id, daily_limit=limit, replies_per_message=5)
         used = ledger.used_in_24_hours() if table else 0
         name = "(primary)" if account_id == app.bot_user_id else f"@{value.get('screen_name', '')}"
         state = "subscribed" if account_id in subscribed else "not subscribed"

@@ -24,17 +24,17 @@ from devstack.local_http import serve_in_background
 from devstack.moto_server import start_moto
 from devstack.poller import BatchResult, poll_once
 from devstack.provision import LocalStack, provision
+from dmchannel.accounts import AccountDirectory
 from dmchannel.bots.base import Bot
 from dmchannel.queued_dm import QueuedDM
 from dmchannel.responder.answering import Responder
 from dmchannel.responder.settings import ResponderSettings
-from dmchannel.storage.conversation_state import ConversationState
-from dmchannel.storage.dm_records import DmRecords
-from dmchannel.storage.ledger import Ledger
-from dmchannel.storage.send_window import SendWindow
+from dmchannel.responder.wiring import Wiring
+from dmchannel.storage.sealing import PLAIN
 from dmchannel.webhook.account_activity import dms_to_answer
 from dmchannel.webhook.signature import SIGNATURE_HEADER, sign
 from dmchannel.x.direct_messages import XClient
+from tests.conftest import ROOT
 
 Loader = Callable[..., ModuleType]
 BOT_ID, USER_ID = BOT_USER["id"], USER["id"]
@@ -139,27 +139,19 @@ def queued(event_id: str, text: str = "hi", metadata: str | None = None) -> Queu
 
 @pytest.fixture
 def make_responder(stack: LocalStack, fake_x: tuple[FakeX, str]) -> Callable[..., Responder]:
-    """Makes a Responder for the sample bot account, on moto and the fake X."""
+    """Makes a Responder for the sample bot account with a bot of the test's, on moto and the fake X."""
 
     def make(bot: Bot, read_timeout: float = 10.0, **overrides: Any) -> Responder:
-        table, dynamodb = stack.refs["StateTable"], boto3.client("dynamodb")
         settings = ResponderSettings(
-            table_name=table,
+            table_name=stack.refs["StateTable"],
             queue_url=stack.refs["DmQueue"],
             secret_id="",
             **{"mark_read": False, "typing_indicator": False, **overrides},
         )
+        accounts = AccountDirectory(settings.secret_id, "")
+        wiring = Wiring(settings, boto3.client("dynamodb"), accounts, ROOT / "functions/responder", bot_override=bot)
         x = XClient(DEV_CREDENTIALS, fake_x[1], read_timeout=read_timeout, api_version=settings.x_dm_api)
-        return Responder(
-            bot=bot,
-            x=x,
-            ledger=Ledger(dynamodb, table, BOT_USER["id"], 1000, 5),
-            records=DmRecords(dynamodb, table, BOT_USER["id"]),
-            window=SendWindow(dynamodb, table, BOT_USER["id"]),
-            state=ConversationState(dynamodb, table, BOT_USER["id"]),
-            settings=settings,
-            remaining_seconds=lambda: 60.0,
-        )
+        return wiring.assemble(BOT_USER["id"], settings, x, PLAIN, lambda: 60.0)
 
     return make
 

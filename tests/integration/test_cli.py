@@ -10,7 +10,7 @@ import pytest
 from devstack.dev_credentials import DEV_CREDENTIALS, SECOND_ACCOUNT
 from devstack.fake_x import FakeX
 from devstack.provision import LocalStack
-from dmchannel.storage.conversation_state import ConversationState
+from dmchannel.storage.takeover import Takeovers
 from dmchannel.x.account_activity import AccountActivity
 from dmchannel.x.errors import XApiError
 from xdm_cli.activity import DM_EVENTS
@@ -347,7 +347,7 @@ def test_credentials_set_checks_it_may_write_before_asking_and_changes_nothing(
 
 
 def test_conversations_resume_gives_a_taken_conversation_back_to_the_bot(setup: Setup, stack: LocalStack) -> None:
-    state = ConversationState(boto3.client("dynamodb"), stack.refs["StateTable"], "4337869213")
+    state = Takeovers(boto3.client("dynamodb"), stack.refs["StateTable"], "4337869213")
     state.hand_to_person("3001969357", 3_600)
     code, out, _ = setup.run("conversations", "resume", "--account", "4337869213", "--user", "3001969357")
     assert code == 0 and "answers the user 3001969357 on the account 4337869213 again" in out

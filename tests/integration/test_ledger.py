@@ -19,7 +19,14 @@ HOUR = int(NOON // 3600)
 
 
 def make_ledger(stack: LocalStack, daily: int = 1000, per_message: int = 5, now: float = NOON) -> Ledger:
-    return Ledger(boto3.client("dynamodb"), stack.refs["StateTable"], BOT, daily, per_message, clock=lambda: now)
+    return Ledger(
+        boto3.client("dynamodb"),
+        stack.refs["StateTable"],
+        BOT,
+        daily_limit=daily,
+        replies_per_message=per_message,
+        clock=lambda: now,
+    )
 
 
 def set_used(stack: LocalStack, hour: int, used: int) -> None:

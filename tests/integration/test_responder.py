@@ -4,7 +4,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
 import boto3
 import pytest
@@ -16,7 +15,7 @@ from dmchannel.bots.base import BotError, Button, Reply, Turn
 from dmchannel.queued_dm import QueuedDM
 from dmchannel.responder.answering import Responder
 from dmchannel.responder.composer import MORE_OPTIONS_LABEL
-from dmchannel.responder.outcomes import DeadLetterError, NotStartedError, RetryLaterError
+from dmchannel.responder.lifecycle import Checkpoint, Fate, Outcome, Rule
 from dmchannel.storage.memory import ConversationMemory
 from dmchannel.webhook.account_activity import dms_to_answer
 from tests.integration.conftest import queued
@@ -81,51 +80,49 @@ def test_a_read_timeout_is_never_resent(
     fake = fake_x[0]
     responder = make_responder(ScriptedBot([Reply("one"), Reply("two")]), read_timeout=0.2)
     fake.fail_next(200, delay=0.5)  # X may have sent it, but the answer never came
-    with pytest.raises(RetryLaterError):
-        responder.handle(queued("1"))
-    responder.handle(queued("1"))  # the redelivery
+    assert responder.handle(queued("1")).outcome is Outcome.RETRY_LATER
+    assert responder.handle(queued("1")).outcome is Outcome.ANSWERED  # the redelivery
     assert [dm.text for dm in fake.sent] == ["two"]
-    assert responder.ledger.used_for("1") == 2
+    assert responder.stores.ledger.used_for("1") == 2
 
 
-def crash_once(responder: Responder, event: str, when: Callable[[dict[str, Any]], bool] = lambda _: True) -> None:
-    """Kill the attempt (as a Lambda timeout would) at a DynamoDB call, the first time when() holds."""
-    crashed: list[bool] = []
+def crash_once(responder: Responder, at: Checkpoint) -> list[str]:
+    """Kill the first attempt (as a Lambda timeout would) at a checkpoint; the DMs it crashed."""
+    crashed: list[str] = []
 
-    def crash(params: dict[str, Any] | None = None, **_: object) -> None:
-        if not crashed and when(params or {}):
-            crashed.append(True)
+    def crash(checkpoint: Checkpoint, dm_id: str) -> None:
+        if checkpoint is at and not crashed:
+            crashed.append(dm_id)
             raise RuntimeError("the function died here")
 
-    responder.ledger.dynamodb.meta.events.register(event, crash)
+    responder.checkpoint = crash
+    return crashed
 
 
 def test_a_crash_after_reserving_before_calling_x_sends_the_reply_on_the_retry(
     make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
 ) -> None:
     responder = make_responder(ScriptedBot([Reply("only")]))
-    crash_once(responder, "after-call.dynamodb.TransactWriteItems")
+    crashed = crash_once(responder, Checkpoint.RESERVED)
     with pytest.raises(RuntimeError):
         responder.handle(queued("1"))
-    responder.handle(queued("1"))
+    assert crashed == ["1"] and fake_x[0].sent == []
+    assert responder.handle(queued("1")).outcome is Outcome.ANSWERED
     assert [dm.text for dm in fake_x[0].sent] == ["only"]
-    assert responder.ledger.used_for("1") == 1
+    assert responder.stores.ledger.used_for("1") == 1
 
 
 def test_a_crash_after_x_took_the_reply_never_sends_it_twice(
     make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
 ) -> None:
     responder = make_responder(ScriptedBot([Reply("one"), Reply("two")]))
-    crash_once(
-        responder,
-        "provide-client-params.dynamodb.UpdateItem",
-        lambda params: ":sent" in params.get("ExpressionAttributeValues", {}),
-    )
+    crashed = crash_once(responder, Checkpoint.SENT)
     with pytest.raises(RuntimeError):
         responder.handle(queued("1"))
+    assert crashed == ["1"] and [dm.text for dm in fake_x[0].sent] == ["one"]
     responder.handle(queued("1"))
     assert [dm.text for dm in fake_x[0].sent] == ["one", "two"]
-    assert responder.ledger.used_for("1") == 2
+    assert responder.stores.ledger.used_for("1") == 2
 
 
 def test_many_threads_answering_at_once_never_exceed_the_daily_limit(
@@ -133,12 +130,12 @@ def test_many_threads_answering_at_once_never_exceed_the_daily_limit(
 ) -> None:
     responders = [make_responder(ScriptedBot([Reply("a"), Reply("b")])) for _ in range(8)]
     for responder in responders:
-        responder.ledger.daily_limit = 15
+        responder.stores.ledger.daily_limit = 15
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(lambda n: responders[n % 8].handle(queued(f"in-{n}")), range(24)))
     assert len(fake_x[0].sent) == 15
-    assert responders[0].ledger.used_in_24_hours() == 15
-    used = [responders[0].ledger.used_for(f"in-{n}") for n in range(24)]
+    assert responders[0].stores.ledger.used_in_24_hours() == 15
+    used = [responders[0].stores.ledger.used_for(f"in-{n}") for n in range(24)]
     assert sum(used) == 15 and max(used) <= 2
 
 
@@ -157,12 +154,11 @@ def test_a_failing_bot_is_retried_through_the_queue_then_apologised_for(
 ) -> None:
     responder = make_responder(UnavailableBot(retryable=True), bot_attempts=3, bot_apology="Sorry!")
     for _ in (1, 2):
-        with pytest.raises(RetryLaterError):
-            responder.handle(queued("1"))
+        assert responder.handle(queued("1")).outcome is Outcome.RETRY_LATER
     assert fake_x[0].sent == []
     responder.handle(queued("1"))
     assert [dm.text for dm in fake_x[0].sent] == ["Sorry!"]
-    assert responder.ledger.used_in_24_hours() == 1  # counted like any reply
+    assert responder.stores.ledger.used_in_24_hours() == 1  # counted like any reply
 
 
 def test_a_bot_refusing_the_request_gets_the_apology_at_once(
@@ -210,8 +206,7 @@ def test_a_retry_continues_the_stored_plan_and_never_asks_the_bot_again(
     responder = make_responder(bot, mark_read=True, typing_indicator=True)
     fake.fail_next(500, (131,), times=3, after=1)  # part 0 goes out; then X fails three times on part 1
     dm = queued("1")
-    with pytest.raises(RetryLaterError):
-        responder.handle(dm)
+    assert responder.handle(dm).outcome is Outcome.RETRY_LATER
     responder.handle(dm)  # the redelivery
     assert [sent.text for sent in fake.sent] == [f"answer 1, part {n}" for n in range(3)]
     assert bot.calls == 1
@@ -225,8 +220,7 @@ def test_too_little_time_left_starts_nothing(
     bot = ScriptedBot([Reply("hi")])
     responder = make_responder(bot, bot_timeout=10.0)
     responder.remaining_seconds = lambda: 12.0
-    with pytest.raises(NotStartedError):
-        responder.handle(queued("1"))
+    assert responder.handle(queued("1")).outcome is Outcome.NOT_STARTED
     assert (bot.turns, fake_x[0].calls) == ([], [])
     assert boto3.client("dynamodb").scan(TableName=stack.refs["StateTable"])["Items"] == []  # no attempt counted
 
@@ -237,15 +231,17 @@ def test_a_dm_older_than_24_hours_is_not_answered(
     bot = ScriptedBot([Reply("hi")])
     responder = make_responder(bot)
     responder.clock = lambda: time.time() + 24 * 3600 + 60
-    responder.handle(queued("1"))
+    assert responder.handle(queued("1")) == Fate(Outcome.UNANSWERED, Rule.TOO_OLD)
     assert (bot.turns, fake_x[0].sent) == ([], [])
+    record = responder.stores.records.read("1")  # the DM's fate, read back from the table
+    assert record is not None and (record.outcome, record.rule) == (Outcome.UNANSWERED, Rule.TOO_OLD)
 
 
 def test_no_read_receipt_or_typing_when_no_answer_will_follow(
     make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
 ) -> None:
     responder = make_responder(ScriptedBot([Reply("hi")]), mark_read=True, typing_indicator=True)
-    responder.ledger.daily_limit = 1
+    responder.stores.ledger.daily_limit = 1
     responder.handle(queued("1"))
     responder.handle(queued("2"))  # at the limit
     responder.handle(queued("3", "STOP"))  # opted out: the confirmation still goes if there is room
@@ -258,10 +254,10 @@ def test_after_five_failed_attempts_the_dm_is_dead_lettered_with_the_reason(
 ) -> None:
     responder = make_responder(UnavailableBot(retryable=True), bot_attempts=99)
     for _ in range(5):
-        with pytest.raises(RetryLaterError):
-            responder.handle(queued("1"))
-    with pytest.raises(DeadLetterError, match=r"^5 attempts failed, the last: the bot could not answer: down$"):
-        responder.handle(queued("1"))
+        assert responder.handle(queued("1")).outcome is Outcome.RETRY_LATER
+    fate = responder.handle(queued("1"))
+    assert fate.outcome is Outcome.DEAD_LETTERED
+    assert str(fate) == "5 attempts failed, the last: the bot could not answer: down"
     assert fake_x[0].calls == []
 
 
@@ -350,8 +346,8 @@ def test_a_user_who_asks_for_a_person_gets_one_and_the_bot_stays_quiet(
     low, high = sorted((USER["id"], BOT_USER["id"]), key=int)
     assert f"https://x.com/messages/{low}-{high}" in notice
     assert f"@{USER['screen_name']}" in notice and "are you there" not in notice
-    assert responder.state.give_back_to_bot(USER["id"])
-    assert not responder.state.give_back_to_bot(USER["id"])
+    assert responder.stores.takeovers.give_back_to_bot(USER["id"])
+    assert not responder.stores.takeovers.give_back_to_bot(USER["id"])
     responder.handle(queued("3", "hello again"))
     assert fake_x[0].sent[-1].text == "bot answer"
 
@@ -360,7 +356,7 @@ def test_a_takeover_ends_by_itself(make_responder: Callable[..., Responder], fak
     responder = make_responder(ScriptedBot([Reply("bot answer")]), human_takeover_minutes=1)
     responder.handle(queued("1", "human"))
     later = time.time() + 61
-    responder.clock = responder.state.clock = lambda: later
+    responder.clock = responder.stores.takeovers.clock = lambda: later
     responder.handle(queued("2", "anyone?"))
     assert [dm.text for dm in fake_x[0].sent][-1] == "bot answer"
 
@@ -383,7 +379,7 @@ def test_a_person_answering_from_the_account_takes_the_conversation(
     responder.observe_own(echo("e2", "Hi, Sam from support here."))  # a person, by hand
     responder.handle(queued("3", "great, Sam"))
     assert len(fake_x[0].sent) == 2 and len(bot.turns) == 2
-    assert responder.state.with_person(USER["id"])
+    assert responder.stores.takeovers.with_person(USER["id"])
 
 
 def test_an_echo_before_the_send_is_recorded_is_the_channels_own(
@@ -392,7 +388,6 @@ def test_an_echo_before_the_send_is_recorded_is_the_channels_own(
     fake = fake_x[0]
     responder = make_responder(ScriptedBot([Reply("one")]), read_timeout=0.2)
     fake.fail_next(200, delay=0.5)  # X takes the DM, but its answer (and so the record) never comes
-    with pytest.raises(RetryLaterError):
-        responder.handle(queued("1"))
+    assert responder.handle(queued("1")).outcome is Outcome.RETRY_LATER
     responder.observe_own(echo("e1", "one"))
-    assert not responder.state.with_person(USER["id"])
+    assert not responder.stores.takeovers.with_person(USER["id"])

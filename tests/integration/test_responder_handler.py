@@ -13,6 +13,7 @@ from devstack.deliveries import BOT_USER, USER
 from devstack.dev_credentials import DEV_CREDENTIALS, SECOND_ACCOUNT, account_secret
 from devstack.fake_x import MARK_READ_PATH, SEND_PATH, TYPING_PATH
 from devstack.provision import LocalStack
+from dmchannel.responder.lifecycle import Checkpoint
 from tests.conftest import EVENTS, event_written_now
 from tests.integration.conftest import Pipeline, capture_service_logs
 
@@ -88,22 +89,23 @@ def test_redelivery_after_a_crash_between_send_and_record_sends_nothing_twice(
     pipeline: Callable[..., Pipeline],
 ) -> None:
     flow = pipeline()
-    crashes: list[dict[str, Any]] = []
+    crashes: list[str] = []
 
-    def crash_on_record(params: dict[str, Any], **_: Any) -> None:
-        if not crashes and ":sent" in params.get("ExpressionAttributeValues", {}):
-            crashes.append(params)
+    def crash_after_x_took_it(checkpoint: Checkpoint, dm_id: str) -> None:
+        if checkpoint is Checkpoint.SENT and not crashes:
+            crashes.append(dm_id)
             raise RuntimeError("the function died here")
 
-    flow.responder.dynamodb.meta.events.register("provide-client-params.dynamodb.UpdateItem", crash_on_record)
-    flow.user_says("hello")
+    flow.responder.wiring.checkpoint = crash_after_x_took_it
+    dm_id = flow.user_says("hello")
     first = flow.poll()
-    assert len(first.failed) == 1 and len(flow.fake.sent) == 1
+    assert crashes == [dm_id] and len(first.failed) == 1 and len(flow.fake.sent) == 1
     flow.expire(first)
     second = flow.poll()
     assert second.delivered and second.failed == []
     assert len(flow.fake.sent) == 1
     assert used_today(flow.stack) == 1
+    assert table_item(flow.stack, f"dm#{BOT_ID}#{dm_id}")["outcome"] == {"S": "answered"}
 
 
 def test_permanent_x_error_is_not_retried_and_gives_the_slot_back(

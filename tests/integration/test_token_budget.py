@@ -10,6 +10,7 @@ from devstack.deliveries import USER
 from devstack.fake_bedrock import serve_bedrock
 from devstack.fake_x import FakeX
 from devstack.provision import LocalStack
+from dmchannel.bots.base import BotKind
 from dmchannel.bots.factory import build_bot
 from dmchannel.responder.answering import Responder
 from dmchannel.responder.settings import ResponderSettings
@@ -31,8 +32,12 @@ def bedrock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def test_tokens_are_counted_per_account_and_utc_day(stack: LocalStack) -> None:
     clock = [20_000 * DAY_SECONDS + 3_600.0]
-    budget = TokenBudget(boto3.client("dynamodb"), stack.refs["StateTable"], ACCOUNT, 100, lambda: clock[0])
-    other = TokenBudget(boto3.client("dynamodb"), stack.refs["StateTable"], "1", 100, lambda: clock[0])
+    budget = TokenBudget(
+        boto3.client("dynamodb"), stack.refs["StateTable"], ACCOUNT, daily_tokens=100, clock=lambda: clock[0]
+    )
+    other = TokenBudget(
+        boto3.client("dynamodb"), stack.refs["StateTable"], "1", daily_tokens=100, clock=lambda: clock[0]
+    )
     budget.spend(60)
     assert not budget.exhausted()
     budget.spend(40)
@@ -47,9 +52,11 @@ def test_a_spent_budget_stops_model_calls_until_the_next_day(
     make_responder: Callable[..., Responder], stack: LocalStack, fake_x: tuple[FakeX, str]
 ) -> None:
     clock = [20_000 * DAY_SECONDS + 3_600.0]
-    budget = TokenBudget(boto3.client("dynamodb"), stack.refs["StateTable"], ACCOUNT, 50, lambda: clock[0])
+    budget = TokenBudget(
+        boto3.client("dynamodb"), stack.refs["StateTable"], ACCOUNT, daily_tokens=50, clock=lambda: clock[0]
+    )
     settings = ResponderSettings(
-        table_name="", queue_url="", secret_id="", bot_kind="bedrock",
+        table_name="", queue_url="", secret_id="", bot_kind=BotKind.BEDROCK,
         assistant_prompt_path=ROOT / "functions/responder/assistant.md",
     )  # fmt: skip
     bot = build_bot(settings, lambda: None, budget.spend)

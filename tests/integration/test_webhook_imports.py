@@ -44,6 +44,7 @@ def test_webhook_imports_no_x_client_and_no_bot() -> None:
         "dmchannel.webhook",
         "dmchannel.accounts",
         "dmchannel.credentials",
+        "dmchannel.metric_names",
         "dmchannel.observability",
         "dmchannel.queued_dm",
         "dmchannel.settings",

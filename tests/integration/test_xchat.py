@@ -19,6 +19,8 @@ from devstack.provision import LocalStack
 from devstack.thrift_binary import STRING, STRUCT, decode_struct, encode_struct
 from devstack.xchat_user import XChatUser, bot_identity
 from dmchannel.queued_dm import QueuedDM
+from dmchannel.responder.lifecycle import Outcome, Rule
+from dmchannel.storage.dm_records import DmRecords
 from dmchannel.xchat.session import XChatSession
 from tests.integration.conftest import BOT_ID, USER_ID, Pipeline, capture_service_logs
 
@@ -120,8 +122,10 @@ def test_a_tampered_message_is_never_answered(
     xchat.flow.deliver(delivery)
     assert xchat.flow.poll().failed == []
     assert xchat.answers() == []
-    refused = [json.loads(line) for line in logs.getvalue().splitlines() if "not answered" in line]
-    assert refused and refused[-1]["verified"] is False
+    record = DmRecords(boto3.client("dynamodb"), xchat.flow.stack.refs["StateTable"], BOT_ID).read(payload["id"])
+    assert record is not None and (record.outcome, record.rule) == (Outcome.UNANSWERED, Rule.UNREADABLE)
+    refused = [line for line in map(json.loads, logs.getvalue().splitlines()) if line.get("rule") == "unreadable"]
+    assert refused and "text" not in refused[-1]  # logged with its reason, never its content
 
 
 def test_a_retry_after_a_failed_send_posts_the_same_bytes_and_the_user_sees_one_message(xchat: XChatFlow) -> None:

@@ -7,7 +7,7 @@ import pytest
 from botocore.stub import Stubber
 
 from devstack.fake_lex import lex_answer
-from dmchannel.bots.base import BotError, Button, Reply, Turn
+from dmchannel.bots.base import BotError, BotKind, Button, Reply, Turn
 from dmchannel.bots.factory import build_bot
 from dmchannel.bots.lex import LexBot
 from dmchannel.responder.settings import ResponderSettings
@@ -91,7 +91,7 @@ def test_the_lex_client_tries_once_within_the_bots_timeout() -> None:
         table_name="t",
         queue_url="q",
         secret_id="s",
-        bot_kind="lex",
+        bot_kind=BotKind.LEX,
         lex_bot_id="B",
         lex_bot_alias_id="A",
         bot_timeout=4,

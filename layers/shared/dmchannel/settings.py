@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from dmchannel.x.endpoints import DEFAULT_BASE_URL
 
 ENVIRONMENT: Mapping[str, str] = os.environ
-BOT_KINDS = ("faq", "http", "lex", "bedrock")
 X_APIS = ("v1.1", "v2")
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 

@@ -1,7 +1,27 @@
 """What every bot implements: a conversation turn in, a list of replies out."""
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
+
+
+class BotKind(StrEnum):
+    """The bot back ends BOT_KIND names, and what the channel keeps for each."""
+
+    FAQ = "faq"  # the built-in FAQ bot from a YAML file
+    HTTP = "http"  # any bot speaking the Rasa REST protocol
+    LEX = "lex"  # Amazon Lex V2
+    BEDROCK = "bedrock"  # the AI assistant on Bedrock's Converse API
+
+    @property
+    def keeps_no_state(self) -> bool:
+        """Whether the channel remembers the conversation for it (the others keep their own sessions)."""
+        return self is BotKind.BEDROCK
+
+    @property
+    def bills_tokens(self) -> bool:
+        """Whether its answers spend tokens that a daily budget can bound."""
+        return self is BotKind.BEDROCK
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from dmchannel.bots.base import Bot
+from dmchannel.bots.base import Bot, BotKind
 from dmchannel.responder.settings import ResponderSettings
 
 if TYPE_CHECKING:
@@ -20,18 +20,18 @@ def build_bot(
 
     spend_tokens: told each Bedrock answer's tokens (input and output), for the daily token budget.
     """
-    if settings.bot_kind == "http":
+    if settings.bot_kind is BotKind.HTTP:
         from dmchannel.bots.http import HttpBot  # noqa: PLC0415
 
         return HttpBot(settings.bot_url, bot_token, settings.bot_timeout)
-    if settings.bot_kind == "lex":
+    if settings.bot_kind is BotKind.LEX:
         import boto3  # noqa: PLC0415
 
         from dmchannel.bots.lex import LexBot  # noqa: PLC0415
 
         client = boto3.client("lexv2-runtime", config=_one_try(settings))
         return LexBot(client, settings.lex_bot_id, settings.lex_bot_alias_id, settings.lex_locale_id)
-    if settings.bot_kind == "bedrock":
+    if settings.bot_kind is BotKind.BEDROCK:
         return _bedrock_bot(settings, spend_tokens)
     from dmchannel.bots.faq import load_faq_bot  # noqa: PLC0415
 

@@ -1,9 +1,9 @@
 """Answers one queued DM: decides its answer plan once, then sends the plan's replies, each through its slot.
 
-Deciding: STOP and START first, always; then opt-out, the loop breaker and the
-daily limit, so that a DM left unanswered gets no read receipt or typing
-indicator; then the bot, and the composer. The plan is stored before anything is
-sent, and every later attempt continues it without asking the bot again.
+Deciding: STOP and START are kept first, always; then the rules (``rules``), so that a DM
+left unanswered gets no read receipt or typing indicator; then the bot, and the composer.
+The plan is stored before anything is sent, and every later attempt continues it without
+asking the bot again. Every attempt ends in a ``lifecycle.Fate``, written on the DM's record.
 """
 
 import threading
@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -19,14 +20,28 @@ from dmchannel.bots.bedrock import user_text
 from dmchannel.observability import Metric, count, count_by, logger
 from dmchannel.queued_dm import QueuedDM
 from dmchannel.responder.composer import MORE_OPTIONS_PREFIX, compose
+from dmchannel.responder.lifecycle import (
+    Checkpoint,
+    Ended,
+    Fate,
+    Outcome,
+    Rule,
+    dead_letter,
+    hold,
+    retry_later,
+    unanswered,
+)
 from dmchannel.responder.numbered_choices import chosen_payload, render_choices
-from dmchannel.responder.outcomes import DeadLetterError, HeldError, NotStartedError, RetryLaterError
+from dmchannel.responder.rules import Conversation, Leave, decide, keyword_of
 from dmchannel.responder.settings import ResponderSettings
-from dmchannel.storage.conversation_state import ConversationState, Loop
 from dmchannel.storage.dm_records import DmRecords
+from dmchannel.storage.kept_menus import KeptMenus, more_key, offered_key
 from dmchannel.storage.ledger import Ledger, Slot
+from dmchannel.storage.loop_breaker import LoopBreaker
 from dmchannel.storage.memory import ConversationMemory
+from dmchannel.storage.opt_out import OptOuts
 from dmchannel.storage.send_window import SendWindow
+from dmchannel.storage.takeover import Takeovers
 from dmchannel.storage.token_budget import TokenBudget
 from dmchannel.x.errors import ErrorKind, XApiError
 from dmchannel.x.message import OutboundMessage
@@ -41,8 +56,31 @@ MAX_AGE_SECONDS = 24 * 3_600  # X allows replies within 24 hours of the user's D
 LOG_KEYS = ["dm_id", "sender_id", "attempt", "reply_index"]
 
 
-def _keyword(text: str) -> str:
-    return text.strip().strip(".!").casefold()
+WARNED = frozenset({Rule.TOO_OLD, Rule.DAILY_LIMIT, Rule.X_REFUSED, Rule.UNREADABLE, Rule.ACCOUNT_NOT_SERVED})
+OUTCOME_METRICS = {Outcome.HELD: Metric.DIRECT_MESSAGES_HELD, Outcome.NOT_STARTED: Metric.DIRECT_MESSAGES_DEFERRED}
+HEADLINES = {
+    Outcome.ANSWERED: "DM answered",
+    Outcome.UNANSWERED: "DM unanswered",
+    Outcome.HELD: "DM held: X's send window is spent until its reset",
+    Outcome.RETRY_LATER: "Attempt failed: the DM comes back later",
+    Outcome.NOT_STARTED: "DM not started: too little of the invocation was left",
+}
+
+
+def announce(fate: Fate, **fields: Any) -> None:
+    """Log and count a fate decided now, in one line with its outcome and rule (a replay's is not announced)."""
+    if fate.rule:
+        count(fate.rule.metric, fate.dropped if fate.rule.metric is Metric.REPLIES_DROPPED else 1)
+    if fate.outcome in OUTCOME_METRICS:
+        count(OUTCOME_METRICS[fate.outcome])
+    headline = HEADLINES.get(fate.outcome)
+    if headline is None:  # dead-lettered (the queue says so) or observed (the responder does)
+        return
+    said: dict[str, Any] = {"outcome": fate.outcome.value} | ({"rule": fate.rule.value} if fate.rule else {})
+    said |= {"detail": fate.detail} if fate.detail else {}
+    warn = fate.rule in WARNED or fate.outcome in (Outcome.HELD, Outcome.RETRY_LATER)
+    line = f"{headline}: {fate.rule.reason}" if fate.rule else headline
+    (logger.warning if warn else logger.info)(line, **said, **fields)
 
 
 def turn_of(dm: QueuedDM) -> Turn:
@@ -58,179 +96,176 @@ def turn_of(dm: QueuedDM) -> Turn:
     )
 
 
+def no_checkpoint(_checkpoint: Checkpoint, _dm_id: str) -> None:
+    """Deployed, a checkpoint is just a moment; the drills crash there."""
+
+
+@dataclass(frozen=True)
+class Stores:
+    """What one account keeps in the table (built once per account and container: the ledger's cache lasts)."""
+
+    ledger: Ledger
+    records: DmRecords
+    window: SendWindow
+    opt_outs: OptOuts
+    takeovers: Takeovers
+    loops: LoopBreaker
+
+
 @dataclass
 class Responder:
     """Answers the DMs of one bot account."""
 
     bot: Bot
     x: SurfaceClient  # the surface the DM came through (legacy DMs or XChat)
-    ledger: Ledger
-    records: DmRecords
-    window: SendWindow
-    state: ConversationState
+    stores: Stores
+    menus: KeptMenus  # sealed in an XChat conversation
     settings: ResponderSettings
     remaining_seconds: Callable[[], float]
     clock: Callable[[], float] = time.time
     memory: ConversationMemory | None = None  # for a bot that keeps no state of its own (the Bedrock assistant)
     budget: TokenBudget | None = None  # the Bedrock assistant's daily tokens
     notify: Callable[[str], None] | None = None  # tells the operator a user asked for a person
+    checkpoint: Callable[[Checkpoint, str], None] = no_checkpoint
     _started: float = 0.0  # when the DM being handled was taken up (perf_counter)
 
     def _send_seconds(self) -> float:
         return CONNECT_TIMEOUT + self.x.read_timeout + SAFETY_MARGIN_SECONDS
 
-    def handle(self, dm: QueuedDM, queued_at: float | None = None) -> None:
-        """Answer one queued DM (queued_at: when the webhook queued it, if X gave no creation time).
-
-        Raises NotStartedError, HeldError, RetryLaterError or DeadLetterError when it is not answered now.
-        """
+    def handle(self, dm: QueuedDM, queued_at: float | None = None) -> Fate:
+        """Answer one queued DM (queued_at: when the webhook queued it, if X gave no creation time); say how it ended."""
         logger.thread_safe_append_keys(dm_id=dm.dm_id, sender_id=dm.sender_id)
         self._started = time.perf_counter()
         try:
-            self._handle(dm, dm.created_at_ms / 1000 if dm.created_at_ms else queued_at or self.clock())
+            return self._attempt(dm, dm.created_at_ms / 1000 if dm.created_at_ms else queued_at or self.clock())
         finally:
             logger.thread_safe_remove_keys(LOG_KEYS)
 
-    def observe_own(self, dm: QueuedDM) -> None:
+    def observe_own(self, dm: QueuedDM) -> Fate:
         """The account's own message: one the channel did not send is a person's, who takes the conversation."""
-        if self.state.sent_by_channel(dm.recipient_id, dm.text):
-            return
-        logger.info("A person answered from the account: the bot stays quiet in this conversation", dm_id=dm.dm_id)
-        count(Metric.HUMAN_TAKEOVERS)
-        self._step_back(dm.recipient_id)
+        if not self.stores.takeovers.sent_by_channel(dm.recipient_id, dm.text):
+            logger.info("A person answered from the account: the bot stays quiet in this conversation", dm_id=dm.dm_id)
+            count(Metric.HUMAN_TAKEOVERS)
+            self._step_back(dm.recipient_id)
+        return Fate(Outcome.OBSERVED)
 
     def _step_back(self, user_id: str) -> None:
         """A person has the conversation: the bot stays quiet in it for HumanTakeoverMinutes."""
-        self.state.hand_to_person(user_id, self.settings.human_takeover_minutes * 60)
+        self.stores.takeovers.hand_to_person(user_id, self.settings.human_takeover_minutes * 60)
 
-    def _handle(self, dm: QueuedDM, created_at: float) -> None:
+    def _ended(self, dm: QueuedDM, fate: Fate, *, counted: bool, **fields: Any) -> Fate:
+        """Write the fate on the DM's record (where it is final, or the attempt was counted), and announce it."""
+        if counted or fate.outcome.final:
+            self.stores.records.end(dm.dm_id, fate, gave_back_attempt=counted and fate.outcome is Outcome.HELD)
+        announce(fate, **fields)
+        return fate
+
+    def _attempt(self, dm: QueuedDM, created_at: float) -> Fate:
         if self.remaining_seconds() < self.settings.bot_timeout + self._send_seconds():
-            raise NotStartedError("too little time left to answer this DM")
-        dm = self.x.open(dm)  # XChat: decrypted here, in memory only
-        self._keep_opt_choice(dm)  # STOP holds from the moment it is seen, even if it cannot be answered now
-        if self.clock() - created_at > MAX_AGE_SECONDS:
-            logger.warning("Unanswered: the DM is more than 24 hours old", age_seconds=int(self.clock() - created_at))
-            count(Metric.UNANSWERED_TOO_OLD)
-            return
-        held = self.window.held_until()
-        if held:
-            raise HeldError(held)
-        record = self.records.start(dm.dm_id)
+            return self._ended(dm, Fate(Outcome.NOT_STARTED), counted=False)
+        try:
+            dm = self.x.open(dm)  # XChat: decrypted here, in memory only
+            self._keep_opt_choice(dm)  # STOP holds from the moment it is seen, even if it cannot be answered now
+            if self.clock() - created_at > MAX_AGE_SECONDS:
+                raise unanswered(Rule.TOO_OLD)
+            held_until = self.stores.window.held_until()
+            if held_until:
+                raise hold(held_until)
+        except Ended as ended:
+            return self._ended(dm, ended.fate, counted=False)
+        record = self.stores.records.start(dm.dm_id)
         logger.thread_safe_append_keys(attempt=record.attempts)
-        if record.settled:
-            logger.info("Already answered (a replay or a redrive): nothing more to do")
-            return
+        if record.outcome and record.outcome.settled:
+            logger.info("DM already settled (a replay or a redrive): nothing more to do", outcome=record.outcome)
+            return Fate(record.outcome, record.rule)
         if record.attempts == 1:
             count(Metric.DIRECT_MESSAGES_RECEIVED)
-        if record.attempts > MAX_ATTEMPTS:
-            raise DeadLetterError(f"{MAX_ATTEMPTS} attempts failed, the last: {record.last_error or 'unknown'}")
+        fields: dict[str, Any] = {}
         try:
-            plan = record.plan if record.plan is not None else self._plan(dm, created_at, record.attempts)
-            if plan is not None:
-                self._send_plan(dm, plan, created_at)
-            self.records.settle(dm.dm_id)
-        except HeldError:
-            self.records.give_back_attempt(dm.dm_id)
-            raise
-        except RetryLaterError as error:
-            self.records.note_failure(dm.dm_id, str(error))
-            raise
+            if record.attempts > MAX_ATTEMPTS:
+                raise dead_letter(f"{MAX_ATTEMPTS} attempts failed, the last: {record.last_error or 'unknown'}")
+            if record.plan is None:
+                plan, rule = self._plan(dm, created_at, record.attempts)
+            else:
+                plan, rule = record.plan, record.rule
+            fate, fields = self._send_plan(dm, plan, rule, created_at)
+        except Ended as ended:
+            fate = ended.fate
+        return self._ended(dm, fate, counted=True, **fields)
 
-    def _plan(self, dm: QueuedDM, created_at: float, attempt: int) -> Plan | None:
-        """Decide the answer (None: unanswered by rule) and store it before anything is sent."""
-        decided = self._decide(dm, created_at, attempt)
-        return None if decided is None else self.records.save_plan(dm.dm_id, self.x.seal(decided))
+    def _plan(self, dm: QueuedDM, created_at: float, attempt: int) -> tuple[Plan, Rule | None]:
+        """Decide the answer (or Ended: unanswered by a rule) and store it before anything is sent."""
+        replies, rule = self._decide(dm, created_at, attempt)
+        plan = self._compose(dm, replies)
+        self.checkpoint(Checkpoint.BEFORE_PLAN, dm.dm_id)
+        return self.stores.records.save_plan(dm.dm_id, self.x.seal(plan), rule), rule
 
     def _keep_opt_choice(self, dm: QueuedDM) -> None:
         """Record STOP or START (idempotent: a redelivery records the same)."""
-        keyword = _keyword(dm.text)
+        keyword = keyword_of(dm.text)
         if keyword in self.settings.stop_keywords or keyword in self.settings.start_keywords:
-            self.state.set_opted_out(dm.sender_id, keyword in self.settings.stop_keywords)
+            self.stores.opt_outs.set_opted_out(dm.sender_id, keyword in self.settings.stop_keywords)
         if self.memory and keyword in self.settings.stop_keywords | self.settings.start_over_keywords:
             self.memory.forget(dm.sender_id)
 
-    def _decide(self, dm: QueuedDM, created_at: float, attempt: int) -> Plan | None:
-        keyword = _keyword(dm.text)
-        if keyword in self.settings.stop_keywords:  # before anything else: STOP always works
-            logger.info("User opted out")
-            count(Metric.OPT_OUTS)
-            return self._compose(dm, [Reply(self.settings.stop_reply)])
-        if keyword in self.settings.start_keywords:
-            logger.info("User opted in")
-            return self._compose(dm, [Reply(self.settings.start_reply)])
-        if self.memory and keyword in self.settings.start_over_keywords:
-            logger.info("The user started over")
-            return self._compose(dm, [Reply(self.settings.start_over_reply)])
-        if self.state.with_person(dm.sender_id):
-            logger.info("Unanswered: a person has this conversation")
-            count(Metric.LEFT_TO_PERSON)
-            return None
-        if self.state.is_opted_out(dm.sender_id):
-            logger.info("Unanswered: the user opted out")
-            count(Metric.OPTED_OUT_MESSAGES)
-            return None
-        settings = self.settings
-        loop = self.state.loop_verdict(
-            dm.sender_id, dm.dm_id, created_at, settings.loop_max_per_minute, settings.loop_quiet_seconds
+    def _decide(self, dm: QueuedDM, created_at: float, attempt: int) -> tuple[list[Reply], Rule | None]:
+        """The rules' answer, else the bot's; Ended when a rule leaves the DM unanswered."""
+        stores = self.stores
+        conversation = Conversation(
+            dm,
+            created_at,
+            self.settings,
+            self.memory is not None,
+            stores.takeovers,
+            stores.opt_outs,
+            stores.loops,
+            stores.ledger,
         )
-        if loop is not Loop.OK:
-            count(Metric.CONVERSATION_MUTED)
-            if loop is Loop.NOTICE:
-                logger.warning("Conversation muted: DMs come faster than a person writes; the user is told once")
-                return self._compose(dm, [Reply(settings.loop_notice)])
-            logger.info("Unanswered: the conversation is muted")
-            return None
-        if keyword in settings.human_keywords:  # after opt-out and the loop breaker, so a flood notifies once
-            return self._hand_over(dm)
-        used, limit = self.ledger.used_in_24_hours(), self.ledger.daily_limit
-        count(Metric.DAILY_LIMIT_USED, 100 * used / limit if limit else 100, MetricUnit.Percent)
-        if used >= limit:
-            logger.warning("Unanswered: the daily DM limit is reached")
-            count(Metric.UNANSWERED_DAILY_LIMIT)
-            return None
-        return self._compose(dm, self._replies(dm, attempt))
+        decision = decide(conversation)
+        if decision is None:
+            return self._replies(dm, attempt)
+        if isinstance(decision, Leave):
+            raise unanswered(decision.rule)
+        if decision.metric:
+            count(decision.metric)
+        if decision.note:
+            logger.info(decision.note)
+        if decision.hand_over:
+            self._step_back(dm.sender_id)
+            if self.notify:
+                self.notify(handover_notice(dm))
+        return list(decision.replies), decision.rule
 
-    def _hand_over(self, dm: QueuedDM) -> Plan:
-        """The user asked for a person: the bot says so once, stays quiet, and the operator is told."""
-        logger.info("The user asked for a person: the conversation is handed over")
-        count(Metric.HUMAN_HANDOVERS)
-        self._step_back(dm.sender_id)
-        if self.notify:
-            self.notify(handover_notice(dm))
-        return self._compose(dm, [Reply(self.settings.human_handover_text)])
-
-    def _replies(self, dm: QueuedDM, attempt: int) -> list[Reply]:
+    def _replies(self, dm: QueuedDM, attempt: int) -> tuple[list[Reply], Rule | None]:
         """The bot's replies (or the buttons behind "More options"); an answer will follow, so courtesy first."""
         turn = turn_of(dm)
         if turn.button_payload and turn.button_payload.startswith(MORE_OPTIONS_PREFIX):
-            buttons = self.state.buttons("more#" + turn.button_payload.removeprefix(MORE_OPTIONS_PREFIX))
-            return [Reply(self.settings.more_options_text, tuple(buttons))] if buttons else []
+            buttons = self.menus.buttons(more_key(turn.button_payload.removeprefix(MORE_OPTIONS_PREFIX)))
+            return ([Reply(self.settings.more_options_text, tuple(buttons))] if buttons else []), None
         if self.x.numbered_choices and turn.button_payload is None:
             turn = replace(turn, button_payload=chosen_payload(turn.text, self._menu(dm)))
         if self.x.courtesy:
             self._courtesy(dm)
         if self.budget and self.budget.exhausted():
-            logger.warning("The assistant's daily token budget is spent: the user gets the apology")
-            count(Metric.DAILY_TOKENS_SPENT)
-            return [Reply(self.settings.bot_apology)]
+            return [Reply(self.settings.bot_apology)], Rule.TOKEN_BUDGET
         if self.memory is None:
-            return self._ask_bot(turn, attempt)
+            return self._ask_bot(turn, attempt), None
         history = self.memory.recall(dm.sender_id)
         replies = self._ask_bot(replace(turn, history=history), attempt)
         self.memory.remember(dm.sender_id, history, user_text(turn), "\n\n".join(reply.text for reply in replies))
-        return replies
+        return replies, None
 
     def _menu(self, dm: QueuedDM) -> list[Button]:
-        return self.state.buttons(f"offered#{dm.sender_id}")
+        return self.menus.buttons(offered_key(dm.sender_id))
 
     def _compose(self, dm: QueuedDM, replies: list[Reply]) -> Plan:
         if self.x.numbered_choices:
             replies, offered = render_choices(replies, keep_buttons=self.x.quick_replies)
             # The menu a number answers is the last one offered: a new answer replaces it, or ends it.
             if offered:
-                self.state.save_buttons(f"offered#{dm.sender_id}", offered)
+                self.menus.save(offered_key(dm.sender_id), offered)
             else:
-                self.state.forget_buttons(f"offered#{dm.sender_id}")
+                self.menus.forget(offered_key(dm.sender_id))
         composition = compose(replies, self.settings.replies_per_message, more_key=dm.dm_id)
         if composition.dropped_messages or composition.dropped_buttons:
             logger.warning(
@@ -240,7 +275,7 @@ class Responder:
             )
             count(Metric.REPLIES_DROPPED, composition.dropped_messages)
         if composition.more_buttons:
-            self.state.save_buttons(f"more#{dm.dm_id}", composition.more_buttons)
+            self.menus.save(more_key(dm.dm_id), composition.more_buttons)
         return tuple(composition.messages)
 
     def _ask_bot(self, turn: Turn, attempt: int) -> list[Reply]:
@@ -254,7 +289,7 @@ class Responder:
             retry = error.retryable and attempt < self.settings.bot_attempts
             logger.warning("The bot could not answer", error=str(error), retry=retry)
             if retry:
-                raise RetryLaterError(f"the bot could not answer: {error}") from error
+                raise retry_later(f"the bot could not answer: {error}") from error
             return [Reply(self.settings.bot_apology)]
         finally:
             count(Metric.BOT_LATENCY, (time.perf_counter() - started) * 1000, MetricUnit.Milliseconds)
@@ -297,41 +332,52 @@ class Responder:
             done.set()
             beating.join(timeout=1)
 
-    def _send_plan(self, dm: QueuedDM, plan: Plan, created_at: float) -> None:
-        """Send the plan's replies in order, each through its slot; the ones already recorded are skipped."""
-        sent = 0
+    def _send_plan(
+        self, dm: QueuedDM, plan: Plan, planned_rule: Rule | None, created_at: float
+    ) -> tuple[Fate, dict[str, Any]]:
+        """Send the plan's replies in order, each through its slot (those X already has are skipped); its fate."""
+        sent = delivered = 0  # replies sent now; replies X has (sent now, or by an earlier attempt)
+        cut: Rule | None = None
         for index, message in enumerate(plan):
             logger.thread_safe_append_keys(reply_index=index)
             if self.remaining_seconds() < self._send_seconds():
-                raise RetryLaterError("too little time left to send the next reply")
-            if self.clock() - created_at > MAX_AGE_SECONDS:
-                logger.warning("Replies unsent: the DM is now more than 24 hours old", unsent=len(plan) - index)
-                count(Metric.UNANSWERED_TOO_OLD)
+                raise retry_later("too little time left to send the next reply")
+            cut = self._cut_by(dm, index, created_at)
+            if cut:
                 break
-            slot = self.ledger.reserve(dm.dm_id, index)
-            if slot is Slot.DAILY_LIMIT:
-                logger.warning("Unanswered: the daily DM limit is reached")
-                count(Metric.UNANSWERED_DAILY_LIMIT)
-                break
-            if slot is Slot.MESSAGE_LIMIT:
-                logger.warning("Replies dropped: the per-message limit is reached")
-                count(Metric.REPLIES_DROPPED, len(plan) - index)
-                break
-            if not self.ledger.claim(dm.dm_id, index):
-                continue  # an earlier (or concurrent) attempt sent it, or called X for it: never twice
+            self.checkpoint(Checkpoint.RESERVED, dm.dm_id)
+            if not self.stores.ledger.claim(dm.dm_id, index):
+                delivered += 1  # an earlier (or concurrent) attempt sent it, or called X for it: never twice
+                continue
             if not self._send(dm, index, message):
+                cut = Rule.X_REFUSED
                 break
             if index == 0:
                 count(Metric.ANSWER_LATENCY, (self.clock() - created_at) * 1000, MetricUnit.Milliseconds)
             sent += 1
+            delivered += 1
         logger.thread_safe_remove_keys(["reply_index"])
+        outcome = Outcome.ANSWERED if delivered or not plan else Outcome.UNANSWERED
+        fate = Fate(outcome, cut or planned_rule, dropped=len(plan) - delivered if cut else 0)
         elapsed_ms = int((time.perf_counter() - self._started) * 1000)
-        logger.info("DM answered", replies_sent=sent, replies_planned=len(plan), elapsed_ms=elapsed_ms)
+        return fate, {"replies_sent": sent, "replies_planned": len(plan), "elapsed_ms": elapsed_ms}
+
+    def _cut_by(self, dm: QueuedDM, index: int, created_at: float) -> Rule | None:
+        """Reserve reply number index (its slot in the limits); the rule that stops the plan here, if one does."""
+        if self.clock() - created_at > MAX_AGE_SECONDS:
+            return Rule.TOO_OLD
+        slot = self.stores.ledger.reserve(dm.dm_id, index)
+        if slot is Slot.DAILY_LIMIT:
+            return Rule.DAILY_LIMIT
+        if slot is Slot.MESSAGE_LIMIT:
+            return Rule.MESSAGE_LIMIT
+        return None
 
     def _send(self, dm: QueuedDM, index: int, message: OutboundMessage) -> bool:
-        """Send one reserved reply; False when the DM must not get more replies."""
+        """Send one claimed reply; False when X refused it (no more replies then), Ended when the DM must wait."""
         if not message.sealed:  # XChat's own messages are not read back: nothing to recognise them by
-            self.state.note_outgoing(dm.sender_id, message.text)  # before X: its echo may come back first
+            self.stores.takeovers.note_outgoing(dm.sender_id, message.text)  # before X: its echo may come back first
+        ledger = self.stores.ledger
         try:
             sent = self._send_with_backoff(dm.sender_id, message)
         except XApiError as error:
@@ -340,21 +386,19 @@ class Responder:
             if error.kind is ErrorKind.AMBIGUOUS:
                 # X may have the DM: keep the slot and the record, so that it is never sent twice.
                 logger.error("X did not answer; the reply is not sent again", status=status, codes=codes)
-                raise RetryLaterError(str(error)) from error
-            self.ledger.release(dm.dm_id, index)
+                raise retry_later(str(error)) from error
+            ledger.release(dm.dm_id, index)
             if error.kind is ErrorKind.RATE_LIMITED:
-                logger.warning("X's send window is spent; the DM waits for its reset", status=status, codes=codes)
-                self.window.observe(0, error.retry_at)
-                raise HeldError(error.retry_at) from error
+                self.stores.window.observe(0, error.retry_at)
+                raise hold(error.retry_at) from error
             if error.kind is ErrorKind.PERMANENT:
                 logger.error("X refused the reply", status=status, codes=codes)
                 return False
-            logger.warning("X failed; the DM goes back to the queue", status=status, codes=codes)
-            raise RetryLaterError(str(error)) from error
-        # A crash here leaves the reply "sending": a redelivery does not send it again.
-        self.ledger.record_sent(dm.dm_id, index, sent.event_id)
+            raise retry_later(str(error)) from error
+        self.checkpoint(Checkpoint.SENT, dm.dm_id)  # a crash here leaves the reply "sending": never sent again
+        ledger.record_sent(dm.dm_id, index, sent.event_id)
         if sent.remaining == 0 and sent.reset:
-            self.window.observe(0, sent.reset)  # the next DM waits for the reset instead of meeting a 429
+            self.stores.window.observe(0, sent.reset)  # the next DM waits for the reset instead of meeting a 429
         count(Metric.REPLIES_SENT)
         return True
 

@@ -4,7 +4,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from dmchannel.settings import BOT_KINDS, ENVIRONMENT, X_APIS, Environment, SettingsError
+from dmchannel.bots.base import BotKind
+from dmchannel.settings import ENVIRONMENT, X_APIS, Environment, SettingsError
 from dmchannel.x import limits
 from dmchannel.x.endpoints import DEFAULT_BASE_URL
 
@@ -35,7 +36,7 @@ class ResponderSettings:
     loop_notice: str = (
         "You are writing faster than I can answer, so I will pause for a few minutes. Send STOP to stop messages."
     )
-    bot_kind: str = "faq"
+    bot_kind: BotKind = BotKind.FAQ
     bot_url: str = ""
     bot_timeout: float = 10.0
     bot_attempts: int = 3
@@ -92,7 +93,7 @@ class ResponderSettings:
             loop_max_per_minute=env.integer("LOOP_MAX_PER_MINUTE", defaults.loop_max_per_minute, 1),
             loop_quiet_seconds=env.integer("LOOP_QUIET_SECONDS", defaults.loop_quiet_seconds, 1),
             loop_notice=env.text("LOOP_NOTICE", defaults.loop_notice),
-            bot_kind=env.choice("BOT_KIND", BOT_KINDS, defaults.bot_kind),
+            bot_kind=BotKind(env.choice("BOT_KIND", tuple(BotKind), defaults.bot_kind)),
             bot_url=env.text("BOT_URL", defaults.bot_url),
             bot_timeout=env.number("BOT_TIMEOUT", defaults.bot_timeout, 0.1),
             bot_attempts=env.integer("BOT_ATTEMPTS", defaults.bot_attempts, 1),
@@ -118,9 +119,9 @@ class ResponderSettings:
             x_dm_api=env.choice("X_DM_API", X_APIS, defaults.x_dm_api),
             x_read_timeout=env.number("X_READ_TIMEOUT", defaults.x_read_timeout, 0.5, 30),
         )
-        if settings.bot_kind == "http" and not settings.bot_url:
+        if settings.bot_kind is BotKind.HTTP and not settings.bot_url:
             raise SettingsError("BOT_KIND=http needs BOT_URL (the bot's URL)")
-        if settings.bot_kind == "lex" and not (settings.lex_bot_id and settings.lex_bot_alias_id):
+        if settings.bot_kind is BotKind.LEX and not (settings.lex_bot_id and settings.lex_bot_alias_id):
             raise SettingsError("BOT_KIND=lex needs LEX_BOT_ID and LEX_BOT_ALIAS_ID")
         if bool(settings.bedrock_guardrail_id) != bool(settings.bedrock_guardrail_version):
             raise SettingsError("BEDROCK_GUARDRAIL_ID and BEDROCK_GUARDRAIL_VERSION go together")

@@ -1,20 +1,22 @@
-"""Settles one queue message with what answering its DM came to: answered, back soon, held, or dead-lettered.
+"""Settles one queue message with its DM's fate: deleted, back at once, back later, or dead-lettered.
 
-A message that comes back is hidden for as long as it should wait (at most SQS's 12
-hours: a longer hold comes back and waits again). A message that cannot be answered
-by trying again goes to the dead-letter queue here, with its reason, rather than by
-the queue's receive count: waiting for X's send window or for time costs no attempt.
+What the queue does with each ``lifecycle.Outcome`` is one table (``QUEUE_ACTIONS``). A
+message that comes back is hidden for as long as it should wait (at most SQS's 12 hours:
+a longer hold comes back and waits again). A message that cannot be answered by trying
+again goes to the dead-letter queue here, with its reason, rather than by the queue's
+receive count: waiting for X's send window or for time costs no attempt.
 """
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from dmchannel.accounts import Account, AccountDirectory
 from dmchannel.observability import Metric, count, logger
 from dmchannel.queued_dm import MalformedQueuedDMError, QueuedDM
-from dmchannel.responder.answering import Responder
-from dmchannel.responder.outcomes import DeadLetterError, HeldError, NotStartedError, RetryLaterError, UnreadableError
+from dmchannel.responder.answering import announce
+from dmchannel.responder.lifecycle import Ended, Fate, Outcome, Rule
+from dmchannel.responder.wiring import Wiring
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -81,48 +83,71 @@ class Queues:
         count(Metric.DEAD_LETTERED)
 
 
+class QueueAction(Enum):
+    """What the queue does with a message once its DM's attempt has ended."""
+
+    DELETE = "delete"  # the DM needs nothing more
+    BACK_NOW = "back_now"  # visible again at once (nothing was tried)
+    BACK_WHEN_UNHELD = "back_when_unheld"  # hidden until X's send window resets
+    BACK_LATER = "back_later"  # hidden for the retry delay
+    DEAD_LETTER = "dead_letter"  # to the dead-letter queue, with its reason
+
+
+QUEUE_ACTIONS: dict[Outcome, QueueAction] = {
+    Outcome.ANSWERED: QueueAction.DELETE,
+    Outcome.UNANSWERED: QueueAction.DELETE,
+    Outcome.OBSERVED: QueueAction.DELETE,
+    Outcome.NOT_STARTED: QueueAction.BACK_NOW,
+    Outcome.HELD: QueueAction.BACK_WHEN_UNHELD,
+    Outcome.RETRY_LATER: QueueAction.BACK_LATER,
+    Outcome.DEAD_LETTERED: QueueAction.DEAD_LETTER,
+}
+
+
+class KeptOnQueueError(Exception):
+    """The message stays on the queue (a batch item failure), hidden for as long as its DM waits."""
+
+
+def fate_of(wiring: Wiring, dm: QueuedDM, queued_at: float, remaining_seconds: Callable[[], float]) -> Fate:
+    """Answer the DM as its account, or end it by the rule that forbids it."""
+    account = wiring.accounts.account(dm.account_id)
+    if account is None:  # checked again: never answer with another account's token
+        return _left(wiring, dm, Rule.ACCOUNT_NOT_SERVED)
+    try:
+        if dm.from_account:  # the account's own message: the channel's, or a person's taking over
+            return wiring.responder(account, dm, remaining_seconds).observe_own(dm)
+        if wiring.accounts.is_served(dm.sender_id):  # answering would have two bots talk to each other
+            return _left(wiring, dm, Rule.FROM_SERVED_ACCOUNT)
+        responder = wiring.responder(account, dm, remaining_seconds)
+    except Ended as ended:  # the surface could not be opened (XChat without keys)
+        wiring.records(dm.account_id).end(dm.dm_id, ended.fate)
+        announce(ended.fate)
+        return ended.fate
+    return responder.handle(dm, queued_at)
+
+
+def _left(wiring: Wiring, dm: QueuedDM, rule: Rule) -> Fate:
+    fate = Fate(Outcome.UNANSWERED, rule)
+    wiring.records(dm.account_id).end(dm.dm_id, fate)
+    announce(fate, dm_id=dm.dm_id, account_id=dm.account_id)
+    return fate
+
+
 def settle(
-    accounts: AccountDirectory,
-    responder_for: Callable[[Account, QueuedDM], Responder],
-    queues: Queues,
-    message: QueueMessage,
-) -> None:
-    """Answer the message's DM as its account; raise (a batch item failure) when it must come back to the queue."""
+    wiring: Wiring, queues: Queues, message: QueueMessage, remaining_seconds: Callable[[], float]
+) -> Fate | None:
+    """Answer the message's DM, and do with the message what its fate says (KeptOnQueueError: it comes back)."""
     try:
         dm = QueuedDM.from_body(message.body)
     except MalformedQueuedDMError as error:
         queues.dead_letter(message, str(error))
-        return
-    account = accounts.account(dm.account_id)
-    if account is None:  # checked again: never answer with another account's token
-        logger.warning(
-            "Not answered: the DM is for an account this deployment does not serve", account_id=dm.account_id
-        )
-        count(Metric.DIRECT_MESSAGES_FOR_UNKNOWN_ACCOUNT)
-        return
-    if dm.from_account:  # the account's own message: the channel's, or a person's taking over
-        responder_for(account, dm).observe_own(dm)
-        return
-    if accounts.is_served(dm.sender_id):
-        # One of our accounts wrote to another: answering would have the bots talk to each other.
-        logger.info("Not answered: the sender is another account this deployment serves", account_id=dm.account_id)
-        return
-    try:
-        responder = responder_for(account, dm)
-        responder.handle(dm, message.queued_at)
-    except UnreadableError as error:  # never answered; logged without its content
-        logger.warning("XChat message not answered", reason=str(error), dm_id=dm.dm_id, verified=error.verified)
-        count(Metric.XCHAT_NOT_ANSWERED if error.verified else Metric.XCHAT_UNREADABLE)
-    except NotStartedError:
-        count(Metric.DIRECT_MESSAGES_DEFERRED)
-        queues.hide(message, 0)
-        raise
-    except HeldError as held:
-        count(Metric.DIRECT_MESSAGES_HELD)
-        queues.hide(message, held.until - responder.clock())
-        raise
-    except RetryLaterError:
-        queues.hide(message, RETRY_AFTER_SECONDS)
-        raise
-    except DeadLetterError as error:
-        queues.dead_letter(message, str(error))
+        return None
+    fate = fate_of(wiring, dm, message.queued_at, remaining_seconds)
+    action = QUEUE_ACTIONS[fate.outcome]
+    if action is QueueAction.DEAD_LETTER:
+        queues.dead_letter(message, str(fate))
+    elif action is not QueueAction.DELETE:
+        wait = {QueueAction.BACK_WHEN_UNHELD: fate.until - wiring.now(), QueueAction.BACK_LATER: RETRY_AFTER_SECONDS}
+        queues.hide(message, wait.get(action, 0))
+        raise KeptOnQueueError(str(fate))
+    return fate

@@ -1,14 +1,15 @@
 """The channel's state in one DynamoDB table (key ``pk``, expiry ``expires_at``), updated atomically.
 
-Key prefixes, each followed by the bot account's id:
+Key prefixes (``table.Prefix``), each followed by the bot account's id:
 
 - ``hour#ACCOUNT#HOUR``: ``used``, the DMs the account sent in that hour (epoch hours); the
   current hour and the 24 closed hours before it hold the rolling 24-hour limit.
 - ``inbound#ACCOUNT#DM_ID``: ``used``, the replies sent to one DM received (the per-message limit).
-- ``reply#ACCOUNT#DM_ID#INDEX``: one reply's record (``state`` reserved, sending or sent, ``hour``,
+- ``reply#ACCOUNT#DM_ID#INDEX``: one reply's record (``state``: ``lifecycle.ReplyState``, ``hour``,
   ``x_event_id``): it exists once the reply's slot is reserved, so the reply is never sent twice.
 - ``dm#ACCOUNT#DM_ID``: one DM received: ``attempts``, its answer ``plan`` (the DMs to send, as
-  JSON, stored before anything is sent) and ``last_error``.
+  JSON, stored before anything is sent), ``last_error``, and how it ended: ``outcome``, ``rule``
+  and ``outcome_at`` (``lifecycle.Outcome`` and ``lifecycle.Rule``).
 - ``window#ACCOUNT``: X's send window once spent (``remaining`` 0 until ``reset``).
 - ``memory#ACCOUNT#USER``: ``turns`` (JSON), what the Bedrock assistant remembers of the conversation.
 - ``tokens#ACCOUNT#DAY``: ``used``, the Bedrock assistant's tokens in that UTC day (epoch days).
@@ -19,9 +20,12 @@ Key prefixes, each followed by the bot account's id:
 - ``rate#ACCOUNT#USER#MINUTE``: ``dms``, the user's DMs written in that minute (creation time and id).
 - ``mute#ACCOUNT#USER``: ``until``; the mute's ``episode`` and the DM that got its notice.
 - ``buttons#ACCOUNT#more#DM_ID`` and ``buttons#ACCOUNT#offered#USER``: ``buttons`` (JSON), those
-  behind "More options" and the menu last offered as a numbered list (X API v2).
+  behind "More options" and the menu last offered as a numbered list.
+- ``tokenlease#SECRET_ID``: ``until``, the token keeper's lease on one secret's refresh.
 
-``ledger`` holds the counters and reply records, ``dm_records`` the plans, ``send_window`` X's
-window, ``memory`` the assistant's memory, ``token_budget`` its tokens, and ``conversation_state`` the rest. Plans and reply records outlive the dead-letter
-queue's 14 days, so that a late redrive finds them.
+Modules, one behaviour each: ``table`` (the prefixes, the conditional write), ``ledger`` (the
+counters and reply records), ``dm_records`` (plans and outcomes), ``send_window``,
+``opt_out``, ``takeover``, ``loop_breaker``, ``kept_menus``, ``memory``, ``token_budget`` and
+``sealing`` (how kept text is stored). A DM's items outlive the dead-letter queue's 14 days,
+so that a late redrive finds them.
 """

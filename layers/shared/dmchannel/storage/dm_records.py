@@ -1,33 +1,30 @@
-"""One record per DM received: how many times its answer was attempted, and its answer plan, decided once.
+"""One record per DM received (``dm#ACCOUNT#DM_ID``): its attempts, its answer plan decided once, and its outcome.
 
 The first attempt stores the plan (the DMs to send, in order) before sending anything;
 every later attempt (a redelivery, a replay, a redrive) finds it and continues it, so
-the bot is asked once and a DM is answered by one answer, whole or a prefix of it.
+the bot is asked once and a DM is answered by one answer, whole or a prefix of it. How
+the DM ended (``outcome``, ``rule``, ``outcome_at``: see ``responder.lifecycle``) is
+written on the same record, so its fate is one GetItem away.
 """
 
 import json
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
-from botocore.exceptions import ClientError
-
-from dmchannel.storage.ledger import REPLY_TTL_SECONDS
+from dmchannel.responder.lifecycle import Fate, Outcome, Rule, rule_of
+from dmchannel.storage.table import DM_TTL_SECONDS, AccountItems, Key, Prefix, conditional
 from dmchannel.x.message import Option, OutboundMessage
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
 
 
 @dataclass(frozen=True)
 class DmRecord:
-    """What earlier attempts left: the attempts so far (this one included), the plan, the last failure."""
+    """What earlier attempts left: the attempts so far (this one included), the plan, the last failure, the end."""
 
     attempts: int
     plan: tuple[OutboundMessage, ...] | None
     last_error: str
-    settled: bool  # an earlier attempt finished with it: answered, or left unanswered by a rule
+    outcome: Outcome | None  # the last attempt's (None: none ended yet)
+    rule: Rule | None = None
 
 
 def plan_to_json(plan: tuple[OutboundMessage, ...]) -> str:
@@ -55,17 +52,26 @@ def plan_from_json(value: str) -> tuple[OutboundMessage, ...]:
     )
 
 
+def record_from_item(item: dict[str, Any]) -> DmRecord:
+    """A record as stored."""
+    plan = item.get("plan", {}).get("S")
+    outcome = item.get("outcome", {}).get("S")
+    rule = item.get("rule", {}).get("S")
+    return DmRecord(
+        attempts=int(item.get("attempts", {}).get("N", "0")),
+        plan=plan_from_json(plan) if plan else None,
+        last_error=item.get("last_error", {}).get("S", ""),
+        outcome=Outcome(outcome) if outcome else None,
+        rule=rule_of(rule) if rule else None,
+    )
+
+
 @dataclass
-class DmRecords:
-    """The records of one bot account's DMs (key ``dm#ACCOUNT#DM_ID``)."""
+class DmRecords(AccountItems):
+    """The records of one bot account's DMs."""
 
-    dynamodb: "DynamoDBClient"
-    table: str
-    bot_id: str
-    clock: Callable[[], float] = field(default=time.time)
-
-    def _key(self, dm_id: str) -> dict[str, Any]:
-        return {"pk": {"S": f"dm#{self.bot_id}#{dm_id}"}}
+    def _key(self, dm_id: str) -> Key:
+        return Prefix.DM.key(self.account_id, dm_id)
 
     def start(self, dm_id: str) -> DmRecord:
         """Count one more attempt at answering the DM; return its record."""
@@ -73,61 +79,79 @@ class DmRecords:
             TableName=self.table,
             Key=self._key(dm_id),
             UpdateExpression="ADD attempts :one SET expires_at = if_not_exists(expires_at, :expires)",
-            ExpressionAttributeValues={
-                ":one": {"N": "1"},
-                ":expires": {"N": str(int(self.clock()) + REPLY_TTL_SECONDS)},
-            },
+            ExpressionAttributeValues={":one": {"N": "1"}, ":expires": {"N": self._expiry()}},
             ReturnValues="ALL_NEW",
         )["Attributes"]
-        plan = answer.get("plan", {}).get("S")
-        return DmRecord(
-            attempts=int(answer["attempts"]["N"]),
-            plan=plan_from_json(plan) if plan else None,
-            last_error=answer.get("last_error", {}).get("S", ""),
-            settled=answer.get("settled", {}).get("BOOL", False),
-        )
+        return record_from_item(answer)
 
-    def give_back_attempt(self, dm_id: str) -> None:
-        """The attempt was not one: the DM waited for X's send window, which is no failure of its own."""
-        self.dynamodb.update_item(
-            TableName=self.table,
-            Key=self._key(dm_id),
-            UpdateExpression="ADD attempts :minus",
-            ExpressionAttributeValues={":minus": {"N": "-1"}},
-        )
+    def read(self, dm_id: str) -> DmRecord | None:
+        """The DM's record as it stands (None: no attempt has touched it)."""
+        item = self._get(self._key(dm_id))
+        return record_from_item(item) if item else None
 
-    def save_plan(self, dm_id: str, plan: tuple[OutboundMessage, ...]) -> tuple[OutboundMessage, ...]:
-        """Store the plan unless an attempt running at the same time stored one first; return the stored plan."""
-        try:
-            self.dynamodb.update_item(
+    def read_many(self, dm_ids: list[str]) -> dict[str, DmRecord]:
+        """The records of several DMs (those there are), a hundred at a time."""
+        found: dict[str, DmRecord] = {}
+        prefix, dm_ids = self._key("")["pk"]["S"], list(dict.fromkeys(dm_ids))
+        for start in range(0, len(dm_ids), 100):
+            request: Any = {self.table: {"Keys": [self._key(dm_id) for dm_id in dm_ids[start : start + 100]]}}
+            while request:
+                answer = self.dynamodb.batch_get_item(RequestItems=request)
+                for item in answer.get("Responses", {}).get(self.table, []):
+                    found[str(item["pk"]["S"]).removeprefix(prefix)] = record_from_item(item)
+                request = answer.get("UnprocessedKeys") or None
+        return found
+
+    def save_plan(
+        self, dm_id: str, plan: tuple[OutboundMessage, ...], rule: Rule | None = None
+    ) -> tuple[OutboundMessage, ...]:
+        """Store the plan (and the rule that shaped it) unless an attempt running at the same time stored one first.
+
+        Returns the stored plan.
+        """
+        values = {":plan": {"S": plan_to_json(plan)}} | ({":rule": {"S": rule.value}} if rule else {})
+        stored = conditional(
+            lambda: self.dynamodb.update_item(
                 TableName=self.table,
                 Key=self._key(dm_id),
-                UpdateExpression="SET #plan = :plan",
+                UpdateExpression="SET #plan = :plan" + (", #rule = :rule" if rule else ""),
                 ConditionExpression="attribute_not_exists(#plan)",
-                ExpressionAttributeNames={"#plan": "plan"},
-                ExpressionAttributeValues={":plan": {"S": plan_to_json(plan)}},
+                ExpressionAttributeNames={"#plan": "plan"} | ({"#rule": "rule"} if rule else {}),
+                ExpressionAttributeValues=values,
             )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise
-            stored = self.dynamodb.get_item(TableName=self.table, Key=self._key(dm_id), ConsistentRead=True)
-            return plan_from_json(stored["Item"]["plan"]["S"])
-        return plan
+        )
+        if stored:
+            return plan
+        return plan_from_json(self._get(self._key(dm_id))["plan"]["S"])
 
-    def settle(self, dm_id: str) -> None:
-        """Note that the DM needs nothing more: a replay or a redrive of it does nothing."""
+    def end(self, dm_id: str, fate: Fate, *, gave_back_attempt: bool = False) -> None:
+        """Write how the attempt ended (one write): outcome, rule, when, and the failure's reason.
+
+        gave_back_attempt: the attempt was no failure of the DM's own (it waited for X's send window).
+        """
+        values: dict[str, Any] = {
+            ":outcome": {"S": fate.outcome.value},
+            ":at": {"N": str(int(self.clock()))},
+            ":expires": {"N": self._expiry()},
+        }
+        sets = ["outcome = :outcome", "outcome_at = :at", "expires_at = if_not_exists(expires_at, :expires)"]
+        if fate.rule:
+            sets.append("#rule = :rule")
+            values[":rule"] = {"S": fate.rule.value}
+        if fate.outcome is Outcome.RETRY_LATER:
+            sets.append("last_error = :reason")
+            values[":reason"] = {"S": str(fate)[:500]}
+        expression = "SET " + ", ".join(sets) + ("" if fate.rule else " REMOVE #rule")
+        if gave_back_attempt:
+            expression += " ADD attempts :minus"
+            values[":minus"] = {"N": "-1"}
         self.dynamodb.update_item(
             TableName=self.table,
             Key=self._key(dm_id),
-            UpdateExpression="SET settled = :yes",
-            ExpressionAttributeValues={":yes": {"BOOL": True}},
+            UpdateExpression=expression,
+            ExpressionAttributeNames={"#rule": "rule"},
+            ExpressionAttributeValues=values,
         )
 
-    def note_failure(self, dm_id: str, reason: str) -> None:
-        """Keep why the last attempt failed (the dead-letter queue's reason, if it comes to that)."""
-        self.dynamodb.update_item(
-            TableName=self.table,
-            Key=self._key(dm_id),
-            UpdateExpression="SET last_error = :reason",
-            ExpressionAttributeValues={":reason": {"S": reason[:500]}},
-        )
+    def _expiry(self) -> str:
+        return str(int(self.clock()) + DM_TTL_SECONDS)

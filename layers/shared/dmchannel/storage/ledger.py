@@ -9,28 +9,26 @@ inbound message's counter. So every rolling 24-hour window holds at most the lim
 under any concurrency, and a reply (inbound DM id + index) is sent at most once.
 Closed hours older than the last one never grow, so their sum is read once an hour.
 
-A reply's record goes reserved -> sending (claimed just before X is called) -> sent. A
-retry sends a reply still "reserved" (X was never called for it) and never one that is
-"sending" (X may have it): so only a crash inside the call to X can lose a reply.
+A reply's record goes reserved -> sending (claimed just before X is called) -> sent, or
+released when X surely refused it (``lifecycle.ReplyState``). A retry sends a reply still
+reserved (X was never called for it) and never one that is sending (X may have it): so
+only a crash inside the call to X can lose a reply.
 """
 
 import random
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from botocore.exceptions import ClientError
 
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
+from dmchannel.responder.lifecycle import ReplyState
+from dmchannel.storage.table import DM_TTL_SECONDS, AccountItems, Key, Prefix, conditional
 
 HOUR_SECONDS = 3_600
 WINDOW_HOURS = 24
 COUNTER_TTL_SECONDS = 2 * WINDOW_HOURS * HOUR_SECONDS
-# Longer than the dead-letter queue keeps a message (14 days), so that a late redrive finds its records.
-REPLY_TTL_SECONDS = 15 * 86_400
 CONFLICT_ATTEMPTS = 8
 
 
@@ -48,25 +46,23 @@ class LedgerBusyError(Exception):
 
 
 @dataclass
-class Ledger:
-    """The reply slots of one bot account."""
+class Ledger(AccountItems):
+    """The reply slots of one bot account (one per account and container, so its hour cache lasts)."""
 
-    dynamodb: "DynamoDBClient"
-    table: str
-    bot_id: str
-    daily_limit: int
-    replies_per_message: int
-    clock: Callable[[], float] = field(default=time.time)
-    _older_hours: dict[int, int] = field(default_factory=dict)  # hour -> sum of the 23 closed hours before hour - 1
+    daily_limit: int = field(kw_only=True)
+    replies_per_message: int = field(kw_only=True)
+    _older_hours: dict[int, int] = field(
+        default_factory=dict, init=False
+    )  # hour -> sum of the 23 closed hours before hour - 1
 
-    def _hour_key(self, hour: int) -> dict[str, Any]:
-        return {"pk": {"S": f"hour#{self.bot_id}#{hour}"}}
+    def _hour_key(self, hour: int) -> Key:
+        return Prefix.HOUR.key(self.account_id, str(hour))
 
-    def _inbound_key(self, inbound_id: str) -> dict[str, Any]:
-        return {"pk": {"S": f"inbound#{self.bot_id}#{inbound_id}"}}
+    def _inbound_key(self, dm_id: str) -> Key:
+        return Prefix.INBOUND.key(self.account_id, dm_id)
 
-    def _reply_key(self, inbound_id: str, index: int) -> dict[str, Any]:
-        return {"pk": {"S": f"reply#{self.bot_id}#{inbound_id}#{index}"}}
+    def _reply_key(self, dm_id: str, index: int) -> Key:
+        return Prefix.REPLY.key(self.account_id, dm_id, str(index))
 
     def _used_in(self, hours: range) -> dict[int, int]:
         """Each hour's count, read consistently (BatchGetItem, 24 keys at most)."""
@@ -100,7 +96,7 @@ class Ledger:
             time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - jitter, not security
         raise LedgerBusyError(f"{what}: transactions kept conflicting")
 
-    def reserve(self, inbound_id: str, index: int) -> Slot:
+    def reserve(self, dm_id: str, index: int) -> Slot:
         """Reserve reply number index to an inbound DM (the counters and its record, atomically)."""
         for _ in range(CONFLICT_ATTEMPTS):
             now = self.clock()
@@ -109,7 +105,7 @@ class Ledger:
             room = self.daily_limit - self._older(hour) - last_closed
             if room <= 0:
                 return Slot.DAILY_LIMIT
-            items = self._reserve_items(inbound_id, index, hour, (last_closed, room), now)
+            items = self._reserve_items(dm_id, index, hour, (last_closed, room), now)
             reasons = self._transact(items, "reserve")
             if reasons is None:
                 return Slot.RESERVED
@@ -117,16 +113,16 @@ class Ledger:
             if slot is not None:
                 return slot
             # The last closed hour changed since it was read (a release, or a late clock): read it again.
-        raise LedgerBusyError(f"reply {index} to {inbound_id}: the last hour kept changing")
+        raise LedgerBusyError(f"reply {index} to {dm_id}: the last hour kept changing")
 
-    def _reserve_items(self, inbound_id: str, index: int, hour: int, seen: tuple[int, int], now: float) -> list[Any]:
+    def _reserve_items(self, dm_id: str, index: int, hour: int, seen: tuple[int, int], now: float) -> list[Any]:
         """The transaction; seen is the last closed hour's count as read and the room it leaves this hour."""
         last_closed, room = seen
         record = {
-            **self._reply_key(inbound_id, index),
-            "state": {"S": "reserved"},
+            **self._reply_key(dm_id, index),
+            "state": {"S": ReplyState.RESERVED},
             "hour": {"N": str(hour)},
-            "expires_at": {"N": str(int(now) + REPLY_TTL_SECONDS)},
+            "expires_at": {"N": str(int(now) + DM_TTL_SECONDS)},
         }
         last_hour_check = {
             "TableName": self.table,
@@ -135,9 +131,17 @@ class Ledger:
             "ExpressionAttributeValues": {":seen": {"N": str(last_closed)}},
         }
         return [
-            {"Put": {"TableName": self.table, "Item": record, "ConditionExpression": "attribute_not_exists(pk)"}},
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": record,
+                    "ConditionExpression": "attribute_not_exists(pk) OR #state = :released",
+                    "ExpressionAttributeNames": {"#state": "state"},
+                    "ExpressionAttributeValues": {":released": {"S": ReplyState.RELEASED}},
+                }
+            },
             self._counter(self._hour_key(hour), room, int(now) + COUNTER_TTL_SECONDS),
-            self._counter(self._inbound_key(inbound_id), self.replies_per_message, int(now) + REPLY_TTL_SECONDS),
+            self._counter(self._inbound_key(dm_id), self.replies_per_message, int(now) + DM_TTL_SECONDS),
             {"ConditionCheck": last_hour_check},
         ]
 
@@ -156,56 +160,57 @@ class Ledger:
             }
         }
 
-    def claim(self, inbound_id: str, index: int) -> bool:
+    def claim(self, dm_id: str, index: int) -> bool:
         """Mark a reserved reply as being sent; False when an attempt already did (it may have been sent)."""
-        try:
-            self.dynamodb.update_item(
+        return conditional(
+            lambda: self.dynamodb.update_item(
                 TableName=self.table,
-                Key=self._reply_key(inbound_id, index),
+                Key=self._reply_key(dm_id, index),
                 UpdateExpression="SET #state = :sending",
                 ConditionExpression="#state = :reserved",
                 ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={":sending": {"S": "sending"}, ":reserved": {"S": "reserved"}},
+                ExpressionAttributeValues={
+                    ":sending": {"S": ReplyState.SENDING},
+                    ":reserved": {"S": ReplyState.RESERVED},
+                },
             )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise
-            return False
-        return True
+        )
 
-    def record_sent(self, inbound_id: str, index: int, x_event_id: str) -> None:
+    def record_sent(self, dm_id: str, index: int, x_event_id: str) -> None:
         """Note that X accepted the reply (for the record: a reservation alone already prevents a resend)."""
         self.dynamodb.update_item(
             TableName=self.table,
-            Key=self._reply_key(inbound_id, index),
+            Key=self._reply_key(dm_id, index),
             UpdateExpression="SET #state = :sent, x_event_id = :id",
             ExpressionAttributeNames={"#state": "state"},
-            ExpressionAttributeValues={":sent": {"S": "sent"}, ":id": {"S": x_event_id}},
+            ExpressionAttributeValues={":sent": {"S": ReplyState.SENT}, ":id": {"S": x_event_id}},
         )
 
-    def release(self, inbound_id: str, index: int) -> None:
-        """Give a claimed slot back after a send that surely failed (X answered with an error)."""
-        record = self.dynamodb.get_item(
-            TableName=self.table, Key=self._reply_key(inbound_id, index), ConsistentRead=True
-        )
+    def release(self, dm_id: str, index: int) -> None:
+        """Give a claimed slot back after a send that surely failed (X answered with an error): released."""
+        record = self.dynamodb.get_item(TableName=self.table, Key=self._reply_key(dm_id, index), ConsistentRead=True)
         hour = record.get("Item", {}).get("hour", {}).get("N")
         if not hour:
             return
         minus_one = {"UpdateExpression": "ADD used :minus", "ExpressionAttributeValues": {":minus": {"N": "-1"}}}
         items: list[Any] = [
             {
-                "Delete": {
+                "Update": {
                     "TableName": self.table,
-                    "Key": self._reply_key(inbound_id, index),
+                    "Key": self._reply_key(dm_id, index),
+                    "UpdateExpression": "SET #state = :released REMOVE #hour",
                     "ConditionExpression": "#state = :sending",
-                    "ExpressionAttributeNames": {"#state": "state"},
-                    "ExpressionAttributeValues": {":sending": {"S": "sending"}},
+                    "ExpressionAttributeNames": {"#state": "state", "#hour": "hour"},
+                    "ExpressionAttributeValues": {
+                        ":sending": {"S": ReplyState.SENDING},
+                        ":released": {"S": ReplyState.RELEASED},
+                    },
                 }
             },
             {"Update": {"TableName": self.table, "Key": self._hour_key(int(hour)), **minus_one}},
-            {"Update": {"TableName": self.table, "Key": self._inbound_key(inbound_id), **minus_one}},
+            {"Update": {"TableName": self.table, "Key": self._inbound_key(dm_id), **minus_one}},
         ]
-        self._transact(items, f"release reply {index} to {inbound_id}")  # a failed condition: already released
+        self._transact(items, f"release reply {index} to {dm_id}")  # a failed condition: already released
 
     def used_in_24_hours(self) -> int:
         """DMs the account sent in the current hour and the 24 closed hours before it.
@@ -215,9 +220,9 @@ class Ledger:
         hour = int(self.clock() // HOUR_SECONDS)
         return self._older(hour) + sum(self._used_in(range(hour - 1, hour + 1)).values())
 
-    def used_for(self, inbound_id: str) -> int:
+    def used_for(self, dm_id: str) -> int:
         """Replies sent to one inbound DM."""
-        item = self.dynamodb.get_item(TableName=self.table, Key=self._inbound_key(inbound_id), ConsistentRead=True)
+        item = self.dynamodb.get_item(TableName=self.table, Key=self._inbound_key(dm_id), ConsistentRead=True)
         return int(item.get("Item", {}).get("used", {}).get("N", "0"))
 
 

@@ -6,38 +6,29 @@ grow what each answer costs), kept ttl_seconds after the last one.
 """
 
 import json
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
 from dmchannel.storage.sealing import PLAIN, Sealer
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
+from dmchannel.storage.table import AccountItems, Key, Prefix
 
 History = tuple[tuple[str, str], ...]  # (role: "user" or "assistant", text), oldest first
 
 
 @dataclass
-class ConversationMemory:
+class ConversationMemory(AccountItems):
     """The remembered turns of one account's conversations."""
 
-    dynamodb: "DynamoDBClient"
-    table: str
-    bot_id: str
-    max_turns: int = 10
-    max_chars: int = 8_000
-    ttl_seconds: int = 3_600
-    clock: Callable[[], float] = field(default=time.time)
-    sealer: Sealer = PLAIN  # how the turns are stored (sealed in an XChat conversation)
+    max_turns: int = field(default=10, kw_only=True)
+    max_chars: int = field(default=8_000, kw_only=True)
+    ttl_seconds: int = field(default=3_600, kw_only=True)
+    sealer: Sealer = field(default=PLAIN, kw_only=True)  # how the turns are stored (sealed in an XChat conversation)
 
-    def _key(self, user_id: str) -> dict[str, Any]:
-        return {"pk": {"S": f"memory#{self.bot_id}#{user_id}"}}
+    def _key(self, user_id: str) -> Key:
+        return Prefix.MEMORY.key(self.account_id, user_id)
 
     def recall(self, user_id: str) -> History:
         """The conversation's remembered turns (none once its time-to-live has passed)."""
-        item = self.dynamodb.get_item(TableName=self.table, Key=self._key(user_id), ConsistentRead=True).get("Item")
+        item = self._get(self._key(user_id))
         if not item or int(item.get("expires_at", {}).get("N", "0")) <= self.clock():
             return ()
         turns = self.sealer.unseal_text(item["turns"]["S"])

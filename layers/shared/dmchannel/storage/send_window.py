@@ -4,30 +4,21 @@ Every send's answer carries ``x-rate-limit-remaining`` and ``x-rate-limit-reset`
 says the window is spent. DMs wait for the reset instead of learning the limit from 429s.
 """
 
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
+from dmchannel.storage.table import AccountItems, Key, Prefix
 
 
 @dataclass
-class SendWindow:
+class SendWindow(AccountItems):
     """The account's window (key ``window#ACCOUNT``)."""
 
-    dynamodb: "DynamoDBClient"
-    table: str
-    bot_id: str
-    clock: Callable[[], float] = field(default=time.time)
-
-    def _key(self) -> dict[str, dict[str, str]]:
-        return {"pk": {"S": f"window#{self.bot_id}"}}
+    def _key(self) -> Key:
+        return Prefix.WINDOW.key(self.account_id)
 
     def held_until(self) -> float:
         """The epoch second until which X takes no more DMs from the account, or 0."""
-        item = self.dynamodb.get_item(TableName=self.table, Key=self._key(), ConsistentRead=True).get("Item", {})
+        item = self._get(self._key())
         remaining = int(item.get("remaining", {}).get("N", "1"))
         reset = float(item.get("reset", {}).get("N", "0"))
         return reset if remaining <= 0 and reset > self.clock() else 0

@@ -5,33 +5,25 @@ day is the billing day, not a rolling window. Tokens are added after each answer
 burst of concurrent answers can pass the budget by at most their own tokens.
 """
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
+from dmchannel.storage.table import AccountItems, Key, Prefix
 
 DAY_SECONDS = 86_400
 
 
 @dataclass
-class TokenBudget:
+class TokenBudget(AccountItems):
     """Input and output tokens spent by one account's assistant today, against its daily budget."""
 
-    dynamodb: "DynamoDBClient"
-    table: str
-    bot_id: str
-    daily_tokens: int
-    clock: Callable[[], float] = field(default=time.time)
+    daily_tokens: int = field(kw_only=True)
 
-    def _key(self) -> dict[str, Any]:
-        return {"pk": {"S": f"tokens#{self.bot_id}#{int(self.clock()) // DAY_SECONDS}"}}
+    def _key(self) -> Key:
+        return Prefix.TOKENS.key(self.account_id, str(int(self.clock()) // DAY_SECONDS))
 
     def spent_today(self) -> int:
         """Tokens the account's assistant used since 00:00 UTC."""
-        item = self.dynamodb.get_item(TableName=self.table, Key=self._key(), ConsistentRead=True).get("Item")
+        item = self._get(self._key())
         return int(item["used"]["N"]) if item else 0
 
     def exhausted(self) -> bool:

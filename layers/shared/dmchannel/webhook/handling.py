@@ -86,5 +86,5 @@ def accept_delivery(
         # X delivers again when it does not get a 200: no DM is lost.
         logger.error("DMs not queued", error=error.detail, dm_ids=[dm.dm_id for dm in error.failed])
         raise
-    logger.info("DMs queued", count=len(dms), dm_ids=[dm.dm_id for dm in dms])
+    logger.info("DMs queued", queued=len(dms), dm_ids=[dm.dm_id for dm in dms])
     return len(dms)

@@ -37,7 +37,7 @@ class SurfaceClient(Protocol):
         """How often the typing indicator is shown again while the bot thinks (None: once)."""
 
     def open(self, dm: QueuedDM) -> QueuedDM:
-        """The DM as the bot reads it (XChat: decrypted and verified, or UnreadableError)."""
+        """The DM as the bot reads it (XChat: decrypted and verified, or lifecycle.Ended: unanswered by a rule)."""
 
     def seal(self, plan: Plan) -> Plan:
         """The plan as it is stored and sent (XChat: encrypted, so a retry sends the same bytes)."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from dmchannel.credentials import load_secret
 from dmchannel.queued_dm import QueuedDM
-from dmchannel.responder.outcomes import DeadLetterError, RetryLaterError, UnreadableError
+from dmchannel.responder.lifecycle import Rule, dead_letter, retry_later, unanswered
 from dmchannel.x.errors import ErrorKind, XApiError
 from dmchannel.x.message import OutboundMessage
 from dmchannel.x.sent import Sent
@@ -77,8 +77,8 @@ class XChatSession:
             return call(*args)
         except XApiError as error:
             if error.kind is ErrorKind.PERMANENT:
-                raise UnreadableError(f"X refused: {error}", verified=False) from error
-            raise RetryLaterError(str(error)) from error
+                raise unanswered(Rule.UNREADABLE, f"X refused: {error}") from error
+            raise retry_later(str(error)) from error
 
     def _learn_keys(self, dm: QueuedDM, from_x: bool) -> None:
         keyring, user = self.keyring, dm.sender_id
@@ -104,26 +104,26 @@ class XChatSession:
                 return dict(self.keyring.chat.decrypt_event(dm.encoded_event, keys, signing))
             except ValueError as error:
                 if fetched:
-                    raise UnreadableError(f"did not verify: {type(error).__name__}", verified=False) from error
+                    raise unanswered(Rule.UNREADABLE, f"did not verify: {type(error).__name__}") from error
             self._learn_keys(dm, from_x=True)  # a key version the delivery did not name
             fetched = True
 
     def open(self, dm: QueuedDM) -> QueuedDM:
-        """The DM decrypted and verified (its text in memory only), or UnreadableError."""
+        """The DM decrypted and verified (its text in memory only), or Ended: unanswered, unreadable or not answerable."""
         event = self._decrypt(dm)
         if not event.get("verified"):
-            raise UnreadableError("not verified", verified=False)
+            raise unanswered(Rule.UNREADABLE, "not verified")
         if str(event.get("sender_id")) != dm.sender_id or str(event.get("id")) != dm.dm_id:
-            raise UnreadableError("the signed sender or message id is not the one delivered", verified=False)
+            raise unanswered(Rule.UNREADABLE, "the signed sender or message id is not the one delivered")
         kind = str(event.get("type"))
         conversation_id = str(event.get("conversation_id", ""))
         if kind != "Message":
-            raise UnreadableError(f"an XChat {kind} event: only text messages are answered", verified=True)
+            raise unanswered(Rule.NOT_ANSWERABLE, f"an XChat {kind} event: only text messages are answered")
         if set(conversation_id.split(":")) != {dm.account_id, dm.sender_id}:
-            raise UnreadableError("not a one-to-one conversation with the account", verified=True)
+            raise unanswered(Rule.NOT_ANSWERABLE, "not a one-to-one conversation with the account")
         content = event.get("content") or {}
         if content.get("content_type") != "Text" or content.get("attachments"):
-            raise UnreadableError("not a text message (media)", verified=True)
+            raise unanswered(Rule.NOT_ANSWERABLE, "not a text message (media)")
         self._opened = _Opened(dm.sender_id, conversation_id, str(event.get("sequence_id", "")), dm.encoded_event)
         return replace(dm, text=str(content.get("text", "")), button_payload=_button_payload(content))
 
@@ -177,12 +177,12 @@ class XChatSession:
 def xchat_session(account_id: str, secret_id: str, api: Callable[[TokenSource], ChatApi]) -> XChatSession:
     """The session of one DM to the account: its keyring (cached) and the Chat API with its newest token.
 
-    DeadLetterError when the account's secret holds no XChat keys: the DM waits on the dead-letter queue.
+    Ended (dead-lettered) when the account's secret holds no XChat keys: the DM waits on the dead-letter queue.
     """
     try:
         secret = xchat_secret_from(load_secret(secret_id), secret_id)
     except XChatSecretError as error:
-        raise DeadLetterError(str(error)) from error
+        raise dead_letter(str(error)) from error
 
     def token(fresh: bool) -> str:
         return xchat_secret_from(load_secret(secret_id, fresh=fresh), secret_id).access_token

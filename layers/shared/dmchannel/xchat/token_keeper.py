@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import requests
-from botocore.exceptions import ClientError
 from oauthlib.oauth2 import OAuth2Error
 
 from dmchannel.observability import Metric, count, logger
+from dmchannel.storage.table import Prefix, conditional
 from dmchannel.xchat.oauth2 import refreshed
 from dmchannel.xchat.secret import XCHAT_KEY
 
@@ -42,11 +42,11 @@ class TokenKeeper:
     def _lease(self, secret_id: str) -> bool:
         """Hold the secret's refresh for a minute; False when another run holds it."""
         now = int(self.clock())
-        try:
-            self.dynamodb.put_item(
+        return conditional(
+            lambda: self.dynamodb.put_item(
                 TableName=self.table,
                 Item={
-                    "pk": {"S": f"tokenlease#{secret_id}"},
+                    **Prefix.TOKEN_LEASE.key(secret_id),
                     "until": {"N": str(now + LEASE_SECONDS)},
                     "expires_at": {"N": str(now + LEASE_SECONDS)},
                 },
@@ -54,11 +54,7 @@ class TokenKeeper:
                 ExpressionAttributeNames={"#until": "until"},
                 ExpressionAttributeValues={":now": {"N": str(now)}},
             )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise
-            return False
-        return True
+        )
 
     def keep(self, secret_ids: Iterable[str]) -> dict[str, str]:
         """Refresh each secret's token that expires soon; return what became of each."""

@@ -1,0 +1,198 @@
+"""How a responder is put together: per container the clients and the bots, per account its stores, per DM the rest.
+
+Lambda's handler, the tests, the drills and `make run` all build responders here, so
+what they run is what is deployed. One ``Stores`` per account lives as long as the
+container, so the ledger reads the closed hours of the 24-hour limit once an hour.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import requests
+from botocore.exceptions import BotoCoreError, ClientError
+
+from dmchannel.accounts import Account, AccountDirectory
+from dmchannel.bots.base import Bot
+from dmchannel.bots.factory import build_bot
+from dmchannel.credentials import load_bot_token
+from dmchannel.observability import logger
+from dmchannel.queued_dm import QueuedDM, Surface
+from dmchannel.responder.answering import SAFETY_MARGIN_SECONDS, Responder, Stores, no_checkpoint
+from dmchannel.responder.lifecycle import Checkpoint
+from dmchannel.responder.settings import ResponderSettings
+from dmchannel.storage.dm_records import DmRecords
+from dmchannel.storage.kept_menus import KeptMenus
+from dmchannel.storage.ledger import Ledger
+from dmchannel.storage.loop_breaker import LoopBreaker
+from dmchannel.storage.memory import ConversationMemory
+from dmchannel.storage.opt_out import OptOuts
+from dmchannel.storage.sealing import PLAIN, Sealer
+from dmchannel.storage.send_window import SendWindow
+from dmchannel.storage.takeover import Takeovers
+from dmchannel.storage.token_budget import TokenBudget
+from dmchannel.x.direct_messages import XClient
+from dmchannel.x.surface_client import SurfaceClient
+from dmchannel.xchat.api import ChatApi, TokenSource
+from dmchannel.xchat.session import xchat_session
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+@dataclass
+class Wiring:
+    """The responder function's parts that outlive one DM."""
+
+    settings: ResponderSettings
+    dynamodb: "DynamoDBClient"
+    accounts: AccountDirectory
+    function_dir: Path
+    http: requests.Session = field(default_factory=requests.Session)
+    clock: Callable[[], float] = time.time  # the wall clock; the drills run on a simulated one
+    checkpoint: Callable[[Checkpoint, str], None] = no_checkpoint  # the drills crash here
+    sns: Callable[[], Any] | None = None  # makes the SNS client, on the first handover
+    bot_override: Bot | None = None  # a test's bot instead of the configured one
+    _stores: dict[tuple[str, ResponderSettings], Stores] = field(default_factory=dict, init=False)
+    _bots: dict[tuple[ResponderSettings, str], Bot] = field(default_factory=dict, init=False)
+
+    def now(self) -> float:
+        """The clock's time (read through here, so that a clock set later is the one used)."""
+        return self.clock()
+
+    def settings_for(self, account: Account) -> ResponderSettings:
+        """The function's settings with the account's own over them (checked like the environment)."""
+        return _settings_with(self.settings, self.function_dir, frozenset(account.settings.items()))
+
+    def records(self, account_id: str) -> DmRecords:
+        """The account's DM records."""
+        return DmRecords(self.dynamodb, self.settings.table_name, account_id, clock=self.now)
+
+    def stores(self, account_id: str, own: ResponderSettings) -> Stores:
+        """The account's stores, made once per container (and per settings, which an account's secret may change)."""
+        key = (account_id, own)
+        if key not in self._stores:
+            table, dynamodb, clock = own.table_name, self.dynamodb, self.now
+            self._stores[key] = Stores(
+                ledger=Ledger(
+                    dynamodb,
+                    table,
+                    account_id,
+                    daily_limit=own.daily_limit,
+                    replies_per_message=own.replies_per_message,
+                    clock=clock,
+                ),
+                records=self.records(account_id),
+                window=SendWindow(dynamodb, table, account_id, clock=clock),
+                opt_outs=OptOuts(dynamodb, table, account_id, clock=clock),
+                takeovers=Takeovers(dynamodb, table, account_id, clock=clock),
+                loops=LoopBreaker(dynamodb, table, account_id, clock=clock),
+            )
+        return self._stores[key]
+
+    def token_budget(self, own: ResponderSettings, account_id: str) -> TokenBudget | None:
+        """The account's daily token budget, where its bot bills tokens and the account has a budget."""
+        if not (own.bot_kind.bills_tokens and own.daily_token_budget):
+            return None
+        return TokenBudget(
+            self.dynamodb, own.table_name, account_id, daily_tokens=own.daily_token_budget, clock=self.now
+        )
+
+    def bot(self, own: ResponderSettings, budget: TokenBudget | None = None) -> Bot:
+        """One bot per configuration (and per account whose tokens it counts), made on first use."""
+        if self.bot_override is not None:
+            return self.bot_override
+        key = (own, budget.account_id if budget else "")
+        if key not in self._bots:
+            self._bots[key] = build_bot(own, lambda: load_bot_token(own.secret_id), budget.spend if budget else None)
+        return self._bots[key]
+
+    def surface(
+        self, account: Account, own: ResponderSettings, dm: QueuedDM, seconds_left: Callable[[], float]
+    ) -> tuple[SurfaceClient, Sealer]:
+        """The client of the surface the DM came through, and how its conversation's kept text is sealed."""
+        if dm.surface is not Surface.XCHAT:
+            x = XClient(
+                account.credentials,
+                own.x_api_base_url,
+                self.http,
+                api_version=own.x_dm_api,
+                read_timeout=own.x_read_timeout,
+                seconds_left=seconds_left,
+            )
+            return x, PLAIN
+
+        def api(token: TokenSource) -> ChatApi:
+            return ChatApi(own.x_api_base_url, self.http, token, own.x_read_timeout, seconds_left)
+
+        session = xchat_session(account.id, account.secret_id, api)
+        return session, session  # an XChat conversation's kept menus and memory are sealed with its key
+
+    def responder(self, account: Account, dm: QueuedDM, remaining_seconds: Callable[[], float]) -> Responder:
+        """The responder of one DM to the account (lifecycle.Ended when its surface cannot be opened)."""
+        own = self.settings_for(account)
+        x, sealer = self.surface(account, own, dm, lambda: remaining_seconds() - SAFETY_MARGIN_SECONDS)
+        return self.assemble(account.id, own, x, sealer, remaining_seconds)
+
+    def assemble(
+        self,
+        account_id: str,
+        own: ResponderSettings,
+        x: SurfaceClient,
+        sealer: Sealer,
+        remaining_seconds: Callable[[], float],
+    ) -> Responder:
+        """A responder for the account on a surface client: its stores, its bot, and what its bot kind needs."""
+        table = own.table_name
+        budget = self.token_budget(own, account_id)
+        memory = (
+            ConversationMemory(
+                self.dynamodb,
+                table,
+                account_id,
+                max_turns=own.memory_turns,
+                ttl_seconds=own.memory_minutes * 60,
+                sealer=sealer,
+                clock=self.now,
+            )
+            if own.bot_kind.keeps_no_state and own.memory_turns
+            else None
+        )
+        return Responder(
+            bot=self.bot(own, budget),
+            x=x,
+            stores=self.stores(account_id, own),
+            menus=KeptMenus(self.dynamodb, table, account_id, sealer=sealer, clock=self.now),
+            settings=own,
+            remaining_seconds=remaining_seconds,
+            clock=self.now,
+            memory=memory,
+            budget=budget,
+            notify=self._notifier(own.handover_topic_arn),
+            checkpoint=self.checkpoint,
+        )
+
+    def _notifier(self, topic_arn: str) -> Callable[[str], None] | None:
+        """Publishes a handover to the operator's SNS topic, if there is one; a failure is logged, never blocking."""
+        sns = self.sns
+        if not topic_arn or sns is None:
+            return None
+
+        def publish(notice: str) -> None:
+            try:
+                sns().publish(TopicArn=topic_arn, Subject="A user asked for a person", Message=notice)
+            except (BotoCoreError, ClientError) as error:
+                logger.warning("The handover notice was not published", error=type(error).__name__)
+
+        return publish
+
+
+@cache
+def _settings_with(
+    settings: ResponderSettings, function_dir: Path, own: frozenset[tuple[str, str]]
+) -> ResponderSettings:
+    """The settings with an account's own over them (cached: an account's settings change rarely)."""
+    return ResponderSettings.from_env(function_dir, overrides=dict(own)) if own else settings

@@ -1,0 +1,71 @@
+"""The one DynamoDB table: every key prefix the channel writes, named once, and the conditional write.
+
+Each item's key ``pk`` is a prefix, the account's id (the secret's, for a token lease), and the
+parts that follow it, joined by ``#``; ``expires_at`` is the item's time-to-live.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+Key = dict[str, dict[str, str]]
+# A DM's items (its record, its replies, its counter) outlive the dead-letter queue's 14 days: a late redrive finds them.
+DM_TTL_SECONDS = 15 * 86_400
+
+
+class Prefix(StrEnum):
+    """Every kind of item in the table; the docstring of ``storage`` says what each holds."""
+
+    HOUR = "hour"  # hour#ACCOUNT#EPOCH_HOUR
+    INBOUND = "inbound"  # inbound#ACCOUNT#DM_ID
+    REPLY = "reply"  # reply#ACCOUNT#DM_ID#INDEX
+    DM = "dm"  # dm#ACCOUNT#DM_ID
+    WINDOW = "window"  # window#ACCOUNT
+    MEMORY = "memory"  # memory#ACCOUNT#USER
+    TOKENS = "tokens"  # tokens#ACCOUNT#EPOCH_DAY
+    HUMAN = "human"  # human#ACCOUNT#USER
+    OUTGOING = "outgoing"  # outgoing#ACCOUNT#USER#FINGERPRINT
+    OPT_OUT = "optout"  # optout#ACCOUNT#USER
+    RATE = "rate"  # rate#ACCOUNT#USER#EPOCH_MINUTE
+    MUTE = "mute"  # mute#ACCOUNT#USER
+    BUTTONS = "buttons"  # buttons#ACCOUNT#more#DM_ID, buttons#ACCOUNT#offered#USER
+    TOKEN_LEASE = "tokenlease"  # noqa: S105 - tokenlease#SECRET_ID, a key prefix
+
+    def key(self, owner: str, *parts: str) -> Key:
+        """The item's key: this prefix, its owner (an account, or a secret), and the parts after them."""
+        return {"pk": {"S": "#".join((self.value, owner, *parts))}}
+
+
+def conditional(write: Callable[[], object]) -> bool:
+    """Run a conditional write; False when its condition did not hold (any other error is raised)."""
+    try:
+        write()
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
+        return False
+    return True
+
+
+@dataclass
+class AccountItems:
+    """One account's items of one kind: the client, the table, the account, and the clock that dates them."""
+
+    dynamodb: "DynamoDBClient"
+    table: str
+    account_id: str
+    clock: Callable[[], float] = field(default=time.time, kw_only=True)
+
+    def _get(self, key: Key, *, consistent: bool = True) -> dict[str, dict[str, str]]:
+        """The item under key, or an empty one."""
+        item: dict[str, dict[str, str]] = self.dynamodb.get_item(  # type: ignore[assignment]
+            TableName=self.table, Key=key, ConsistentRead=consistent
+        ).get("Item", {})
+        return item

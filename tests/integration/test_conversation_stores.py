@@ -1,0 +1,66 @@
+"""Opt-out, the loop breaker and kept menus on moto's DynamoDB."""
+
+from typing import Any
+
+import boto3
+
+from devstack.provision import LocalStack
+from dmchannel.bots.base import Button
+from dmchannel.storage.kept_menus import KeptMenus
+from dmchannel.storage.loop_breaker import Loop, LoopBreaker
+from dmchannel.storage.opt_out import OptOuts
+
+NOW = 1_795_521_600.0
+
+
+def made(kind: Any, stack: LocalStack, clock: list[float]) -> Any:
+    return kind(boto3.client("dynamodb"), stack.refs["StateTable"], "4337869213", clock=lambda: clock[0])
+
+
+def test_opt_out_round_trip(stack: LocalStack) -> None:
+    state: OptOuts = made(OptOuts, stack, [NOW])
+    assert not state.is_opted_out("1")
+    state.set_opted_out("1", True)
+    assert state.is_opted_out("1")
+    assert not state.is_opted_out("2")
+    state.set_opted_out("1", False)
+    assert not state.is_opted_out("1")
+
+
+def test_loop_breaker_mutes_by_when_the_user_wrote_and_notices_once(stack: LocalStack) -> None:
+    state: LoopBreaker = made(LoopBreaker, stack, [NOW])
+    verdicts = [state.verdict("1", f"d{n}", NOW + n, 3, 300) for n in range(5)]
+    assert verdicts == [Loop.OK, Loop.OK, Loop.OK, Loop.NOTICE, Loop.MUTED]
+    assert state.verdict("2", "e1", NOW, 3, 300) is Loop.OK  # other conversations are not affected
+    assert state.verdict("1", "d5", NOW + 120, 3, 300) is Loop.MUTED  # a new minute, not 300 s of quiet
+    assert state.verdict("1", "d6", NOW + 120 + 301, 3, 300) is Loop.OK  # quiet long enough
+    # Too fast again later: a new mute, and a new notice.
+    later = [state.verdict("1", f"f{n}", NOW + 3_600 + n, 3, 300) for n in range(5)]
+    assert later == [Loop.OK, Loop.OK, Loop.OK, Loop.NOTICE, Loop.MUTED]
+
+
+def test_a_redelivered_dm_counts_once_and_keeps_its_notice(stack: LocalStack) -> None:
+    state: LoopBreaker = made(LoopBreaker, stack, [NOW])
+    assert [state.verdict("1", "same", NOW, 1, 300) for _ in range(3)] == [Loop.OK] * 3
+    assert state.verdict("1", "next", NOW + 1, 1, 300) is Loop.NOTICE
+    assert state.verdict("1", "next", NOW + 1, 1, 300) is Loop.NOTICE  # its redelivery: the same verdict
+
+
+def test_a_backlog_written_slowly_is_not_muted_however_fast_it_arrives(stack: LocalStack) -> None:
+    state: LoopBreaker = made(LoopBreaker, stack, [NOW + 3_600])  # processed an hour later, all at once
+    assert {state.verdict("1", f"d{n}", NOW + 60 * n, 3, 300) for n in range(60)} == {Loop.OK}
+
+
+def test_a_menu_is_forgotten(stack: LocalStack) -> None:
+    menus: KeptMenus = made(KeptMenus, stack, [NOW])
+    menus.save("offered#1", [Button("One", "p1")])
+    menus.forget("offered#1")
+    assert menus.buttons("offered#1") == []
+
+
+def test_more_buttons_are_kept(stack: LocalStack) -> None:
+    menus: KeptMenus = made(KeptMenus, stack, [NOW])
+    buttons = [Button("Ünïcode title", "p1"), Button("Two", "p2")]
+    menus.save("more#in-1", buttons)
+    assert menus.buttons("more#in-1") == buttons
+    assert menus.buttons("more#unknown") == []
