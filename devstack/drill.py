@@ -227,7 +227,7 @@ class Harness:
         return int(answer["ApproximateNumberOfMessages"]), int(answer["ApproximateNumberOfMessagesNotVisible"])
 
     def run(self) -> None:
-        """Feed the responders until every DM is settled, moving the clock over the waits."""
+        """Feed the responders until the queue is empty, moving the clock over the waits."""
         with ThreadPoolExecutor(max_workers=len(self.responders)) as pool:
             for _ in range(MAX_ROUNDS):
                 results = list(pool.map(self._poll, self.responders))
@@ -242,7 +242,7 @@ class Harness:
                 # Nothing deliverable, though DMs remain: they wait (FIFO holds back a conversation's
                 # later DMs while one is in flight). Let the time they wait for pass.
                 self._let_time_pass()
-        raise RuntimeError("the drill did not settle")
+        raise RuntimeError("the queue never emptied")
 
     def _let_time_pass(self) -> None:
         """Jump to the account's send-window reset (or past the retry delay); bring the waiting DMs back."""

@@ -62,7 +62,7 @@ def sample_events(written_at_ms: int = SAMPLE_CREATED_MS) -> dict[str, dict[str,
             [event("1795521600000000004", USER_ID, BOT_ID, "Hello from the X Activity API")], [USER, BOT_USER]
         )
     )
-    xchat = encode(chat_delivery(BOT_ID, USER_ID, _sealed_event(at), "", at))
+    xchat = encode(chat_delivery(BOT_ID, USER_ID, _encrypted_event(at), "", at))
     echo = encode(
         dm_delivery([event("1795521600000000003", BOT_ID, USER_ID, "Hello Jordan & welcome")], [USER, BOT_USER])
     )
@@ -84,7 +84,7 @@ def sample_events(written_at_ms: int = SAMPLE_CREATED_MS) -> dict[str, dict[str,
     }
 
 
-def _sealed_event(at: int) -> ChatEvent:
+def _encrypted_event(at: int) -> ChatEvent:
     """An XChat message as X delivers it, with placeholder ciphertext and signature (the webhook never opens it)."""
     create = {100: (STRING, bytes(48)), 101: (STRING, str(at)), 102: (BOOL, True)}
     signature = {1: (STRING, "c2lnbmF0dXJlLXBsYWNlaG9sZGVy"), 2: (STRING, "1"), 3: (STRING, "7")}

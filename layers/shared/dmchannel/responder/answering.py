@@ -175,8 +175,8 @@ class Responder:
             return self._ended(dm, ended.fate, counted=False)
         record = self.stores.records.start(dm.dm_id)
         logger.thread_safe_append_keys(attempt=record.attempts)
-        if record.outcome and record.outcome.settled:
-            logger.info("DM already settled (a replay or a redrive): nothing more to do", outcome=record.outcome)
+        if record.outcome and record.outcome.closed:
+            logger.info("DM already closed (a replay or a redrive): nothing more to do", outcome=record.outcome)
             return Fate(record.outcome, record.rule)
         if record.attempts == 1:
             count(Metric.DIRECT_MESSAGES_RECEIVED)
@@ -198,7 +198,7 @@ class Responder:
         replies, rule = self._decide(dm, created_at, attempt)
         plan = self._compose(dm, replies)
         self.checkpoint(Checkpoint.BEFORE_PLAN, dm.dm_id)
-        return self.stores.records.save_plan(dm.dm_id, self.x.seal(plan), rule), rule
+        return self.stores.records.save_plan(dm.dm_id, self.x.encrypt(plan), rule), rule
 
     def _keep_opt_choice(self, dm: QueuedDM) -> None:
         """Record STOP or START (idempotent: a redelivery records the same)."""
@@ -375,7 +375,7 @@ class Responder:
 
     def _send(self, dm: QueuedDM, index: int, message: OutboundMessage) -> bool:
         """Send one claimed reply; False when X refused it (no more replies then), Ended when the DM must wait."""
-        if not message.sealed:  # XChat's own messages are not read back: nothing to recognise them by
+        if not message.encrypted_body:  # XChat's own messages are not read back: nothing to recognise them by
             self.stores.takeovers.note_outgoing(dm.sender_id, message.text)  # before X: its echo may come back first
         ledger = self.stores.ledger
         try:

@@ -48,7 +48,7 @@ class Outcome(StrEnum):
         return self in (Outcome.ANSWERED, Outcome.UNANSWERED, Outcome.DEAD_LETTERED, Outcome.OBSERVED)
 
     @property
-    def settled(self) -> bool:
+    def closed(self) -> bool:
         """Whether nothing more is ever done for the DM: a replay or a redrive of it does nothing."""
         return self in (Outcome.ANSWERED, Outcome.UNANSWERED, Outcome.OBSERVED)
 

@@ -28,11 +28,11 @@ class DmRecord:
 
 
 def plan_to_json(plan: tuple[OutboundMessage, ...]) -> str:
-    """The stored form of a plan."""
+    """The stored form of a plan (an XChat send body under ``sealed``, the name plans have always stored it under)."""
     return json.dumps(
         [
             {"text": m.text, "options": [[o.label, o.metadata, o.description] for o in m.options]}
-            | ({"sealed": m.sealed} if m.sealed else {})
+            | ({"sealed": m.encrypted_body} if m.encrypted_body else {})
             for m in plan
         ],
         ensure_ascii=False,

@@ -89,7 +89,7 @@ class XClient:
         """A legacy DM is read as it was queued."""
         return dm
 
-    def seal(self, plan: tuple[OutboundMessage, ...]) -> tuple[OutboundMessage, ...]:
+    def encrypt(self, plan: tuple[OutboundMessage, ...]) -> tuple[OutboundMessage, ...]:
         """A legacy DM is stored and sent as planned."""
         return plan
 

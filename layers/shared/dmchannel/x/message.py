@@ -18,4 +18,6 @@ class OutboundMessage:
 
     text: str
     options: tuple[Option, ...] = ()
-    sealed: str = ""  # XChat: the encrypted send body (JSON), stored and re-sent byte for byte; text is then empty
+    encrypted_body: str = (
+        ""  # XChat: the encrypted send body (JSON), stored and re-sent byte for byte; text is then empty
+    )

@@ -39,7 +39,7 @@ class SurfaceClient(Protocol):
     def open(self, dm: QueuedDM) -> QueuedDM:
         """The DM as the bot reads it (XChat: decrypted and verified, or lifecycle.Ended: unanswered by a rule)."""
 
-    def seal(self, plan: Plan) -> Plan:
+    def encrypt(self, plan: Plan) -> Plan:
         """The plan as it is stored and sent (XChat: encrypted, so a retry sends the same bytes)."""
 
     def send_dm(self, recipient_id: str, message: OutboundMessage) -> Sent:

@@ -3,7 +3,8 @@
 ``secret`` reads an account's XChat keys and OAuth 2.0 tokens from its secret; ``api``
 calls X's Chat API with the account's OAuth 2.0 token; ``keyring`` holds the account's
 identity in X's SDK (``chat_xdk``), the signing keys of the users it talks to and the
-conversation keys it has opened; ``session`` reads one DM and seals its answer (the
-responder's surface client); ``oauth2`` refreshes and exchanges tokens (the token keeper
-and the set-up command). Plaintext exists only in memory.
+conversation keys it has opened; ``session`` reads one DM and encrypts its answer (the
+responder's surface client); ``oauth2`` refreshes and exchanges tokens for ``token_keeper``
+(the one writer of each account's tokens) and the set-up command. Plaintext exists only
+in memory.
 """

@@ -136,10 +136,10 @@ class XChatSession:
             raise RuntimeError("no conversation key")
         return self._opened, version, keys[version]
 
-    def seal(self, plan: Plan) -> Plan:
+    def encrypt(self, plan: Plan) -> Plan:
         """Each reply encrypted and signed once, as a reply to the user's message; nothing of its text is kept."""
         opened, version, key = self._conversation()
-        sealed = []
+        encrypted = []
         for index, message in enumerate(plan):
             payload = self.keyring.chat.encrypt_reply(
                 opened.conversation_id,
@@ -149,12 +149,12 @@ class XChatSession:
                 conversation_key_version=version,
                 quick_reply=_quick_reply(message, f"{opened.sequence_id}-{index}"),  # type: ignore[arg-type]
             )
-            sealed.append(OutboundMessage("", sealed=json.dumps(send_body(payload), separators=(",", ":"))))
-        return tuple(sealed)
+            encrypted.append(OutboundMessage("", encrypted_body=json.dumps(send_body(payload), separators=(",", ":"))))
+        return tuple(encrypted)
 
     def send_dm(self, recipient_id: str, message: OutboundMessage) -> Sent:
         """Post the stored encrypted body, byte for byte."""
-        return self.api.send(recipient_id, json.loads(message.sealed))
+        return self.api.send(recipient_id, json.loads(message.encrypted_body))
 
     def indicate_typing(self, recipient_id: str) -> None:
         """Show the typing indicator in the conversation."""
