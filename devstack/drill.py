@@ -39,7 +39,7 @@ from devstack.dev_credentials import DEV_CREDENTIALS
 from devstack.drill_bot import DrillBot, serve_drill_bot
 from devstack.fake_x import FakeX, SentDM, serve
 from devstack.fake_xchat import ChatEvent, chat_delivery
-from devstack.lambda_runtime import LocalFunction, import_function
+from devstack.lambda_runtime import FunctionDied, LocalFunction, import_function
 from devstack.log_capture import LogCapture
 from devstack.moto_server import RequestCounter, start_local_aws
 from devstack.poller import BatchResult, poll_once
@@ -412,7 +412,7 @@ def _crash(at: Checkpoint) -> Callable[[Harness, bool], None]:
         def crash(checkpoint: Checkpoint, dm_id: str) -> None:
             if checkpoint is at and dm_id not in harness.crashed:
                 harness.crashed.add(dm_id)
-                raise RuntimeError("the function died here")
+                raise FunctionDied("the function died here")
 
         for module in harness.responder_modules:
             module.wiring.checkpoint = crash

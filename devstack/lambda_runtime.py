@@ -28,6 +28,10 @@ class LocalLambdaContext:
         return int(max(0.0, self.timeout_seconds - (time.monotonic() - self.started)) * 1000)
 
 
+class FunctionDied(BaseException):
+    """The function's process died (a timeout, a crash): no handler of its own runs after it, as in Lambda."""
+
+
 def import_function(name: str) -> ModuleType:
     """Import functions/<name>/app.py afresh, as a cold start does (reads the environment now)."""
     module_name = f"{name}_app"

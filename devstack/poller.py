@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
+from devstack.lambda_runtime import FunctionDied
 from devstack.sqs_events import sqs_event
 
 if TYPE_CHECKING:
@@ -49,6 +50,9 @@ def poll_once(
     try:
         answer = handler(sqs_event(messages, queue_arn), context) or {}
         result.failed = [failure["itemIdentifier"] for failure in answer.get("batchItemFailures", [])]
+    except FunctionDied:  # the whole batch comes back after its visibility timeout, as with Lambda
+        logger.info("The function died; the batch goes back to the queue")
+        result.failed = list(result.delivered)
     except BatchProcessingError:  # every record failed, each already logged: the batch goes back, as with Lambda
         logger.info("Every DM of the batch goes back to the queue")
         result.failed = list(result.delivered)

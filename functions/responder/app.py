@@ -43,6 +43,8 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
         group_id=attributes.message_group_id or "",
         deduplication_id=attributes.message_deduplication_id or record.message_id,
         queued_at=int(attributes.sent_timestamp) / 1000,
+        message_id=record.message_id,
+        receive_count=int(attributes.approximate_receive_count),
     )
     settle(wiring, queues, message, lambda: lambda_context.get_remaining_time_in_millis() / 1000)
 

@@ -116,9 +116,9 @@ def drain(queue_url: str) -> list[dict[str, Any]]:
     """Receive and delete every message (FIFO holds a group back while a batch of it is in flight)."""
     sqs = boto3.client("sqs")
     messages: list[Any] = []
-    while batch := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]).get(
-        "Messages", []
-    ):
+    while batch := sqs.receive_message(
+        QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"], MessageAttributeNames=["All"]
+    ).get("Messages", []):
         messages.extend(batch)
         sqs.delete_message_batch(
             QueueUrl=queue_url,

@@ -10,6 +10,7 @@ import pytest
 
 from devstack.deliveries import BOT_USER, USER, dm_delivery, dm_event
 from devstack.fake_x import MARK_READ_PATH, SEND_PATH, TYPING_PATH, FakeX
+from devstack.lambda_runtime import FunctionDied
 from devstack.provision import LocalStack
 from dmchannel.bots.base import BotError, Button, Reply, Turn
 from dmchannel.queued_dm import QueuedDM
@@ -93,7 +94,7 @@ def crash_once(responder: Responder, at: Checkpoint) -> list[str]:
     def crash(checkpoint: Checkpoint, dm_id: str) -> None:
         if checkpoint is at and not crashed:
             crashed.append(dm_id)
-            raise RuntimeError("the function died here")
+            raise FunctionDied("the function died here")
 
     responder.checkpoint = crash
     return crashed
@@ -104,7 +105,7 @@ def test_a_crash_after_reserving_before_calling_x_sends_the_reply_on_the_retry(
 ) -> None:
     responder = make_responder(ScriptedBot([Reply("only")]))
     crashed = crash_once(responder, Checkpoint.RESERVED)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(FunctionDied):
         responder.handle(queued("1"))
     assert crashed == ["1"] and fake_x[0].sent == []
     assert responder.handle(queued("1")).outcome is Outcome.ANSWERED
@@ -117,7 +118,7 @@ def test_a_crash_after_x_took_the_reply_never_sends_it_twice(
 ) -> None:
     responder = make_responder(ScriptedBot([Reply("one"), Reply("two")]))
     crashed = crash_once(responder, Checkpoint.SENT)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(FunctionDied):
         responder.handle(queued("1"))
     assert crashed == ["1"] and [dm.text for dm in fake_x[0].sent] == ["one"]
     responder.handle(queued("1"))
@@ -249,16 +250,42 @@ def test_no_read_receipt_or_typing_when_no_answer_will_follow(
     assert [path for path, _ in fake_x[0].calls] == [MARK_READ_PATH, TYPING_PATH, SEND_PATH]
 
 
-def test_after_five_failed_attempts_the_dm_is_dead_lettered_with_the_reason(
+def test_after_five_failed_attempts_the_dm_has_failed_with_its_reason_and_the_user_gets_the_apology(
     make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
 ) -> None:
-    responder = make_responder(UnavailableBot(retryable=True), bot_attempts=99)
-    for _ in range(5):
-        assert responder.handle(queued("1")).outcome is Outcome.RETRY_LATER
+    responder = make_responder(UnavailableBot(retryable=True), bot_attempts=99, bot_apology="Sorry!")
+    waits = []
+    for _ in range(4):
+        fate = responder.handle(queued("1"))
+        assert fate.outcome is Outcome.RETRY_LATER
+        waits.append(round(fate.until - time.time()))
+    assert waits == [30, 120, 600, 1_800]  # backed off: an hour of the bot down fails nothing
     fate = responder.handle(queued("1"))
-    assert fate.outcome is Outcome.DEAD_LETTERED
+    assert fate.outcome is Outcome.FAILED
     assert str(fate) == "5 attempts failed, the last: the bot could not answer: down"
-    assert fake_x[0].calls == []
+    assert [dm.text for dm in fake_x[0].sent] == ["Sorry!"]  # once, now that no answer is coming
+    record = responder.stores.records.read("1")
+    assert record is not None and record.outcome is Outcome.FAILED and record.last_error == str(fate)
+
+
+def test_a_poison_dm_fails_alone_with_its_reason_and_the_conversation_goes_on(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    @dataclass
+    class PoisonedBot:
+        """A bot that breaks (not with a BotError) on one text."""
+
+        def answer(self, turn: Turn) -> list[Reply]:
+            if turn.text == "poison":
+                raise ZeroDivisionError("nobody saw this coming")
+            return [Reply("fine")]
+
+    responder = make_responder(PoisonedBot(), bot_apology="Sorry!")
+    fates = [responder.handle(queued("1", "poison")) for _ in range(5)]
+    assert [fate.outcome for fate in fates] == [Outcome.RETRY_LATER] * 4 + [Outcome.FAILED]
+    assert fates[0].detail.startswith("unforeseen ZeroDivisionError at ")  # where, never what the user wrote
+    assert responder.handle(queued("2", "hello")).outcome is Outcome.ANSWERED
+    assert [dm.text for dm in fake_x[0].sent] == ["Sorry!", "fine"]
 
 
 def test_a_number_maps_to_the_menu_last_offered_and_only_once(

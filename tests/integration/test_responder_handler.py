@@ -12,10 +12,13 @@ import pytest
 from devstack.deliveries import BOT_USER, USER
 from devstack.dev_credentials import DEV_CREDENTIALS, SECOND_ACCOUNT, account_secret
 from devstack.fake_x import MARK_READ_PATH, SEND_PATH, TYPING_PATH
+from devstack.lambda_runtime import FunctionDied
 from devstack.provision import LocalStack
+from dmchannel.bots.base import Reply, Turn
+from dmchannel.queued_dm import QueuedDM
 from dmchannel.responder.lifecycle import Checkpoint
 from tests.conftest import EVENTS, event_written_now
-from tests.integration.conftest import Pipeline, capture_service_logs
+from tests.integration.conftest import Pipeline, capture_service_logs, drain
 
 Loader = Callable[..., ModuleType]
 BOT_ID, USER_ID = BOT_USER["id"], USER["id"]
@@ -94,7 +97,7 @@ def test_redelivery_after_a_crash_between_send_and_record_sends_nothing_twice(
     def crash_after_x_took_it(checkpoint: Checkpoint, dm_id: str) -> None:
         if checkpoint is Checkpoint.SENT and not crashes:
             crashes.append(dm_id)
-            raise RuntimeError("the function died here")
+            raise FunctionDied("the function died here")
 
     flow.responder.wiring.checkpoint = crash_after_x_took_it
     dm_id = flow.user_says("hello")
@@ -337,3 +340,33 @@ def test_asking_for_a_person_tells_the_operators_topic(pipeline: Callable[..., P
     (notice,) = sqs.receive_message(QueueUrl=inbox, WaitTimeSeconds=1)["Messages"]
     assert f"@{USER['screen_name']} asked for a person on the account {BOT_ID}" in notice["Body"]
     assert f"conversations resume --account {BOT_ID} --user {USER_ID}" in notice["Body"]
+
+
+def test_a_poison_dm_fails_with_its_reason_on_the_dead_letter_queue_and_its_conversation_goes_on(
+    pipeline: Callable[..., Pipeline],
+) -> None:
+    flow = pipeline()
+
+    class PoisonedBot:
+        """Breaks, with no BotError, on one text."""
+
+        def answer(self, turn: Turn) -> list[Reply]:
+            if turn.text == "poison":
+                raise ZeroDivisionError("nobody saw this coming")
+            return [Reply("fine")]
+
+    flow.responder.wiring.bot_override = PoisonedBot()
+    poison = flow.user_says("poison")
+    flow.user_says("hello")
+    first = flow.poll()
+    assert len(first.delivered) == 2 and len(first.failed) == 2 and flow.fake.sent == []
+    assert flow.poll().delivered == []  # the poison DM is hidden, backed off; its conversation waits behind it
+    for _ in range(4):  # the backoff passes, each time: 5 attempts in all
+        flow.expire(first)
+        first = flow.poll()
+    dead = drain(flow.stack.refs["DmDeadLetterQueue"])
+    assert [QueuedDM.from_body(m["Body"]).dm_id for m in dead] == [poison]
+    assert dead[0]["MessageAttributes"]["reason"]["StringValue"].startswith("5 attempts failed, the last: unforeseen")
+    assert table_item(flow.stack, f"dm#{BOT_ID}#{poison}")["outcome"] == {"S": "failed"}
+    flow.poll()
+    assert flow.answers() == [flow.responder.settings.bot_apology, "fine"]

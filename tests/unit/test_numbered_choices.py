@@ -44,3 +44,9 @@ def test_replies_without_buttons_are_unchanged() -> None:
 )
 def test_a_number_or_exact_title_picks_a_button(text: str, payload: str | None) -> None:
     assert chosen_payload(text, OFFERED) == payload
+
+
+def test_a_number_of_any_length_is_no_error() -> None:
+    offered = [Button("One", "p1"), Button("Two", "p2")]
+    assert chosen_payload("9" * 5_000, offered) is None  # int() refuses over 4,300 digits: never reached
+    assert chosen_payload("02", offered) is None  # wider than the menu's numbers

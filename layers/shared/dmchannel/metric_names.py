@@ -20,6 +20,7 @@ class Metric(StrEnum):
     DAILY_LIMIT_USED = "DailyLimitUsed"  # percent of the account's 24-hour limit used, seen before each answer
     UNANSWERED_TOO_OLD = "UnansweredTooOld"  # X allows no reply more than 24 hours after the user's DM
     DEAD_LETTERED = "DeadLettered"
+    UNFORESEEN_ERRORS = "UnforeseenErrors"  # an attempt failed with an error no one foresaw (logged where)
     DIRECT_MESSAGES_HELD = "DirectMessagesHeld"  # waiting for X's send window to reset
     DIRECT_MESSAGES_DEFERRED = "DirectMessagesDeferred"  # not started: too little of the invocation was left
     REPLIES_DROPPED = "RepliesDropped"

@@ -8,9 +8,11 @@ asking the bot again. Every attempt ends in a ``lifecycle.Fate``, written on the
 
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -26,15 +28,15 @@ from dmchannel.responder.lifecycle import (
     Fate,
     Outcome,
     Rule,
-    dead_letter,
     hold,
+    retry_delay,
     retry_later,
     unanswered,
 )
 from dmchannel.responder.numbered_choices import chosen_payload, render_choices
 from dmchannel.responder.rules import Conversation, Leave, decide, keyword_of
 from dmchannel.responder.settings import ResponderSettings
-from dmchannel.storage.dm_records import DmRecords
+from dmchannel.storage.dm_records import DmRecord, DmRecords
 from dmchannel.storage.kept_menus import KeptMenus, more_key, offered_key
 from dmchannel.storage.ledger import Ledger, Slot
 from dmchannel.storage.loop_breaker import LoopBreaker
@@ -49,9 +51,10 @@ from dmchannel.x.sent import Sent
 from dmchannel.x.surface_client import Plan, SurfaceClient
 from dmchannel.x.transport import CONNECT_TIMEOUT
 
-BACKOFF_SECONDS = (0.5, 2.0)  # waits between the attempts of a send that failed transiently
+BACKOFF_SECONDS = (0.5, 2.0)  # waits between the tries of a send that failed transiently, within one attempt
 SAFETY_MARGIN_SECONDS = 1.0
-MAX_ATTEMPTS = 5  # attempts that failed (the bot or X) before the DM goes to the dead-letter queue
+MAX_ATTEMPTS = 5  # attempts that failed (the bot, X, anything) before the DM has failed
+APOLOGY_INDEX = 9  # the reply slot of the apology for a DM that failed (a plan has at most 5 replies)
 MAX_AGE_SECONDS = 24 * 3_600  # X allows replies within 24 hours of the user's DM
 LOG_KEYS = ["dm_id", "sender_id", "attempt", "reply_index"]
 
@@ -81,6 +84,15 @@ def announce(fate: Fate, **fields: Any) -> None:
     warn = fate.rule in WARNED or fate.outcome in (Outcome.HELD, Outcome.RETRY_LATER)
     line = f"{headline}: {fate.rule.reason}" if fate.rule else headline
     (logger.warning if warn else logger.info)(line, **said, **fields)
+
+
+def unforeseen(error: Exception) -> Fate:
+    """An error no one foresaw, as a failed attempt: logged where it happened (never the DM's text), and counted."""
+    frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
+    where = f"{Path(frame.filename).name}:{frame.lineno}" if frame else "unknown"
+    logger.error("Unforeseen error: the attempt failed", error=type(error).__name__, where=where)
+    count(Metric.UNFORESEEN_ERRORS)
+    return Fate(Outcome.RETRY_LATER, detail=f"unforeseen {type(error).__name__} at {where}")
 
 
 def turn_of(dm: QueuedDM) -> Turn:
@@ -132,12 +144,16 @@ class Responder:
     def _send_seconds(self) -> float:
         return CONNECT_TIMEOUT + self.x.read_timeout + SAFETY_MARGIN_SECONDS
 
-    def handle(self, dm: QueuedDM, queued_at: float | None = None) -> Fate:
-        """Answer one queued DM (queued_at: when the webhook queued it, if X gave no creation time); say how it ended."""
+    def handle(self, dm: QueuedDM, queued_at: float | None = None, chain: str = "") -> Fate:
+        """Answer one queued DM; say how the attempt ended (never raises for the DM's sake).
+
+        queued_at: when the webhook queued it, if X gave no creation time; chain: the queue
+        message it came in (a redrive comes in another, and starts its attempts afresh).
+        """
         logger.thread_safe_append_keys(dm_id=dm.dm_id, sender_id=dm.sender_id)
         self._started = time.perf_counter()
         try:
-            return self._attempt(dm, dm.created_at_ms / 1000 if dm.created_at_ms else queued_at or self.clock())
+            return self._attempt(dm, dm.created_at_ms / 1000 if dm.created_at_ms else queued_at or self.clock(), chain)
         finally:
             logger.thread_safe_remove_keys(LOG_KEYS)
 
@@ -153,27 +169,18 @@ class Responder:
         """A person has the conversation: the bot stays quiet in it for HumanTakeoverMinutes."""
         self.stores.takeovers.hand_to_person(user_id, self.settings.human_takeover_minutes * 60)
 
-    def _ended(self, dm: QueuedDM, fate: Fate, *, counted: bool, **fields: Any) -> Fate:
-        """Write the fate on the DM's record (where it is final, or the attempt was counted), and announce it."""
+    def _ended(self, dm: QueuedDM, fate: Fate, *, counted: bool = True, **fields: Any) -> Fate:
+        """Write the fate on the DM's record (where the attempt was counted, or it is final), and announce it."""
         if counted or fate.outcome.final:
-            self.stores.records.end(dm.dm_id, fate, gave_back_attempt=counted and fate.outcome is Outcome.HELD)
+            gave_back = counted and fate.outcome is Outcome.HELD  # waiting for X's window is no failure
+            self.stores.records.end(dm.dm_id, fate, attempts=-1 if gave_back else 0)
         announce(fate, **fields)
         return fate
 
-    def _attempt(self, dm: QueuedDM, created_at: float) -> Fate:
+    def _attempt(self, dm: QueuedDM, created_at: float, chain: str) -> Fate:
         if self.remaining_seconds() < self.settings.bot_timeout + self._send_seconds():
             return self._ended(dm, Fate(Outcome.NOT_STARTED), counted=False)
-        try:
-            dm = self.x.open(dm)  # XChat: decrypted here, in memory only
-            self._keep_opt_choice(dm)  # STOP holds from the moment it is seen, even if it cannot be answered now
-            if self.clock() - created_at > MAX_AGE_SECONDS:
-                raise unanswered(Rule.TOO_OLD)
-            held_until = self.stores.window.held_until()
-            if held_until:
-                raise hold(held_until)
-        except Ended as ended:
-            return self._ended(dm, ended.fate, counted=False)
-        record = self.stores.records.start(dm.dm_id)
+        record = self.stores.records.start(dm.dm_id, chain)
         logger.thread_safe_append_keys(attempt=record.attempts)
         if record.outcome and record.outcome.closed:
             logger.info("DM already closed (a replay or a redrive): nothing more to do", outcome=record.outcome)
@@ -182,16 +189,52 @@ class Responder:
             count(Metric.DIRECT_MESSAGES_RECEIVED)
         fields: dict[str, Any] = {}
         try:
-            if record.attempts > MAX_ATTEMPTS:
-                raise dead_letter(f"{MAX_ATTEMPTS} attempts failed, the last: {record.last_error or 'unknown'}")
-            if record.plan is None:
-                plan, rule = self._plan(dm, created_at, record.attempts)
-            else:
-                plan, rule = record.plan, record.rule
-            fate, fields = self._send_plan(dm, plan, rule, created_at)
+            fate, fields = self._answer(dm, record, created_at)
         except Ended as ended:
             fate = ended.fate
-        return self._ended(dm, fate, counted=True, **fields)
+        except Exception as error:
+            fate = unforeseen(error)
+        if fate.outcome is Outcome.RETRY_LATER:
+            fate = self._after_failure(dm, fate, record.attempts, created_at)
+        return self._ended(dm, fate, **fields)
+
+    def _answer(self, dm: QueuedDM, record: DmRecord, created_at: float) -> tuple[Fate, dict[str, Any]]:
+        """Read the DM, keep its STOP or START, then plan its answer once and send it (Ended: it ends otherwise)."""
+        dm = self.x.open(dm)  # XChat: decrypted here, in memory only
+        self._keep_opt_choice(dm)  # STOP holds from the moment it is seen, even if it cannot be answered now
+        if self.clock() - created_at > MAX_AGE_SECONDS:
+            raise unanswered(Rule.TOO_OLD)
+        held_until = self.stores.window.held_until()
+        if held_until:
+            raise hold(held_until)
+        if record.plan is None:
+            plan, rule = self._plan(dm, created_at, record.attempts)
+        else:
+            plan, rule = record.plan, record.rule
+        return self._send_plan(dm, plan, rule, created_at)
+
+    def _after_failure(self, dm: QueuedDM, fate: Fate, attempts: int, created_at: float) -> Fate:
+        """A failed attempt: back later, backed off; after the last, FAILED (the apology, if X allows)."""
+        if self.clock() - created_at > MAX_AGE_SECONDS:
+            return Fate(Outcome.UNANSWERED, Rule.TOO_OLD)  # X allows no answer any more: no dead letter for it
+        if attempts < MAX_ATTEMPTS:
+            return replace(fate, until=self.clock() + retry_delay(attempts))
+        self._apologise(dm)
+        return Fate(Outcome.FAILED, detail=f"{MAX_ATTEMPTS} attempts failed, the last: {fate.detail or 'unknown'}")
+
+    def _apologise(self, dm: QueuedDM) -> None:
+        """Tell the user, once, that no answer is coming: where nothing of the answer went, and X takes it."""
+        ledger = self.stores.ledger
+        try:
+            if ledger.used_for(dm.dm_id) or ledger.reserve(dm.dm_id, APOLOGY_INDEX) is not Slot.RESERVED:
+                return
+            (apology,) = self.x.encrypt((OutboundMessage(self.settings.bot_apology),))
+            if ledger.claim(dm.dm_id, APOLOGY_INDEX):
+                sent = self.x.send_dm(dm.sender_id, apology)
+                ledger.record_sent(dm.dm_id, APOLOGY_INDEX, sent.event_id)
+                count(Metric.REPLIES_SENT)
+        except Exception as error:
+            logger.warning("The apology was not sent", error=type(error).__name__)
 
     def _plan(self, dm: QueuedDM, created_at: float, attempt: int) -> tuple[Plan, Rule | None]:
         """Decide the answer (or Ended: unanswered by a rule) and store it before anything is sent."""

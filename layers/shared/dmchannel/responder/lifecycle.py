@@ -2,26 +2,30 @@
 
 A person's DM, from X's delivery to its end::
 
-    state          what happens there                                   next
-    -------------  ---------------------------------------------------  ----------------------------
-    received       the webhook checks X's signature and queues the DM    queued
-    queued         on the FIFO queue, one group per conversation          opened | NOT_STARTED
-    opened         read (XChat: decrypted, verified); STOP/START kept    planned | UNANSWERED(rule)
-                                                                         | HELD
-    planned        the rules, then the bot; the plan stored before        each reply: reserved
-                   anything is sent (a retry continues it)               | UNANSWERED(rule)
-    reserved       a reply's slot taken (the 24-hour and per-message     sending | cut short by a rule
-                   limits, atomically)
-    sending        claimed just before X is called                       sent | released | RETRY_LATER
-    sent           X took the reply                                      the next reply, or ANSWERED
-    released       X surely refused it: its slot given back              HELD | RETRY_LATER | ANSWERED
+    state      what happens there                                       next
+    ---------  -------------------------------------------------------  ---------------------------------
+    received   the webhook checks X's signature and queues the DM        queued
+    queued     on the FIFO queue, one group per conversation              started | NOT_STARTED
+    started    one more attempt counted on its record (a new chain of   opened | as recorded, if closed
+               attempts when a dead letter is redriven)
+    opened     read (XChat: decrypted, verified); STOP/START kept        planned | UNANSWERED(rule) | HELD
+    planned    the rules, then the bot; the plan stored before            each reply reserved
+               anything is sent (a retry continues it)                   | UNANSWERED(rule)
+    reserved   a reply's slot taken (the 24-hour and per-message         sending | ANSWERED cut short(rule)
+               limits, atomically)
+    sending    claimed just before X is called                           sent | released | RETRY_LATER
+    sent       X took the reply                                          the next reply | ANSWERED
+    released   X surely refused it: its slot given back                  HELD | RETRY_LATER | ANSWERED
 
-Every attempt ends in an ``Outcome``. The final ones are stored on the DM's record
-(``outcome``, ``rule``, ``outcome_at``), so one GetItem tells a DM's fate; the others say
-when the queue brings the DM back. A ``Rule`` is why a DM was left unanswered, or answered
-other than by the bot (cut short, a notice, an apology); each carries its metric and its words.
-``ReplyState`` is one reply's record in the ledger; ``Checkpoint`` names the moments where a
-crash matters (the drills crash there, through the responder's checkpoint hook).
+Every attempt ends in an ``Outcome``, an error no one foresaw included (RETRY_LATER, with
+its reason). A failed attempt comes back later, backed off (``retry_delay``); after the
+last, the DM has FAILED, with its reason, the user gets the apology if X allows, and it
+waits on the dead-letter queue, where a redrive starts a new chain of attempts. The final
+outcomes are stored on the DM's record (``outcome``, ``rule``, ``outcome_at``), so one
+GetItem tells a DM's fate; the others say when the queue brings the DM back. A ``Rule`` is
+why a DM was left unanswered, or answered other than by the bot (cut short, a notice, an
+apology); each carries its metric and its words. ``ReplyState`` is one reply's record in
+the ledger; ``Checkpoint`` names the moments where a crash matters (the drills crash there).
 """
 
 from dataclasses import dataclass
@@ -36,7 +40,8 @@ class Outcome(StrEnum):
 
     ANSWERED = "answered"  # final: the plan was sent (whole, or cut short by a rule)
     UNANSWERED = "unanswered"  # final: a rule left it unanswered
-    DEAD_LETTERED = "dead_lettered"  # final unless redriven: on the dead-letter queue with its reason
+    FAILED = "failed"  # final unless redriven: every attempt failed; on the dead-letter queue with the last reason
+    DEAD_LETTERED = "dead_lettered"  # final unless redriven: trying again cannot help; on the dead-letter queue
     HELD = "held"  # waits for X's send window to reset; no attempt spent
     RETRY_LATER = "retry_later"  # the attempt failed (the bot or X); back after a delay
     NOT_STARTED = "not_started"  # too little of the invocation left; back at once, untouched
@@ -45,7 +50,7 @@ class Outcome(StrEnum):
     @property
     def final(self) -> bool:
         """Whether the DM's life is over (a redrive of a dead letter starts it again)."""
-        return self in (Outcome.ANSWERED, Outcome.UNANSWERED, Outcome.DEAD_LETTERED, Outcome.OBSERVED)
+        return self in (Outcome.ANSWERED, Outcome.UNANSWERED, Outcome.FAILED, Outcome.DEAD_LETTERED, Outcome.OBSERVED)
 
     @property
     def closed(self) -> bool:
@@ -107,6 +112,14 @@ class ReplyState(StrEnum):
     RELEASED = "released"  # X surely refused it: its slot was given back, and it may be reserved again
 
 
+RETRY_BACKOFF_SECONDS = (30, 120, 600, 1_800, 3_600)  # after each failed attempt: an hour-long outage loses nothing
+
+
+def retry_delay(attempts: int) -> float:
+    """How long a DM waits after its attempts-th attempt failed."""
+    return RETRY_BACKOFF_SECONDS[min(max(attempts, 1), len(RETRY_BACKOFF_SECONDS)) - 1]
+
+
 class Checkpoint(StrEnum):
     """The moments of an attempt where a crash matters: the drills crash there."""
 
@@ -122,7 +135,7 @@ class Fate:
     outcome: Outcome
     rule: Rule | None = None
     detail: str = ""  # why it failed or was dead-lettered (never the DM's text)
-    until: float = 0.0  # HELD: the epoch second X's send window resets
+    until: float = 0.0  # HELD, RETRY_LATER: the epoch second the DM is tried again
     dropped: int = 0  # replies of the plan left unsent by the rule
 
     def __str__(self) -> str:

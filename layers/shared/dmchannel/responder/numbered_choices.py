@@ -33,7 +33,8 @@ def chosen_payload(text: str, offered: Sequence[Button]) -> str | None:
     answer = text.strip()
     number = answer.rstrip(".)")
     # Decimal digits of any script (Arabic-Indic, fullwidth...) name a button; "²" or "①" are no number: ignored.
-    if number.isdecimal() and 1 <= int(number) <= len(offered):
+    # No wider than the menu's numbers: int() of a long one is slow, or refused (over 4,300 digits).
+    if number.isdecimal() and len(number) <= len(str(len(offered))) and 1 <= int(number) <= len(offered):
         return offered[int(number) - 1].payload
     by_title = {button.title.strip().casefold(): button.payload for button in offered}
     return by_title.get(answer.casefold())

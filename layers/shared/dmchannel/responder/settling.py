@@ -8,14 +8,14 @@ receive count: waiting for X's send window or for time costs no attempt.
 """
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from dmchannel.observability import Metric, count, logger
 from dmchannel.queued_dm import MalformedQueuedDMError, QueuedDM
-from dmchannel.responder.answering import announce
-from dmchannel.responder.lifecycle import Ended, Fate, Outcome, Rule
+from dmchannel.responder.answering import MAX_ATTEMPTS, announce, unforeseen
+from dmchannel.responder.lifecycle import Ended, Fate, Outcome, Rule, retry_delay
 from dmchannel.responder.wiring import Wiring
 
 if TYPE_CHECKING:
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs.type_defs import ChangeMessageVisibilityBatchRequestEntryTypeDef
 
 MAX_VISIBILITY_SECONDS = 43_200  # SQS's limit: 12 hours
-RETRY_AFTER_SECONDS = 30  # after a failed attempt (the bot or X could not answer)
 REASON_ATTRIBUTE = "reason"
 
 
@@ -36,6 +35,8 @@ class QueueMessage:
     group_id: str
     deduplication_id: str
     queued_at: float  # epoch seconds
+    message_id: str = ""  # SQS's: one chain of attempts (a redrive is another message)
+    receive_count: int = 1  # SQS's count of receives, the attempts' stand-in when the table fails
 
 
 @dataclass
@@ -88,8 +89,7 @@ class QueueAction(Enum):
 
     DELETE = "delete"  # the DM needs nothing more
     BACK_NOW = "back_now"  # visible again at once (nothing was tried)
-    BACK_WHEN_UNHELD = "back_when_unheld"  # hidden until X's send window resets
-    BACK_LATER = "back_later"  # hidden for the retry delay
+    BACK_AT = "back_at"  # hidden until the fate's time: X's send window resets, or the backed-off retry
     DEAD_LETTER = "dead_letter"  # to the dead-letter queue, with its reason
 
 
@@ -98,8 +98,9 @@ QUEUE_ACTIONS: dict[Outcome, QueueAction] = {
     Outcome.UNANSWERED: QueueAction.DELETE,
     Outcome.OBSERVED: QueueAction.DELETE,
     Outcome.NOT_STARTED: QueueAction.BACK_NOW,
-    Outcome.HELD: QueueAction.BACK_WHEN_UNHELD,
-    Outcome.RETRY_LATER: QueueAction.BACK_LATER,
+    Outcome.HELD: QueueAction.BACK_AT,
+    Outcome.RETRY_LATER: QueueAction.BACK_AT,
+    Outcome.FAILED: QueueAction.DEAD_LETTER,
     Outcome.DEAD_LETTERED: QueueAction.DEAD_LETTER,
 }
 
@@ -108,7 +109,7 @@ class KeptOnQueueError(Exception):
     """The message stays on the queue (a batch item failure), hidden for as long as its DM waits."""
 
 
-def fate_of(wiring: Wiring, dm: QueuedDM, queued_at: float, remaining_seconds: Callable[[], float]) -> Fate:
+def fate_of(wiring: Wiring, dm: QueuedDM, message: QueueMessage, remaining_seconds: Callable[[], float]) -> Fate:
     """Answer the DM as its account, or end it by the rule that forbids it."""
     account = wiring.accounts.account(dm.account_id)
     if account is None:  # checked again: never answer with another account's token
@@ -123,7 +124,7 @@ def fate_of(wiring: Wiring, dm: QueuedDM, queued_at: float, remaining_seconds: C
         wiring.records(dm.account_id).end(dm.dm_id, ended.fate)
         announce(ended.fate)
         return ended.fate
-    return responder.handle(dm, queued_at)
+    return responder.handle(dm, message.queued_at, message.message_id)
 
 
 def _left(wiring: Wiring, dm: QueuedDM, rule: Rule) -> Fate:
@@ -142,12 +143,26 @@ def settle(
     except MalformedQueuedDMError as error:
         queues.dead_letter(message, str(error))
         return None
-    fate = fate_of(wiring, dm, message.queued_at, remaining_seconds)
+    try:
+        fate = fate_of(wiring, dm, message, remaining_seconds)
+    except Exception as error:
+        fate = _failed_before_counting(wiring, dm, message, unforeseen(error))
     action = QUEUE_ACTIONS[fate.outcome]
     if action is QueueAction.DEAD_LETTER:
         queues.dead_letter(message, str(fate))
     elif action is not QueueAction.DELETE:
-        wait = {QueueAction.BACK_WHEN_UNHELD: fate.until - wiring.now(), QueueAction.BACK_LATER: RETRY_AFTER_SECONDS}
-        queues.hide(message, wait.get(action, 0))
+        queues.hide(message, fate.until - wiring.now() if action is QueueAction.BACK_AT else 0)
         raise KeptOnQueueError(str(fate))
     return fate
+
+
+def _failed_before_counting(wiring: Wiring, dm: QueuedDM, message: QueueMessage, fate: Fate) -> Fate:
+    """Count the attempt on the record (or, if the table fails too, by SQS's receive count); back off, or fail."""
+    try:
+        attempts = wiring.records(dm.account_id).end(dm.dm_id, fate, attempts=1)
+    except Exception as error:
+        logger.warning("The DM's record could not be written", error=type(error).__name__)
+        attempts = message.receive_count
+    if attempts >= MAX_ATTEMPTS:
+        return Fate(Outcome.FAILED, detail=f"{MAX_ATTEMPTS} attempts failed, the last: {fate.detail}")
+    return replace(fate, until=wiring.now() + retry_delay(attempts))

@@ -25,6 +25,7 @@ class DmRecord:
     last_error: str
     outcome: Outcome | None  # the last attempt's (None: none ended yet)
     rule: Rule | None = None
+    chain: str = ""  # the queue message of this chain of attempts (a redrive starts another)
 
 
 def plan_to_json(plan: tuple[OutboundMessage, ...]) -> str:
@@ -63,6 +64,7 @@ def record_from_item(item: dict[str, Any]) -> DmRecord:
         last_error=item.get("last_error", {}).get("S", ""),
         outcome=Outcome(outcome) if outcome else None,
         rule=rule_of(rule) if rule else None,
+        chain=item.get("chain", {}).get("S", ""),
     )
 
 
@@ -73,16 +75,33 @@ class DmRecords(AccountItems):
     def _key(self, dm_id: str) -> Key:
         return Prefix.DM.key(self.account_id, dm_id)
 
-    def start(self, dm_id: str) -> DmRecord:
-        """Count one more attempt at answering the DM; return its record."""
+    def start(self, dm_id: str, chain: str = "") -> DmRecord:
+        """Count one more attempt at answering the DM; return its record.
+
+        chain: the queue message the attempt came in. A failed or dead-lettered DM that comes
+        in another (a redrive) starts a new chain: its attempts count from one again.
+        """
         answer = self.dynamodb.update_item(
             TableName=self.table,
             Key=self._key(dm_id),
-            UpdateExpression="ADD attempts :one SET expires_at = if_not_exists(expires_at, :expires)",
-            ExpressionAttributeValues={":one": {"N": "1"}, ":expires": {"N": self._expiry()}},
+            UpdateExpression=(
+                "ADD attempts :one SET expires_at = if_not_exists(expires_at, :expires), chain = if_not_exists(chain, :chain)"
+            ),
+            ExpressionAttributeValues={":one": {"N": "1"}, ":expires": {"N": self._expiry()}, ":chain": {"S": chain}},
             ReturnValues="ALL_NEW",
         )["Attributes"]
-        return record_from_item(answer)
+        record = record_from_item(answer)
+        if chain and record.chain != chain and record.outcome in (Outcome.FAILED, Outcome.DEAD_LETTERED):
+            answer = self.dynamodb.update_item(
+                TableName=self.table,
+                Key=self._key(dm_id),
+                UpdateExpression="SET attempts = :one, chain = :chain REMOVE outcome, #rule, outcome_at, last_error",
+                ExpressionAttributeNames={"#rule": "rule"},
+                ExpressionAttributeValues={":one": {"N": "1"}, ":chain": {"S": chain}},
+                ReturnValues="ALL_NEW",
+            )["Attributes"]
+            record = record_from_item(answer)
+        return record
 
     def read(self, dm_id: str) -> DmRecord | None:
         """The DM's record as it stands (None: no attempt has touched it)."""
@@ -124,10 +143,11 @@ class DmRecords(AccountItems):
             return plan
         return plan_from_json(self._get(self._key(dm_id))["plan"]["S"])
 
-    def end(self, dm_id: str, fate: Fate, *, gave_back_attempt: bool = False) -> None:
+    def end(self, dm_id: str, fate: Fate, *, attempts: int = 0) -> int:
         """Write how the attempt ended (one write): outcome, rule, when, and the failure's reason.
 
-        gave_back_attempt: the attempt was no failure of the DM's own (it waited for X's send window).
+        attempts: added to the count (-1: the attempt was no failure of its own, it waited for
+        X's send window; 1: an attempt that failed before it was counted). Returns the count.
         """
         values: dict[str, Any] = {
             ":outcome": {"S": fate.outcome.value},
@@ -138,20 +158,20 @@ class DmRecords(AccountItems):
         if fate.rule:
             sets.append("#rule = :rule")
             values[":rule"] = {"S": fate.rule.value}
-        if fate.outcome is Outcome.RETRY_LATER:
+        if fate.outcome in (Outcome.RETRY_LATER, Outcome.FAILED, Outcome.DEAD_LETTERED):
             sets.append("last_error = :reason")
             values[":reason"] = {"S": str(fate)[:500]}
-        expression = "SET " + ", ".join(sets) + ("" if fate.rule else " REMOVE #rule")
-        if gave_back_attempt:
-            expression += " ADD attempts :minus"
-            values[":minus"] = {"N": "-1"}
-        self.dynamodb.update_item(
+        expression = "SET " + ", ".join(sets) + ("" if fate.rule else " REMOVE #rule") + " ADD attempts :add"
+        values[":add"] = {"N": str(attempts)}
+        answer = self.dynamodb.update_item(
             TableName=self.table,
             Key=self._key(dm_id),
             UpdateExpression=expression,
             ExpressionAttributeNames={"#rule": "rule"},
             ExpressionAttributeValues=values,
+            ReturnValues="UPDATED_NEW",
         )
+        return int(answer.get("Attributes", {}).get("attempts", {}).get("N", "0"))
 
     def _expiry(self) -> str:
         return str(int(self.clock()) + DM_TTL_SECONDS)
