@@ -19,6 +19,7 @@ from xdm_cli.accounts import accounts_add, accounts_list, accounts_remove
 from xdm_cli.aws_stack import StackError, aws_problem, check_writable, stack_outputs, write_credentials
 from xdm_cli.context import CommandError, activity, activity_api, ask, credentials_and_source, our_webhook, webhook_url
 from xdm_cli.conversations import conversations_resume
+from xdm_cli.dead_letters import dead_letters_list, dead_letters_redrive
 from xdm_cli.explain import explain
 from xdm_cli.teardown import teardown
 from xdm_cli.xchat import DEFAULT_REDIRECT, xchat_keys_register, xchat_login
@@ -252,6 +253,7 @@ def parser() -> argparse.ArgumentParser:
     resume = command(conversations, "resume", conversations_resume)
     resume.add_argument("--account", required=True, help="the bot account's user id")
     resume.add_argument("--user", required=True, help="the user's id")
+    _dead_letter_commands(commands, command)
     replay_command = command(commands, "replay", replay)
     replay_command.add_argument("--since", type=_utc, required=True, help="start, UTC (e.g. 2026-11-24T08:00)")
     replay_command.add_argument("--until", type=_utc, default=datetime.now(UTC), help="end, UTC (default: now)")
@@ -259,6 +261,20 @@ def parser() -> argparse.ArgumentParser:
     command(commands, "status", status)
     command(commands, "teardown", teardown).add_argument("--yes", action="store_true", help="answer yes to every step")
     return top
+
+
+def _dead_letter_commands(
+    commands: "argparse._SubParsersAction[argparse.ArgumentParser]",
+    command: Callable[..., argparse.ArgumentParser],
+) -> None:
+    """`dead-letters list` and `dead-letters redrive --id ID | --all`."""
+    dead_letters = commands.add_parser(
+        "dead-letters", help="DMs on the dead-letter queue: listed (never their text) and redriven"
+    ).add_subparsers(dest="action", required=True)
+    command(dead_letters, "list", dead_letters_list)
+    chosen = command(dead_letters, "redrive", dead_letters_redrive).add_mutually_exclusive_group(required=True)
+    chosen.add_argument("--id", help="the DM's id (see `dead-letters list`)")
+    chosen.add_argument("--all", action="store_true", help="every DM still within X's 24 hours")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,14 +10,16 @@ import pytest
 from devstack.dev_credentials import DEV_CREDENTIALS, SECOND_ACCOUNT
 from devstack.fake_x import FakeX
 from devstack.provision import LocalStack
+from dmchannel.bots.base import Reply, Turn
 from dmchannel.storage.takeover import Takeovers
 from dmchannel.x.account_activity import AccountActivity
 from dmchannel.x.errors import XApiError
+from tests.integration.conftest import Pipeline
 from xdm_cli.activity import DM_EVENTS
 from xdm_cli.main import main
 
 STACK = "x-dm-channel"
-OUTPUTS = ("WebhookUrl", "SecretArn", "StateTableName", "AccountsSecretPrefix")
+OUTPUTS = ("WebhookUrl", "SecretArn", "StateTableName", "AccountsSecretPrefix", "QueueUrl", "DeadLetterQueueUrl")
 OUTPUTS_TEMPLATE = {
     "Parameters": {name: {"Type": "String"} for name in OUTPUTS},
     "Resources": {"Placeholder": {"Type": "AWS::SQS::Queue"}},
@@ -51,6 +53,8 @@ def setup(
             {"ParameterKey": "SecretArn", "ParameterValue": secret_arn},
             {"ParameterKey": "StateTableName", "ParameterValue": stack.refs["StateTable"]},
             {"ParameterKey": "AccountsSecretPrefix", "ParameterValue": f"{STACK}/accounts/"},
+            {"ParameterKey": "QueueUrl", "ParameterValue": stack.refs["DmQueue"]},
+            {"ParameterKey": "DeadLetterQueueUrl", "ParameterValue": stack.refs["DmDeadLetterQueue"]},
         ],
     )
     monkeypatch.delenv("X_API_BASE_URL", raising=False)
@@ -395,3 +399,42 @@ def test_xchat_login_keys_register_and_subscribe(setup: Setup, monkeypatch: pyte
     assert [(c["filter"]["user_id"], c["event_type"]) for c in created] == [(bot, "chat.received")]
     listing = setup.run("accounts", "list")[1]
     assert f"XChat: key version {stored()['key_version']}, token for 1" in listing  # about 2 hours left
+
+
+def test_dead_letters_are_listed_without_their_text_and_redriven_once(
+    setup: Setup, pipeline: Callable[..., Pipeline]
+) -> None:
+    flow = pipeline()
+
+    @dataclass
+    class Flaky:
+        """A bot that breaks until it is mended."""
+
+        mended: bool = False
+
+        def answer(self, turn: Turn) -> list[Reply]:
+            if not self.mended:
+                raise ConnectionResetError("the bot's host went away")
+            return [Reply(f"answer to {turn.text}")]
+
+    bot = Flaky()
+    flow.responder.wiring.bot_override = bot
+    dm_id = flow.user_says("a secret question")
+    result = flow.poll()
+    for _ in range(4):
+        flow.expire(result)
+        result = flow.poll()
+    assert flow.answers() == [flow.responder.settings.bot_apology]
+
+    code, out, _ = setup.run("dead-letters", "list")
+    assert code == 0 and dm_id in out and "account 4337869213" in out and "5 attempts failed" in out
+    assert "secret question" not in out
+    assert setup.run("dead-letters", "redrive", "--id", "123")[0] == 1  # no such DM: one line, nothing moved
+
+    bot.mended = True
+    code, out, _ = setup.run("dead-letters", "redrive", "--id", dm_id)
+    assert code == 0 and f"{dm_id}: back on the DM queue" in out
+    flow.poll()
+    assert flow.answers() == [flow.responder.settings.bot_apology, "answer to a secret question"]
+    assert setup.run("dead-letters", "list")[1].strip() == "The dead-letter queue is empty."
+    assert setup.run("dead-letters", "redrive", "--all")[1].strip() == "Nothing to redrive."

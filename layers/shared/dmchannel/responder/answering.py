@@ -46,6 +46,7 @@ from dmchannel.storage.send_window import SendWindow
 from dmchannel.storage.takeover import Takeovers
 from dmchannel.storage.token_budget import TokenBudget
 from dmchannel.x.errors import ErrorKind, XApiError
+from dmchannel.x.limits import REPLY_WINDOW_SECONDS
 from dmchannel.x.message import OutboundMessage
 from dmchannel.x.sent import Sent
 from dmchannel.x.surface_client import Plan, SurfaceClient
@@ -55,7 +56,6 @@ BACKOFF_SECONDS = (0.5, 2.0)  # waits between the tries of a send that failed tr
 SAFETY_MARGIN_SECONDS = 1.0
 MAX_ATTEMPTS = 5  # attempts that failed (the bot, X, anything) before the DM has failed
 APOLOGY_INDEX = 9  # the reply slot of the apology for a DM that failed (a plan has at most 5 replies)
-MAX_AGE_SECONDS = 24 * 3_600  # X allows replies within 24 hours of the user's DM
 LOG_KEYS = ["dm_id", "sender_id", "attempt", "reply_index"]
 
 
@@ -202,7 +202,7 @@ class Responder:
         """Read the DM, keep its STOP or START, then plan its answer once and send it (Ended: it ends otherwise)."""
         dm = self.x.open(dm)  # XChat: decrypted here, in memory only
         self._keep_opt_choice(dm)  # STOP holds from the moment it is seen, even if it cannot be answered now
-        if self.clock() - created_at > MAX_AGE_SECONDS:
+        if self.clock() - created_at > REPLY_WINDOW_SECONDS:
             raise unanswered(Rule.TOO_OLD)
         held_until = self.stores.window.held_until()
         if held_until:
@@ -215,7 +215,7 @@ class Responder:
 
     def _after_failure(self, dm: QueuedDM, fate: Fate, attempts: int, created_at: float) -> Fate:
         """A failed attempt: back later, backed off; after the last, FAILED (the apology, if X allows)."""
-        if self.clock() - created_at > MAX_AGE_SECONDS:
+        if self.clock() - created_at > REPLY_WINDOW_SECONDS:
             return Fate(Outcome.UNANSWERED, Rule.TOO_OLD)  # X allows no answer any more: no dead letter for it
         if attempts < MAX_ATTEMPTS:
             return replace(fate, until=self.clock() + retry_delay(attempts))
@@ -407,7 +407,7 @@ class Responder:
 
     def _cut_by(self, dm: QueuedDM, index: int, created_at: float) -> Rule | None:
         """Reserve reply number index (its slot in the limits); the rule that stops the plan here, if one does."""
-        if self.clock() - created_at > MAX_AGE_SECONDS:
+        if self.clock() - created_at > REPLY_WINDOW_SECONDS:
             return Rule.TOO_OLD
         slot = self.stores.ledger.reserve(dm.dm_id, index)
         if slot is Slot.DAILY_LIMIT:
