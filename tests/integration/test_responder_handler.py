@@ -8,6 +8,9 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_lambda_powertools.utilities.parameters import SecretsProvider
+from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
+from botocore.exceptions import ClientError
 
 from devstack.deliveries import BOT_USER, USER
 from devstack.dev_credentials import DEV_CREDENTIALS, SECOND_ACCOUNT, account_secret
@@ -370,3 +373,31 @@ def test_a_poison_dm_fails_with_its_reason_on_the_dead_letter_queue_and_its_conv
     assert table_item(flow.stack, f"dm#{BOT_ID}#{poison}")["outcome"] == {"S": "failed"}
     flow.poll()
     assert flow.answers() == [flow.responder.settings.bot_apology, "fine"]
+
+
+def test_a_throttled_secret_read_brings_the_dm_back_and_never_unserves_the_account(
+    pipeline: Callable[..., Pipeline], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flow = pipeline()
+    second = SECOND_ACCOUNT.bot_user_id
+    boto3.client("secretsmanager").create_secret(
+        Name=f"x-dm-channel/accounts/{second}", SecretString=account_secret(SECOND_ACCOUNT, "salesbot")
+    )
+    flow.fake.tokens[SECOND_ACCOUNT.access_token] = SECOND_ACCOUNT.access_token_secret
+    throttled: list[str] = []
+
+    def throttle_once(params: dict[str, Any], **_: Any) -> None:
+        if params["SecretId"].endswith(second) and not throttled:
+            throttled.append(params["SecretId"])
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "GetSecretValue")
+
+    client = boto3.client("secretsmanager")
+    client.meta.events.register("provide-client-params.secrets-manager.GetSecretValue", throttle_once)
+    monkeypatch.setitem(DEFAULT_PROVIDERS, "secrets", SecretsProvider(boto3_client=client))
+    dm_id = flow.user_says("hello", account=second)
+    first = flow.poll()
+    assert throttled and first.failed and flow.fake.sent == []  # back later: an attempt, not "not served"
+    assert table_item(flow.stack, f"dm#{second}#{dm_id}")["outcome"] == {"S": "retry_later"}
+    flow.expire(first)
+    flow.poll()
+    assert [dm.sender_id for dm in flow.fake.sent] == [second]

@@ -100,7 +100,9 @@ class AccountDirectory:
         name = self.prefix + account_id
         try:
             value = load_secret(name)
-        except GetParameterError:
+        except GetParameterError as error:
+            if not _not_found(error):
+                raise  # throttled, 5xx, KMS, the network: the DM comes back, never taken as "not served"
             self._remember(account_id, False)
             return None
         token, token_secret = value.get("access_token"), value.get("access_token_secret")
@@ -111,3 +113,9 @@ class AccountDirectory:
         credentials = replace(app, access_token=token, access_token_secret=token_secret)
         self._remember(account_id, True)
         return Account(credentials, str(value.get("screen_name", "")), account_settings(value), name)
+
+
+def _not_found(error: GetParameterError) -> bool:
+    """Whether Secrets Manager said the secret does not exist (the one answer that un-serves an account)."""
+    cause = error.__cause__
+    return isinstance(cause, ClientError) and cause.response.get("Error", {}).get("Code") == "ResourceNotFoundException"
