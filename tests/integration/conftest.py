@@ -146,7 +146,7 @@ def make_responder(stack: LocalStack, fake_x: tuple[FakeX, str]) -> Callable[...
             table_name=stack.refs["StateTable"],
             queue_url=stack.refs["DmQueue"],
             secret_id="",
-            **{"mark_read": False, "typing_indicator": False, **overrides},
+            **{"mark_read": False, "typing_indicator": False, "reserved_for_opt_outs": 0, **overrides},
         )
         accounts = AccountDirectory(settings.secret_id, "")
         wiring = Wiring(settings, boto3.client("dynamodb"), accounts, ROOT / "functions/responder", bot_override=bot)

@@ -20,10 +20,14 @@ def made(kind: Any, stack: LocalStack, clock: list[float]) -> Any:
 def test_opt_out_round_trip(stack: LocalStack) -> None:
     state: OptOuts = made(OptOuts, stack, [NOW])
     assert not state.is_opted_out("1")
-    state.set_opted_out("1", True)
+    assert state.set_opted_out("1", True, NOW)
     assert state.is_opted_out("1")
     assert not state.is_opted_out("2")
-    state.set_opted_out("1", False)
+    assert not state.set_opted_out("1", False, NOW - 60)  # an older START, replayed: STOP stands
+    assert state.is_opted_out("1")
+    assert state.set_opted_out("1", False, NOW + 60)
+    assert not state.is_opted_out("1")
+    assert not state.set_opted_out("1", True, NOW)  # the STOP before it, redriven: START stands
     assert not state.is_opted_out("1")
 
 

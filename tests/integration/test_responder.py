@@ -3,7 +3,7 @@
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import boto3
 import pytest
@@ -418,3 +418,26 @@ def test_an_echo_before_the_send_is_recorded_is_the_channels_own(
     assert responder.handle(queued("1")).outcome is Outcome.RETRY_LATER
     responder.observe_own(echo("e1", "one"))
     assert not responder.stores.takeovers.with_person(USER["id"])
+
+
+def test_stop_at_the_daily_limit_is_still_confirmed_from_the_reserve(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    responder = make_responder(ScriptedBot([Reply("answer")]), daily_limit=4, reserved_for_opt_outs=1, stop_reply="Bye")
+    fates = [responder.handle(queued(str(n))) for n in range(4)]
+    assert [fate.outcome for fate in fates] == [Outcome.ANSWERED] * 3 + [Outcome.UNANSWERED]
+    assert fates[-1].rule is Rule.DAILY_LIMIT  # answers stop one short of the limit...
+    assert responder.handle(queued("5", "STOP")).outcome is Outcome.ANSWERED  # ...so that STOP is confirmed
+    assert [dm.text for dm in fake_x[0].sent] == ["answer"] * 3 + ["Bye"]
+    assert responder.stores.ledger.used_in_24_hours() == 4
+
+
+def test_the_newest_opt_choice_wins_whatever_order_they_come_in(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    responder = make_responder(ScriptedBot([Reply("answer")]), stop_reply="Bye", start_reply="Welcome back")
+    now = time.time()
+    responder.handle(replace(queued("1", "STOP"), created_at_ms=int(now * 1000)))
+    responder.handle(replace(queued("2", "START"), created_at_ms=int((now - 60) * 1000)))  # older, replayed late
+    assert responder.stores.opt_outs.is_opted_out(USER["id"])
+    assert responder.handle(queued("3", "hello")) == Fate(Outcome.UNANSWERED, Rule.OPTED_OUT)

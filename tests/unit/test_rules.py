@@ -22,6 +22,7 @@ class Table:
     loop: Loop = Loop.OK
     used: int = 0
     daily_limit: int = 1000
+    reserved: int = 10
     loop_counted: list[str] = field(default_factory=list)
 
     def with_person(self, user_id: str) -> bool:
@@ -73,7 +74,7 @@ def test_nothing_decides_an_ordinary_dm_the_bot_answers() -> None:
         (Table(with_person_users={"3001969357"}), Rule.WITH_PERSON),
         (Table(opted_out_users={"3001969357"}), Rule.OPTED_OUT),
         (Table(loop=Loop.MUTED), Rule.MUTED),
-        (Table(used=1000), Rule.DAILY_LIMIT),
+        (Table(used=990), Rule.DAILY_LIMIT),
     ],
     ids=["with a person", "opted out", "muted", "daily limit"],
 )
@@ -125,9 +126,13 @@ def test_asking_for_a_person_hands_over_after_the_loop_breaker() -> None:
     assert decide(conversation("human", Table(with_person_users={"3001969357"}))) == Leave(Rule.WITH_PERSON)
 
 
-def test_asking_for_a_person_needs_no_room_in_the_daily_limit_but_the_bot_does() -> None:
-    assert isinstance(decide(conversation("agent", Table(used=1000))), Answer)
-    assert decide(conversation("agent?", Table(used=1000))) == Leave(Rule.DAILY_LIMIT)  # not the keyword
+def test_stop_and_a_handover_may_use_the_reserve_the_bot_may_not() -> None:
+    assert decide(conversation("what?", Table(used=989))) is None  # the bot: one DM left before the reserve
+    assert decide(conversation("what?", Table(used=990))) == Leave(Rule.DAILY_LIMIT)  # the reserve is not the bot's
+    for keyword in ("stop", "agent"):
+        decision = decide(conversation(keyword, Table(used=999)))
+        assert isinstance(decision, Answer) and decision.uses_reserve
+    assert decide(conversation("agent?", Table(used=990))) == Leave(Rule.DAILY_LIMIT)  # not the keyword
 
 
 def test_a_person_has_the_conversation_before_an_opt_out_is_looked_at() -> None:

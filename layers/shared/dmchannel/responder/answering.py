@@ -34,9 +34,9 @@ from dmchannel.responder.lifecycle import (
     unanswered,
 )
 from dmchannel.responder.numbered_choices import chosen_payload, render_choices
-from dmchannel.responder.rules import Conversation, Leave, decide, keyword_of
+from dmchannel.responder.rules import Answer, Conversation, Leave, decide, keyword_of
 from dmchannel.responder.settings import ResponderSettings
-from dmchannel.storage.dm_records import DmRecord, DmRecords
+from dmchannel.storage.dm_records import DmRecord, DmRecords, Planned
 from dmchannel.storage.kept_menus import KeptMenus, more_key, offered_key
 from dmchannel.storage.ledger import Ledger, Slot
 from dmchannel.storage.loop_breaker import LoopBreaker
@@ -201,17 +201,14 @@ class Responder:
     def _answer(self, dm: QueuedDM, record: DmRecord, created_at: float) -> tuple[Fate, dict[str, Any]]:
         """Read the DM, keep its STOP or START, then plan its answer once and send it (Ended: it ends otherwise)."""
         dm = self.x.open(dm)  # XChat: decrypted here, in memory only
-        self._keep_opt_choice(dm)  # STOP holds from the moment it is seen, even if it cannot be answered now
+        self._keep_opt_choice(dm, created_at)  # STOP holds from the moment it is seen, even if it cannot be answered
         if self.clock() - created_at > REPLY_WINDOW_SECONDS:
             raise unanswered(Rule.TOO_OLD)
         held_until = self.stores.window.held_until()
         if held_until:
             raise hold(held_until)
-        if record.plan is None:
-            plan, rule = self._plan(dm, created_at, record.attempts)
-        else:
-            plan, rule = record.plan, record.rule
-        return self._send_plan(dm, plan, rule, created_at)
+        planned = record.plan or self._plan(dm, created_at, record.attempts)
+        return self._send_plan(dm, planned, created_at)
 
     def _after_failure(self, dm: QueuedDM, fate: Fate, attempts: int, created_at: float) -> Fate:
         """A failed attempt: back later, backed off; after the last, FAILED (the apology, if X allows)."""
@@ -236,22 +233,22 @@ class Responder:
         except Exception as error:
             logger.warning("The apology was not sent", error=type(error).__name__)
 
-    def _plan(self, dm: QueuedDM, created_at: float, attempt: int) -> tuple[Plan, Rule | None]:
+    def _plan(self, dm: QueuedDM, created_at: float, attempt: int) -> Planned:
         """Decide the answer (or Ended: unanswered by a rule) and store it before anything is sent."""
-        replies, rule = self._decide(dm, created_at, attempt)
-        plan = self._compose(dm, replies)
+        answer = self._decide(dm, created_at, attempt)
+        plan = self.x.encrypt(self._compose(dm, list(answer.replies)))
         self.checkpoint(Checkpoint.BEFORE_PLAN, dm.dm_id)
-        return self.stores.records.save_plan(dm.dm_id, self.x.encrypt(plan), rule), rule
+        return self.stores.records.save_plan(dm.dm_id, Planned(plan, answer.rule, answer.uses_reserve))
 
-    def _keep_opt_choice(self, dm: QueuedDM) -> None:
-        """Record STOP or START (idempotent: a redelivery records the same)."""
+    def _keep_opt_choice(self, dm: QueuedDM, written_at: float) -> None:
+        """Record STOP or START, by when the user wrote it (a redelivery records the same; an older one, nothing)."""
         keyword = keyword_of(dm.text)
         if keyword in self.settings.stop_keywords or keyword in self.settings.start_keywords:
-            self.stores.opt_outs.set_opted_out(dm.sender_id, keyword in self.settings.stop_keywords)
+            self.stores.opt_outs.set_opted_out(dm.sender_id, keyword in self.settings.stop_keywords, written_at)
         if self.memory and keyword in self.settings.stop_keywords | self.settings.start_over_keywords:
             self.memory.forget(dm.sender_id)
 
-    def _decide(self, dm: QueuedDM, created_at: float, attempt: int) -> tuple[list[Reply], Rule | None]:
+    def _decide(self, dm: QueuedDM, created_at: float, attempt: int) -> Answer:
         """The rules' answer, else the bot's; Ended when a rule leaves the DM unanswered."""
         stores = self.stores
         conversation = Conversation(
@@ -277,26 +274,26 @@ class Responder:
             self._step_back(dm.sender_id)
             if self.notify:
                 self.notify(handover_notice(dm))
-        return list(decision.replies), decision.rule
+        return decision
 
-    def _replies(self, dm: QueuedDM, attempt: int) -> tuple[list[Reply], Rule | None]:
+    def _replies(self, dm: QueuedDM, attempt: int) -> Answer:
         """The bot's replies (or the buttons behind "More options"); an answer will follow, so courtesy first."""
         turn = turn_of(dm)
         if turn.button_payload and turn.button_payload.startswith(MORE_OPTIONS_PREFIX):
             buttons = self.menus.buttons(more_key(turn.button_payload.removeprefix(MORE_OPTIONS_PREFIX)))
-            return ([Reply(self.settings.more_options_text, tuple(buttons))] if buttons else []), None
+            return Answer((Reply(self.settings.more_options_text, tuple(buttons)),) if buttons else ())
         if self.x.numbered_choices and turn.button_payload is None:
             turn = replace(turn, button_payload=chosen_payload(turn.text, self._menu(dm)))
         if self.x.courtesy:
             self._courtesy(dm)
         if self.budget and self.budget.exhausted():
-            return [Reply(self.settings.bot_apology)], Rule.TOKEN_BUDGET
+            return Answer((Reply(self.settings.bot_apology),), Rule.TOKEN_BUDGET)
         if self.memory is None:
-            return self._ask_bot(turn, attempt), None
+            return Answer(tuple(self._ask_bot(turn, attempt)))
         history = self.memory.recall(dm.sender_id)
         replies = self._ask_bot(replace(turn, history=history), attempt)
         self.memory.remember(dm.sender_id, history, user_text(turn), "\n\n".join(reply.text for reply in replies))
-        return replies, None
+        return Answer(tuple(replies))
 
     def _menu(self, dm: QueuedDM) -> list[Button]:
         return self.menus.buttons(offered_key(dm.sender_id))
@@ -375,17 +372,16 @@ class Responder:
             done.set()
             beating.join(timeout=1)
 
-    def _send_plan(
-        self, dm: QueuedDM, plan: Plan, planned_rule: Rule | None, created_at: float
-    ) -> tuple[Fate, dict[str, Any]]:
+    def _send_plan(self, dm: QueuedDM, planned: Planned, created_at: float) -> tuple[Fate, dict[str, Any]]:
         """Send the plan's replies in order, each through its slot (those X already has are skipped); its fate."""
+        plan = planned.messages
         sent = delivered = 0  # replies sent now; replies X has (sent now, or by an earlier attempt)
         cut: Rule | None = None
         for index, message in enumerate(plan):
             logger.thread_safe_append_keys(reply_index=index)
             if self.remaining_seconds() < self._send_seconds():
                 raise retry_later("too little time left to send the next reply")
-            cut = self._cut_by(dm, index, created_at)
+            cut = self._cut_by(dm, index, created_at, planned.uses_reserve)
             if cut:
                 break
             self.checkpoint(Checkpoint.RESERVED, dm.dm_id)
@@ -401,15 +397,15 @@ class Responder:
             delivered += 1
         logger.thread_safe_remove_keys(["reply_index"])
         outcome = Outcome.ANSWERED if delivered or not plan else Outcome.UNANSWERED
-        fate = Fate(outcome, cut or planned_rule, dropped=len(plan) - delivered if cut else 0)
+        fate = Fate(outcome, cut or planned.rule, dropped=len(plan) - delivered if cut else 0)
         elapsed_ms = int((time.perf_counter() - self._started) * 1000)
         return fate, {"replies_sent": sent, "replies_planned": len(plan), "elapsed_ms": elapsed_ms}
 
-    def _cut_by(self, dm: QueuedDM, index: int, created_at: float) -> Rule | None:
+    def _cut_by(self, dm: QueuedDM, index: int, created_at: float, from_reserve: bool) -> Rule | None:
         """Reserve reply number index (its slot in the limits); the rule that stops the plan here, if one does."""
         if self.clock() - created_at > REPLY_WINDOW_SECONDS:
             return Rule.TOO_OLD
-        slot = self.stores.ledger.reserve(dm.dm_id, index)
+        slot = self.stores.ledger.reserve(dm.dm_id, index, from_reserve=from_reserve)
         if slot is Slot.DAILY_LIMIT:
             return Rule.DAILY_LIMIT
         if slot is Slot.MESSAGE_LIMIT:

@@ -10,7 +10,9 @@
     loop_breaker      the notice once, then unanswered while muted   before a person is asked for: a flood
                                                                      of "human" notifies once
     asks_for_person   the handover text; a person takes over         after the loop breaker
-    daily_limit       unanswered: the account's 24 hours are spent   last: everything above costs no bot call
+    daily_limit       unanswered: the account's 24 hours are spent   last: everything above costs no bot call;
+                      (but for ReservedForOptOuts, kept for STOP     STOP and handovers may use the reserve
+                      and handover notices)
 
 None decides: the bot answers. The rules read the account's conversations through the
 ports below (DynamoDB in the responder, plain objects in the unit tests).
@@ -55,6 +57,7 @@ class DailyPort(Protocol):
     """The account's DMs in the rolling 24 hours."""
 
     daily_limit: int
+    reserved: int  # kept for STOP confirmations and handover notices
 
     def used_in_24_hours(self) -> int:
         """DMs the account sent in the last 24 hours."""
@@ -93,6 +96,7 @@ class Answer:
     hand_over: bool = False  # a person takes the conversation (and the operator is told)
     metric: Metric | None = None  # what else the answer counts
     note: str = ""  # what the log says of it
+    uses_reserve: bool = False  # STOP's confirmation, a handover notice: they may use the DMs kept back for them
 
 
 @dataclass(frozen=True)
@@ -106,15 +110,21 @@ Decision = Answer | Leave
 
 
 def _answer(
-    text: str, *, rule: Rule | None = None, hand_over: bool = False, metric: Metric | None = None, note: str = ""
+    text: str,
+    *,
+    rule: Rule | None = None,
+    hand_over: bool = False,
+    metric: Metric | None = None,
+    note: str = "",
+    uses_reserve: bool = False,
 ) -> Answer:
-    return Answer((Reply(text),), rule, hand_over, metric, note)
+    return Answer((Reply(text),), rule, hand_over, metric, note, uses_reserve)
 
 
 def stop(c: Conversation) -> Decision | None:
     """STOP always works: it is confirmed."""
     if c.keyword in c.settings.stop_keywords:
-        return _answer(c.settings.stop_reply, metric=Metric.OPT_OUTS, note="User opted out")
+        return _answer(c.settings.stop_reply, metric=Metric.OPT_OUTS, note="User opted out", uses_reserve=True)
     return None
 
 
@@ -161,15 +171,16 @@ def asks_for_person(c: Conversation) -> Decision | None:
             hand_over=True,
             metric=Metric.HUMAN_HANDOVERS,
             note="The user asked for a person: the conversation is handed over",
+            uses_reserve=True,
         )
     return None
 
 
 def daily_limit(c: Conversation) -> Decision | None:
-    """The account's rolling 24 hours are spent: unanswered (and how much is used, counted)."""
+    """The account's rolling 24 hours are spent, but for the DMs kept for STOP and handovers: unanswered."""
     used, limit = c.daily.used_in_24_hours(), c.daily.daily_limit
     count(Metric.DAILY_LIMIT_USED, 100 * used / limit if limit else 100, MetricUnit.Percent)
-    return Leave(Rule.DAILY_LIMIT) if used >= limit else None
+    return Leave(Rule.DAILY_LIMIT) if used >= limit - c.daily.reserved else None
 
 
 RULES: tuple[Callable[[Conversation], Decision | None], ...] = (

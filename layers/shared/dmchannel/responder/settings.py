@@ -22,6 +22,7 @@ class ResponderSettings:
     x_api_base_url: str = DEFAULT_BASE_URL
     daily_limit: int = limits.DAILY_DMS
     replies_per_message: int = limits.REPLIES_PER_MESSAGE
+    reserved_for_opt_outs: int = 10  # of the daily DMs, kept for STOP confirmations and handover notices
     faq_path: Path = Path("faq.yaml")
     greeting: str = ""  # the FAQ bot's greeting instead of its file's
     mark_read: bool = True
@@ -82,6 +83,7 @@ class ResponderSettings:
             replies_per_message=env.integer(
                 "REPLIES_PER_MESSAGE", defaults.replies_per_message, 0, limits.REPLIES_PER_MESSAGE
             ),
+            reserved_for_opt_outs=env.integer("RESERVED_FOR_OPT_OUTS", defaults.reserved_for_opt_outs, 0),
             faq_path=base_dir / env.text("FAQ_PATH", str(defaults.faq_path)),
             greeting=env.text("GREETING", ""),
             mark_read=env.flag("MARK_READ", defaults.mark_read),

@@ -83,6 +83,9 @@ class Wiring:
                     account_id,
                     daily_limit=own.daily_limit,
                     replies_per_message=own.replies_per_message,
+                    reserved=min(
+                        own.reserved_for_opt_outs, own.daily_limit // 2
+                    ),  # a small limit keeps half for answers
                     clock=clock,
                 ),
                 records=self.records(account_id),

@@ -7,16 +7,18 @@ Key prefixes (``table.Prefix``), each followed by the bot account's id:
 - ``inbound#ACCOUNT#DM_ID``: ``used``, the replies sent to one DM received (the per-message limit).
 - ``reply#ACCOUNT#DM_ID#INDEX``: one reply's record (``state``: ``lifecycle.ReplyState``, ``hour``,
   ``x_event_id``): it exists once the reply's slot is reserved, so the reply is never sent twice.
-- ``dm#ACCOUNT#DM_ID``: one DM received: ``attempts``, its answer ``plan`` (the DMs to send, as
-  JSON, stored before anything is sent), ``last_error``, and how it ended: ``outcome``, ``rule``
-  and ``outcome_at`` (``lifecycle.Outcome`` and ``lifecycle.Rule``).
+- ``dm#ACCOUNT#DM_ID``: one DM received: ``attempts`` in its ``chain`` (the queue message; a
+  redrive starts another), its answer ``plan`` (the DMs to send, as JSON, stored before anything
+  is sent, with ``plan_rule`` and ``reserve``), ``last_error``, and how it ended: ``outcome``,
+  ``rule`` and ``outcome_at`` (``lifecycle.Outcome`` and ``lifecycle.Rule``).
 - ``window#ACCOUNT``: X's send window once spent (``remaining`` 0 until ``reset``).
 - ``memory#ACCOUNT#USER``: ``turns`` (JSON), what the Bedrock assistant remembers of the conversation.
 - ``tokens#ACCOUNT#DAY``: ``used``, the Bedrock assistant's tokens in that UTC day (epoch days).
 - ``human#ACCOUNT#USER``: ``until``, a person has the conversation (the bot stays quiet) until then.
 - ``outgoing#ACCOUNT#USER#FINGERPRINT``: a text the channel sent the user (links and spacing left
   out, hashed), noted before X is called, so that its echo is never taken for a person's message.
-- ``optout#ACCOUNT#USER``: the user sent STOP (``since``); no expiry.
+- ``optout#ACCOUNT#USER``: the user's newest choice, STOP or START (``opted_out``), and when they wrote
+  it (``at``, epoch ms): an older one written later changes nothing; no expiry.
 - ``rate#ACCOUNT#USER#MINUTE``: ``dms``, the user's DMs written in that minute (creation time and id).
 - ``mute#ACCOUNT#USER``: ``until``; the mute's ``episode`` and the DM that got its notice.
 - ``buttons#ACCOUNT#more#DM_ID`` and ``buttons#ACCOUNT#offered#USER``: ``buttons`` (JSON), those

@@ -17,11 +17,20 @@ from dmchannel.x.message import Option, OutboundMessage
 
 
 @dataclass(frozen=True)
+class Planned:
+    """A DM's answer, decided once: the DMs to send, the rule that shaped it, whether it may use the reserve."""
+
+    messages: tuple[OutboundMessage, ...]
+    rule: Rule | None = None
+    uses_reserve: bool = False  # a STOP confirmation or a handover notice: the DMs kept back for them may go
+
+
+@dataclass(frozen=True)
 class DmRecord:
     """What earlier attempts left: the attempts so far (this one included), the plan, the last failure, the end."""
 
     attempts: int
-    plan: tuple[OutboundMessage, ...] | None
+    plan: Planned | None
     last_error: str
     outcome: Outcome | None  # the last attempt's (None: none ended yet)
     rule: Rule | None = None
@@ -57,10 +66,14 @@ def record_from_item(item: dict[str, Any]) -> DmRecord:
     """A record as stored."""
     plan = item.get("plan", {}).get("S")
     outcome = item.get("outcome", {}).get("S")
-    rule = item.get("rule", {}).get("S")
+    rule, plan_rule = item.get("rule", {}).get("S"), item.get("plan_rule", {}).get("S")
     return DmRecord(
         attempts=int(item.get("attempts", {}).get("N", "0")),
-        plan=plan_from_json(plan) if plan else None,
+        plan=Planned(
+            plan_from_json(plan), rule_of(plan_rule) if plan_rule else None, item.get("reserve", {}).get("BOOL", False)
+        )
+        if plan
+        else None,
         last_error=item.get("last_error", {}).get("S", ""),
         outcome=Outcome(outcome) if outcome else None,
         rule=rule_of(rule) if rule else None,
@@ -121,27 +134,29 @@ class DmRecords(AccountItems):
                 request = answer.get("UnprocessedKeys") or None
         return found
 
-    def save_plan(
-        self, dm_id: str, plan: tuple[OutboundMessage, ...], rule: Rule | None = None
-    ) -> tuple[OutboundMessage, ...]:
-        """Store the plan (and the rule that shaped it) unless an attempt running at the same time stored one first.
-
-        Returns the stored plan.
-        """
-        values = {":plan": {"S": plan_to_json(plan)}} | ({":rule": {"S": rule.value}} if rule else {})
+    def save_plan(self, dm_id: str, planned: Planned) -> Planned:
+        """Store the answer unless an attempt running at the same time stored one first; return the stored one."""
+        values: dict[str, Any] = {
+            ":plan": {"S": plan_to_json(planned.messages)},
+            ":reserve": {"BOOL": planned.uses_reserve},
+        }
+        if planned.rule:
+            values[":rule"] = {"S": planned.rule.value}
         stored = conditional(
             lambda: self.dynamodb.update_item(
                 TableName=self.table,
                 Key=self._key(dm_id),
-                UpdateExpression="SET #plan = :plan" + (", #rule = :rule" if rule else ""),
+                UpdateExpression="SET #plan = :plan, reserve = :reserve"
+                + (", plan_rule = :rule" if planned.rule else ""),
                 ConditionExpression="attribute_not_exists(#plan)",
-                ExpressionAttributeNames={"#plan": "plan"} | ({"#rule": "rule"} if rule else {}),
+                ExpressionAttributeNames={"#plan": "plan"},
                 ExpressionAttributeValues=values,
             )
         )
         if stored:
-            return plan
-        return plan_from_json(self._get(self._key(dm_id))["plan"]["S"])
+            return planned
+        earlier = record_from_item(self._get(self._key(dm_id))).plan
+        return earlier or planned
 
     def end(self, dm_id: str, fate: Fate, *, attempts: int = 0) -> int:
         """Write how the attempt ended (one write): outcome, rule, when, and the failure's reason.

@@ -51,6 +51,7 @@ class Ledger(AccountItems):
 
     daily_limit: int = field(kw_only=True)
     replies_per_message: int = field(kw_only=True)
+    reserved: int = field(default=0, kw_only=True)  # of the 24 hours' DMs, kept for STOP confirmations and handovers
     _older_hours: dict[int, int] = field(
         default_factory=dict, init=False
     )  # hour -> sum of the 23 closed hours before hour - 1
@@ -96,13 +97,16 @@ class Ledger(AccountItems):
             time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - jitter, not security
         raise LedgerBusyError(f"{what}: transactions kept conflicting")
 
-    def reserve(self, dm_id: str, index: int) -> Slot:
-        """Reserve reply number index to an inbound DM (the counters and its record, atomically)."""
+    def reserve(self, dm_id: str, index: int, *, from_reserve: bool = False) -> Slot:
+        """Reserve reply number index to a DM (the counters and its record, atomically).
+
+        from_reserve: a STOP confirmation or a handover notice, which may use the DMs kept back for them.
+        """
         for _ in range(CONFLICT_ATTEMPTS):
             now = self.clock()
             hour = int(now // HOUR_SECONDS)
             last_closed = self._used_in(range(hour - 1, hour))[hour - 1]
-            room = self.daily_limit - self._older(hour) - last_closed
+            room = self.daily_limit - (0 if from_reserve else self.reserved) - self._older(hour) - last_closed
             if room <= 0:
                 return Slot.DAILY_LIMIT
             items = self._reserve_items(dm_id, index, hour, (last_closed, room), now)

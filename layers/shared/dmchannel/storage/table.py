@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -63,9 +63,9 @@ class AccountItems:
     account_id: str
     clock: Callable[[], float] = field(default=time.time, kw_only=True)
 
-    def _get(self, key: Key, *, consistent: bool = True) -> dict[str, dict[str, str]]:
+    def _get(self, key: Key, *, consistent: bool = True) -> dict[str, Any]:
         """The item under key, or an empty one."""
-        item: dict[str, dict[str, str]] = self.dynamodb.get_item(  # type: ignore[assignment]
-            TableName=self.table, Key=key, ConsistentRead=consistent
-        ).get("Item", {})
+        item: dict[str, Any] = self.dynamodb.get_item(TableName=self.table, Key=key, ConsistentRead=consistent).get(
+            "Item", {}
+        )
         return item
