@@ -164,3 +164,21 @@ def test_a_reply_is_claimed_once(stack: LocalStack) -> None:
     assert not ledger.claim("in-1", 0)  # X may have it now
     ledger.record_sent("in-1", 0, "x-1")
     assert not ledger.claim("in-1", 0)
+
+
+def test_a_reservation_that_commits_after_the_hour_turned_never_passes_the_limit(stack: LocalStack) -> None:
+    """A reserves in the last moment of an hour; B, in the next hour, commits first; then A commits."""
+    set_used(stack, HOUR - 5, 2)  # two of the limit's three used earlier in the window
+    late = make_ledger(stack, daily=3, now=(HOUR + 1) * 3600 - 0.001)  # A: the hour's last millisecond
+    next_hour = make_ledger(stack, daily=3, now=(HOUR + 1) * 3600 + 1)  # B: the next hour's first second
+    overtaken: list[Slot] = []
+
+    def b_commits_first(**_: object) -> None:
+        if not overtaken:
+            overtaken.append(next_hour.reserve("in-b", 0))
+
+    late.dynamodb.meta.events.register("before-call.dynamodb.TransactWriteItems", b_commits_first)
+    first = late.reserve("in-a", 0)
+    assert overtaken == [Slot.RESERVED]
+    assert first is Slot.DAILY_LIMIT  # A read the window again, with B's send in it: no room
+    assert make_ledger(stack, daily=3, now=(HOUR + 1) * 3600 + 2).used_in_24_hours() == 3

@@ -4,10 +4,12 @@ The account's sends are counted in hourly buckets. Before each send, one transac
 writes the reply's record (only if it does not exist yet), takes one slot in the
 current hour's bucket on the condition that it stays under the limit less what the
 previous 24 closed hours used, checks that the last closed hour still holds what was
-read (the only closed bucket a late clock could still write), and takes one slot in the
-inbound message's counter. So every rolling 24-hour window holds at most the limit,
-under any concurrency, and a reply (inbound DM id + index) is sent at most once.
-Closed hours older than the last one never grow, so their sum is read once an hour.
+read (the only closed bucket a late clock could still write) and that nothing was sent
+in the next hour yet (else the hour turned while the reservation was on its way, and it
+is counted in the next one), and takes one slot in the DM's counter. So every rolling
+24-hour window holds at most the limit, under any concurrency and at every hour boundary,
+and a reply (DM id + index) is sent at most once. Closed hours older than the last one
+never grow, so their sum is read once an hour.
 
 A reply's record goes reserved -> sending (claimed just before X is called) -> sent, or
 released when X surely refused it (``lifecycle.ReplyState``). A retry sends a reply still
@@ -30,6 +32,7 @@ HOUR_SECONDS = 3_600
 WINDOW_HOURS = 24
 COUNTER_TTL_SECONDS = 2 * WINDOW_HOURS * HOUR_SECONDS
 CONFLICT_ATTEMPTS = 8
+RECORD, HOUR, MESSAGE, LAST_HOUR, NEXT_HOUR = range(5)  # the reservation's items, in the transaction's order
 
 
 class Slot(Enum):
@@ -102,9 +105,10 @@ class Ledger(AccountItems):
 
         from_reserve: a STOP confirmation or a handover notice, which may use the DMs kept back for them.
         """
+        floor = 0  # the hour is at least this: a send in a later hour was seen (this clock is late)
         for _ in range(CONFLICT_ATTEMPTS):
             now = self.clock()
-            hour = int(now // HOUR_SECONDS)
+            hour = max(int(now // HOUR_SECONDS), floor)
             last_closed = self._used_in(range(hour - 1, hour))[hour - 1]
             room = self.daily_limit - (0 if from_reserve else self.reserved) - self._older(hour) - last_closed
             if room <= 0:
@@ -113,11 +117,20 @@ class Ledger(AccountItems):
             reasons = self._transact(items, "reserve")
             if reasons is None:
                 return Slot.RESERVED
-            slot = _slot_from_reasons(reasons)
-            if slot is not None:
-                return slot
-            # The last closed hour changed since it was read (a release, or a late clock): read it again.
-        raise LedgerBusyError(f"reply {index} to {dm_id}: the last hour kept changing")
+            failed = [reason == "ConditionalCheckFailed" for reason in reasons] + [False] * len(items)
+            if failed[RECORD]:
+                return Slot.ALREADY_RECORDED
+            if failed[NEXT_HOUR]:  # the hour turned while this reservation was on its way: count it in the next
+                floor = hour + 1
+            elif failed[LAST_HOUR]:  # the last closed hour changed since it was read (a release, a late clock)
+                continue
+            elif failed[HOUR]:
+                return Slot.DAILY_LIMIT
+            elif failed[MESSAGE]:
+                return Slot.MESSAGE_LIMIT
+            else:
+                raise LedgerBusyError(f"transaction cancelled: {reasons}")
+        raise LedgerBusyError(f"reply {index} to {dm_id}: the hours kept changing")
 
     def _reserve_items(self, dm_id: str, index: int, hour: int, seen: tuple[int, int], now: float) -> list[Any]:
         """The transaction; seen is the last closed hour's count as read and the room it leaves this hour."""
@@ -134,6 +147,12 @@ class Ledger(AccountItems):
             "ConditionExpression": "attribute_not_exists(used) OR used = :seen",
             "ExpressionAttributeValues": {":seen": {"N": str(last_closed)}},
         }
+        next_hour_check = {  # nothing sent in the next hour yet: else this send would fall outside its window's count
+            "TableName": self.table,
+            "Key": self._hour_key(hour + 1),
+            "ConditionExpression": "attribute_not_exists(used) OR used <= :none",
+            "ExpressionAttributeValues": {":none": {"N": "0"}},
+        }
         return [
             {
                 "Put": {
@@ -147,7 +166,8 @@ class Ledger(AccountItems):
             self._counter(self._hour_key(hour), room, int(now) + COUNTER_TTL_SECONDS),
             self._counter(self._inbound_key(dm_id), self.replies_per_message, int(now) + DM_TTL_SECONDS),
             {"ConditionCheck": last_hour_check},
-        ]
+            {"ConditionCheck": next_hour_check},
+        ]  # in the order of RECORD, HOUR, MESSAGE, LAST_HOUR, NEXT_HOUR
 
     def _counter(self, key: dict[str, Any], limit: int, expires_at: int) -> dict[str, Any]:
         return {
@@ -228,17 +248,3 @@ class Ledger(AccountItems):
         """Replies sent to one inbound DM."""
         item = self.dynamodb.get_item(TableName=self.table, Key=self._inbound_key(dm_id), ConsistentRead=True)
         return int(item.get("Item", {}).get("used", {}).get("N", "0"))
-
-
-def _slot_from_reasons(reasons: list[str]) -> Slot | None:
-    """Which condition stopped the transaction; None when only the last closed hour changed (read again)."""
-    failed = [reason == "ConditionalCheckFailed" for reason in reasons] + [False] * 4
-    if failed[0]:
-        return Slot.ALREADY_RECORDED
-    if failed[1]:
-        return Slot.DAILY_LIMIT
-    if failed[2]:
-        return Slot.MESSAGE_LIMIT
-    if failed[3]:
-        return None
-    raise LedgerBusyError(f"transaction cancelled: {reasons}")
