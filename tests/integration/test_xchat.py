@@ -215,3 +215,20 @@ def test_a_rotated_token_is_read_again_on_a_401_never_refreshed_by_the_responder
     statuses = [status for method, path, status in fake.calls if method == "POST" and path.endswith("/read")]
     assert statuses == [200, 401, 200]  # the cached token was refused once, then the stored one was read again
     assert not any(path == "/2/oauth2/token" for _, path, _ in fake.calls)
+
+
+def test_a_revoked_token_holds_xchat_dms_until_a_valid_one_is_there_then_answers_once(xchat: XChatFlow) -> None:
+    secrets, secret_id = boto3.client("secretsmanager"), xchat.flow.stack.refs["XCredentialsSecret"]
+    fake = xchat.fake.xchat
+    fake.tokens = {token: owner for token, owner in fake.tokens.items() if owner[0] != BOT_ID}  # revoked at X
+    message_id = xchat.user_says("hello")
+    first = xchat.flow.poll()
+    assert first.failed and xchat.answers() == []  # held: neither refused nor dropped
+    record = DmRecords(boto3.client("dynamodb"), xchat.flow.stack.refs["StateTable"], BOT_ID).read(message_id)
+    assert record is not None and record.outcome is Outcome.HELD and record.attempts == 0  # no attempt spent
+    value = json.loads(secrets.get_secret_value(SecretId=secret_id)["SecretString"])
+    value["xchat"] |= {k: v for k, v in fake.issue_tokens(BOT_ID).items() if k in ("access_token", "refresh_token")}
+    secrets.put_secret_value(SecretId=secret_id, SecretString=json.dumps(value))  # `xchat login` again
+    xchat.flow.expire(first)
+    assert xchat.flow.poll().failed == []
+    assert [m["content"]["text"][:2] for m in xchat.answers()] == ["Hi"]

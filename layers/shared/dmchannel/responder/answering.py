@@ -56,6 +56,7 @@ BACKOFF_SECONDS = (0.5, 2.0)  # waits between the tries of a send that failed tr
 SAFETY_MARGIN_SECONDS = 1.0
 MAX_ATTEMPTS = 5  # attempts that failed (the bot, X, anything) before the DM has failed
 APOLOGY_INDEX = 9  # the reply slot of the apology for a DM that failed (a plan has at most 5 replies)
+TOKEN_WAIT_SECONDS = 300  # a DM whose XChat token X refused waits this long before it tries again
 LOG_KEYS = ["dm_id", "sender_id", "attempt", "reply_index"]
 
 
@@ -192,7 +193,9 @@ class Responder:
             fate, fields = self._answer(dm, record, created_at)
         except Ended as ended:
             fate = ended.fate
-        except Exception as error:
+        except XApiError as error:  # what _send and XChat's reading let through: a refused token
+            fate = self._token_refused() if error.kind is ErrorKind.UNAUTHORIZED else unforeseen(error)
+        except Exception as error:  # an error no one foresaw is an outcome too: counted, backed off
             fate = unforeseen(error)
         if fate.outcome is Outcome.RETRY_LATER:
             fate = self._after_failure(dm, fate, record.attempts, created_at)
@@ -209,6 +212,13 @@ class Responder:
             raise hold(held_until)
         planned = record.plan or self._plan(dm, created_at, record.attempts)
         return self._send_plan(dm, planned, created_at)
+
+    def _token_refused(self) -> Fate:
+        """X refused the account's XChat token (revoked, or mid-rotation): the DM is held, costing no attempt."""
+        logger.error("X refused the account's XChat token: its DMs wait for a valid one (x-dm-channel xchat login)")
+        count(Metric.XCHAT_TOKEN_REFUSED)
+        until = self.clock() + TOKEN_WAIT_SECONDS
+        return Fate(Outcome.HELD, detail="X refused the account's XChat token", until=until)
 
     def _after_failure(self, dm: QueuedDM, fate: Fate, attempts: int, created_at: float) -> Fate:
         """A failed attempt: back later, backed off; after the last, FAILED (the apology, if X allows)."""
@@ -427,6 +437,8 @@ class Responder:
                 logger.error("X did not answer; the reply is not sent again", status=status, codes=codes)
                 raise retry_later(str(error)) from error
             ledger.release(dm.dm_id, index)
+            if error.kind is ErrorKind.UNAUTHORIZED:
+                raise
             if error.kind is ErrorKind.RATE_LIMITED:
                 self.stores.window.observe(0, error.retry_at)
                 raise hold(error.retry_at) from error

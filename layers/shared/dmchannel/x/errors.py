@@ -18,6 +18,7 @@ class ErrorKind(Enum):
     TRANSIENT = "transient"  # not done; retry with backoff
     PERMANENT = "permanent"  # not done; retrying cannot help
     AMBIGUOUS = "ambiguous"  # may have been done (no answer read): never retry a send
+    UNAUTHORIZED = "unauthorized"  # not done: the account's XChat token was refused (rotating, or revoked)
 
 
 class XApiError(Exception):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from dmchannel.x.direct_messages import MIN_TIMEOUT, READ_TIMEOUT, send_window
-from dmchannel.x.errors import XApiError
+from dmchannel.x.errors import ErrorKind, XApiError
 from dmchannel.x.sent import Sent
 from dmchannel.x.transport import CONNECT_TIMEOUT, call_x
 
@@ -69,7 +69,14 @@ class ChatApi:
         except XApiError as error:
             if error.status != UNAUTHORIZED:
                 raise
-        return call(True)  # the token keeper may just have rotated the token: read it again, once
+        try:
+            return call(True)  # the token keeper may just have rotated the token: read it again, once
+        except XApiError as error:
+            if error.status != UNAUTHORIZED:
+                raise
+            raise XApiError(  # still refused: the token is revoked, or mid-rotation; the DM waits for a good one
+                ErrorKind.UNAUTHORIZED, action, error.message, status=error.status, codes=error.codes
+            ) from error
 
     def me(self) -> str:
         """The id of the user the token belongs to."""

@@ -76,6 +76,8 @@ class XChatSession:
         try:
             return call(*args)
         except XApiError as error:
+            if error.kind is ErrorKind.UNAUTHORIZED:
+                raise  # the responder holds the DM until the account has a token X takes
             if error.kind is ErrorKind.PERMANENT:
                 raise unanswered(Rule.UNREADABLE, f"X refused: {error}") from error
             raise retry_later(str(error)) from error
