@@ -441,3 +441,11 @@ def test_the_newest_opt_choice_wins_whatever_order_they_come_in(
     responder.handle(replace(queued("2", "START"), created_at_ms=int((now - 60) * 1000)))  # older, replayed late
     assert responder.stores.opt_outs.is_opted_out(USER["id"])
     assert responder.handle(queued("3", "hello")) == Fate(Outcome.UNANSWERED, Rule.OPTED_OUT)
+
+
+def test_a_long_message_with_five_long_replies_fits_the_table_and_is_answered_whole(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    bot = ScriptedBot([Reply(str(n) + "😀" * 9_999) for n in range(5)])
+    make_responder(bot).handle(queued("1", "🙂" * 10_000))
+    assert [len(dm.text) for dm in fake_x[0].sent] == [10_000] * 5

@@ -18,6 +18,7 @@ from devstack.local_http import LocalHTTPServer, serve_in_background, write_answ
 from devstack.provision import LocalStack
 from devstack.thrift_binary import STRING, STRUCT, decode_struct, encode_struct
 from devstack.xchat_user import XChatUser, bot_identity
+from dmchannel.bots.base import Reply, Turn
 from dmchannel.queued_dm import QueuedDM
 from dmchannel.responder.lifecycle import Outcome, Rule
 from dmchannel.storage.dm_records import DmRecords
@@ -232,3 +233,21 @@ def test_a_revoked_token_holds_xchat_dms_until_a_valid_one_is_there_then_answers
     xchat.flow.expire(first)
     assert xchat.flow.poll().failed == []
     assert [m["content"]["text"][:2] for m in xchat.answers()] == ["Hi"]
+
+
+class LongAnswers:
+    """Answers every DM with five replies of X's longest, in four-byte characters."""
+
+    def answer(self, turn: Turn) -> list[Reply]:
+        return [Reply(str(n) + "😀" * 9_999) for n in range(5)]
+
+
+def test_a_long_message_with_five_long_replies_fits_the_table_and_is_answered_whole(xchat: XChatFlow) -> None:
+    xchat.flow.responder.wiring.bot_override = LongAnswers()
+    message_id = xchat.user_says("🙂" * 10_000)
+    assert xchat.flow.poll().failed == []
+    key = {"pk": {"S": f"dm#{BOT_ID}#{message_id}"}}
+    item = boto3.client("dynamodb").get_item(TableName=xchat.flow.stack.refs["StateTable"], Key=key)["Item"]
+    assert len(item["plan"]["S"]) < 1_000  # the record names its parts: each message in an item of its own
+    texts = [m["content"]["text"] for m in xchat.answers()]
+    assert [text[0] for text in texts] == ["0", "1", "2", "3", "4"] and all(len(text) == 10_000 for text in texts)

@@ -89,8 +89,9 @@ def announce(fate: Fate, **fields: Any) -> None:
 
 def unforeseen(error: Exception) -> Fate:
     """An error no one foresaw, as a failed attempt: logged where it happened (never the DM's text), and counted."""
-    frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
-    where = f"{Path(frame.filename).name}:{frame.lineno}" if frame else "unknown"
+    frames = traceback.extract_tb(error.__traceback__)
+    ours = [frame for frame in frames if "dmchannel" in Path(frame.filename).parts] or frames
+    where = f"{Path(ours[-1].filename).name}:{ours[-1].lineno}" if ours else "unknown"  # the channel's own line
     logger.error("Unforeseen error: the attempt failed", error=type(error).__name__, where=where)
     count(Metric.UNFORESEEN_ERRORS)
     return Fate(Outcome.RETRY_LATER, detail=f"unforeseen {type(error).__name__} at {where}")

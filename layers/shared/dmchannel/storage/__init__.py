@@ -11,6 +11,8 @@ Key prefixes (``table.Prefix``), each followed by the bot account's id:
   redrive starts another), its answer ``plan`` (the DMs to send, as JSON, stored before anything
   is sent, with ``plan_rule`` and ``reserve``), ``last_error``, and how it ended: ``outcome``,
   ``rule`` and ``outcome_at`` (``lifecycle.Outcome`` and ``lifecycle.Rule``).
+- ``planpart#ACCOUNT#DM_ID#PLAN_ID#INDEX``: ``message``, one message of a plan too large to keep in its
+  record (over 100 KB: XChat's encrypted replies to a long message); the record names them.
 - ``window#ACCOUNT``: X's send window once spent (``remaining`` 0 until ``reset``).
 - ``memory#ACCOUNT#USER``: ``turns`` (JSON), what the Bedrock assistant remembers of the conversation.
 - ``tokens#ACCOUNT#DAY``: ``used``, the Bedrock assistant's tokens in that UTC day (epoch days).

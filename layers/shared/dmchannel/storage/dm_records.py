@@ -8,12 +8,15 @@ written on the same record, so its fate is one GetItem away.
 """
 
 import json
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, replace
 from typing import Any
 
 from dmchannel.responder.lifecycle import Fate, Outcome, Rule, rule_of
 from dmchannel.storage.table import DM_TTL_SECONDS, AccountItems, Key, Prefix, conditional
 from dmchannel.x.message import Option, OutboundMessage
+
+INLINE_PLAN_BYTES = 100_000  # a larger plan is kept a message an item: DynamoDB's items hold 400 KB at most
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,7 @@ class Planned:
     messages: tuple[OutboundMessage, ...]
     rule: Rule | None = None
     uses_reserve: bool = False  # a STOP confirmation or a handover notice: the DMs kept back for them may go
+    parts: tuple[str, ...] = ()  # a large plan's messages are kept in items of their own: their keys, to read
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ def plan_to_json(plan: tuple[OutboundMessage, ...]) -> str:
 
 
 def plan_from_json(value: str) -> tuple[OutboundMessage, ...]:
-    """A stored plan."""
+    """A stored plan (or one message of a large plan, kept in its own item)."""
     return tuple(
         OutboundMessage(
             m["text"],
@@ -62,6 +66,13 @@ def plan_from_json(value: str) -> tuple[OutboundMessage, ...]:
     )
 
 
+def _planned(value: str, rule: str | None, uses_reserve: bool) -> Planned:
+    """A stored answer: its messages inline (a JSON list), or the keys of the items that hold them."""
+    parts = json.loads(value).get("parts", []) if value.startswith("{") else None
+    messages = () if parts is not None else plan_from_json(value)
+    return Planned(messages, rule_of(rule) if rule else None, uses_reserve, tuple(parts or ()))
+
+
 def record_from_item(item: dict[str, Any]) -> DmRecord:
     """A record as stored."""
     plan = item.get("plan", {}).get("S")
@@ -69,11 +80,7 @@ def record_from_item(item: dict[str, Any]) -> DmRecord:
     rule, plan_rule = item.get("rule", {}).get("S"), item.get("plan_rule", {}).get("S")
     return DmRecord(
         attempts=int(item.get("attempts", {}).get("N", "0")),
-        plan=Planned(
-            plan_from_json(plan), rule_of(plan_rule) if plan_rule else None, item.get("reserve", {}).get("BOOL", False)
-        )
-        if plan
-        else None,
+        plan=_planned(plan, plan_rule, item.get("reserve", {}).get("BOOL", False)) if plan else None,
         last_error=item.get("last_error", {}).get("S", ""),
         outcome=Outcome(outcome) if outcome else None,
         rule=rule_of(rule) if rule else None,
@@ -114,12 +121,12 @@ class DmRecords(AccountItems):
                 ReturnValues="ALL_NEW",
             )["Attributes"]
             record = record_from_item(answer)
-        return record
+        return self._with_parts(record)
 
     def read(self, dm_id: str) -> DmRecord | None:
         """The DM's record as it stands (None: no attempt has touched it)."""
         item = self._get(self._key(dm_id))
-        return record_from_item(item) if item else None
+        return self._with_parts(record_from_item(item)) if item else None
 
     def read_many(self, dm_ids: list[str]) -> dict[str, DmRecord]:
         """The records of several DMs (those there are), a hundred at a time."""
@@ -135,11 +142,15 @@ class DmRecords(AccountItems):
         return found
 
     def save_plan(self, dm_id: str, planned: Planned) -> Planned:
-        """Store the answer unless an attempt running at the same time stored one first; return the stored one."""
-        values: dict[str, Any] = {
-            ":plan": {"S": plan_to_json(planned.messages)},
-            ":reserve": {"BOOL": planned.uses_reserve},
-        }
+        """Store the answer unless an attempt running at the same time stored one first; return the stored one.
+
+        A plan over INLINE_PLAN_BYTES keeps each message in an item of its own (written first, under a
+        key of this attempt's, so that a concurrent attempt's never mixes in), and the record their keys.
+        """
+        value = plan_to_json(planned.messages)
+        if len(value.encode()) > INLINE_PLAN_BYTES:
+            value = self._save_parts(dm_id, planned.messages)
+        values: dict[str, Any] = {":plan": {"S": value}, ":reserve": {"BOOL": planned.uses_reserve}}
         if planned.rule:
             values[":rule"] = {"S": planned.rule.value}
         stored = conditional(
@@ -155,8 +166,33 @@ class DmRecords(AccountItems):
         )
         if stored:
             return planned
-        earlier = record_from_item(self._get(self._key(dm_id))).plan
+        earlier = self._with_parts(record_from_item(self._get(self._key(dm_id)))).plan
         return earlier or planned
+
+    def _save_parts(self, dm_id: str, messages: tuple[OutboundMessage, ...]) -> str:
+        """Each message in an item of its own; the plan's stored value, which names them."""
+        plan_id, keys = uuid.uuid4().hex[:12], []
+        for index, message in enumerate(messages):
+            key = Prefix.PLAN_PART.key(self.account_id, dm_id, plan_id, str(index))
+            item = {**key, "message": {"S": plan_to_json((message,))}, "expires_at": {"N": self._expiry()}}
+            self.dynamodb.put_item(TableName=self.table, Item=item)
+            keys.append(key["pk"]["S"])
+        return json.dumps({"parts": keys})
+
+    def _with_parts(self, record: DmRecord) -> DmRecord:
+        """The record with a large plan's messages read from their items (consistently, in order)."""
+        plan = record.plan
+        if plan is None or not plan.parts:
+            return record
+        found: dict[str, OutboundMessage] = {}
+        request: Any = {self.table: {"Keys": [{"pk": {"S": key}} for key in plan.parts], "ConsistentRead": True}}
+        while request:
+            answer = self.dynamodb.batch_get_item(RequestItems=request)
+            for item in answer.get("Responses", {}).get(self.table, []):
+                (found[str(item["pk"]["S"])],) = plan_from_json(item["message"]["S"])
+            request = answer.get("UnprocessedKeys") or None
+        messages = tuple(found[key] for key in plan.parts)
+        return replace(record, plan=replace(plan, messages=messages, parts=()))
 
     def end(self, dm_id: str, fate: Fate, *, attempts: int = 0) -> int:
         """Write how the attempt ended (one write): outcome, rule, when, and the failure's reason.

@@ -27,6 +27,7 @@ class Prefix(StrEnum):
     INBOUND = "inbound"  # inbound#ACCOUNT#DM_ID
     REPLY = "reply"  # reply#ACCOUNT#DM_ID#INDEX
     DM = "dm"  # dm#ACCOUNT#DM_ID
+    PLAN_PART = "planpart"  # planpart#ACCOUNT#DM_ID#PLAN_ID#INDEX
     WINDOW = "window"  # window#ACCOUNT
     MEMORY = "memory"  # memory#ACCOUNT#USER
     TOKENS = "tokens"  # tokens#ACCOUNT#EPOCH_DAY

@@ -24,16 +24,18 @@ from dmchannel.xchat.keyring import Keyring, keyring_of, newest
 from dmchannel.xchat.secret import XChatSecretError, xchat_secret_from
 
 TYPING_EVERY_SECONDS = 4.0  # XChat's typing indicator expires within seconds
+PREVIEW_CHARS = 140  # of the user's text, shown by the later replies of an answer as what they answer
 
 
 @dataclass(frozen=True)
 class _Opened:
-    """What answering needs of the DM read: never its text."""
+    """What answering needs of the DM read (in memory only: the stored plan holds it encrypted, if at all)."""
 
     user_id: str
     conversation_id: str  # the decrypted one: the signatures cover it
     sequence_id: str
-    encoded_event: str  # the user's message, which the replies quote
+    encoded_event: str  # the user's message, which the first reply quotes whole
+    preview: str  # the start of the user's text, which the later replies show as what they answer
 
 
 def _button_payload(content: dict[str, Any]) -> str | None:
@@ -126,8 +128,10 @@ class XChatSession:
         content = event.get("content") or {}
         if content.get("content_type") != "Text" or content.get("attachments"):
             raise unanswered(Rule.NOT_ANSWERABLE, "not a text message (media)")
-        self._opened = _Opened(dm.sender_id, conversation_id, str(event.get("sequence_id", "")), dm.encoded_event)
-        return replace(dm, text=str(content.get("text", "")), button_payload=_button_payload(content))
+        text = str(content.get("text", ""))
+        sequence_id = str(event.get("sequence_id", ""))
+        self._opened = _Opened(dm.sender_id, conversation_id, sequence_id, dm.encoded_event, text[:PREVIEW_CHARS])
+        return replace(dm, text=text, button_payload=_button_payload(content))
 
     def _conversation(self) -> tuple[_Opened, str, bytes]:
         if self._opened is None:
@@ -139,17 +143,31 @@ class XChatSession:
         return self._opened, version, keys[version]
 
     def encrypt(self, plan: Plan) -> Plan:
-        """Each reply encrypted and signed once, as a reply to the user's message; nothing of its text is kept."""
+        """Each reply encrypted and signed once, as a reply to the user's message; nothing of its text is kept.
+
+        The first reply quotes the user's signed message whole (the apps check the quote against
+        it); the later ones name it by its sequence id with a short preview, so that a long
+        message is not copied into every reply of the plan.
+        """
         opened, version, key = self._conversation()
         encrypted = []
         for index, message in enumerate(plan):
+            quoted: dict[str, Any] = (
+                {"reply_to_event": opened.encoded_event}
+                if index == 0
+                else {
+                    "reply_to_sequence_id": opened.sequence_id,
+                    "reply_to_sender_id": int(opened.user_id),
+                    "reply_to_text": opened.preview,
+                }
+            )
             payload = self.keyring.chat.encrypt_reply(
                 opened.conversation_id,
                 message.text,
-                opened.encoded_event,
                 conversation_key=key,
                 conversation_key_version=version,
                 quick_reply=_quick_reply(message, f"{opened.sequence_id}-{index}"),  # type: ignore[arg-type]
+                **quoted,
             )
             encrypted.append(OutboundMessage("", encrypted_body=json.dumps(send_body(payload), separators=(",", ":"))))
         return tuple(encrypted)
