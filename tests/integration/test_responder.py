@@ -449,3 +449,17 @@ def test_a_long_message_with_five_long_replies_fits_the_table_and_is_answered_wh
     bot = ScriptedBot([Reply(str(n) + "😀" * 9_999) for n in range(5)])
     make_responder(bot).handle(queued("1", "🙂" * 10_000))
     assert [len(dm.text) for dm in fake_x[0].sent] == [10_000] * 5
+
+
+def test_the_bot_is_not_asked_when_reading_the_dm_left_too_little_time_and_no_attempt_is_spent(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    bot = ScriptedBot([Reply("hi")])
+    responder = make_responder(bot, bot_timeout=5.0, mark_read=True)
+    responder.remaining_seconds = lambda: 20.0 if not fake_x[0].calls else 10.0  # the read receipt took 10 s
+    fate = responder.handle(queued("1"))
+    assert fate.outcome is Outcome.NOT_STARTED and bot.turns == []
+    record = responder.stores.records.read("1")
+    assert record is not None and record.attempts == 0  # given back: it comes back at once, with time
+    responder.remaining_seconds = lambda: 60.0
+    assert responder.handle(queued("1")).outcome is Outcome.ANSWERED

@@ -174,7 +174,7 @@ class Responder:
     def _ended(self, dm: QueuedDM, fate: Fate, *, counted: bool = True, **fields: Any) -> Fate:
         """Write the fate on the DM's record (where the attempt was counted, or it is final), and announce it."""
         if counted or fate.outcome.final:
-            gave_back = counted and fate.outcome is Outcome.HELD  # waiting for X's window is no failure
+            gave_back = counted and fate.outcome in (Outcome.HELD, Outcome.NOT_STARTED)  # no failure of its own
             self.stores.records.end(dm.dm_id, fate, attempts=-1 if gave_back else 0)
         announce(fate, **fields)
         return fate
@@ -299,6 +299,8 @@ class Responder:
             self._courtesy(dm)
         if self.budget and self.budget.exhausted():
             return Answer((Reply(self.settings.bot_apology),), Rule.TOKEN_BUDGET)
+        if self.remaining_seconds() < self.settings.bot_timeout + self._send_seconds():  # reading took its time
+            raise Ended(Fate(Outcome.NOT_STARTED, detail="too little time left to ask the bot and send"))
         if self.memory is None:
             return Answer(tuple(self._ask_bot(turn, attempt)))
         history = self.memory.recall(dm.sender_id)
@@ -391,7 +393,7 @@ class Responder:
         for index, message in enumerate(plan):
             logger.thread_safe_append_keys(reply_index=index)
             if self.remaining_seconds() < self._send_seconds():
-                raise retry_later("too little time left to send the next reply")
+                raise Ended(Fate(Outcome.NOT_STARTED, detail="too little time left to send the next reply"))
             cut = self._cut_by(dm, index, created_at, planned.uses_reserve)
             if cut:
                 break

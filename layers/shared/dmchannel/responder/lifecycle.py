@@ -44,7 +44,7 @@ class Outcome(StrEnum):
     DEAD_LETTERED = "dead_lettered"  # final unless redriven: trying again cannot help; on the dead-letter queue
     HELD = "held"  # waits for X's send window to reset; no attempt spent
     RETRY_LATER = "retry_later"  # the attempt failed (the bot or X); back after a delay
-    NOT_STARTED = "not_started"  # too little of the invocation left; back at once, untouched
+    NOT_STARTED = "not_started"  # too little of the invocation left to start (or go on): back at once, no attempt spent
     OBSERVED = "observed"  # the account's own message (its echo, or a person answering): noted, never answered
 
     @property
