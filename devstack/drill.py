@@ -47,12 +47,12 @@ from devstack.provision import LocalStack, provision
 from devstack.xchat_user import XChatUser, bot_identity
 from dmchannel.queued_dm import QueuedDM
 from dmchannel.responder.lifecycle import Checkpoint, Outcome, ReplyState
-from dmchannel.storage.dm_records import record_from_item
+from dmchannel.storage.dm_records import DmRecords, record_from_item
 from dmchannel.storage.table import Prefix
 from dmchannel.webhook.signature import SIGNATURE_HEADER, sign
 
 ACCOUNT = DEV_CREDENTIALS.bot_user_id
-RETRY_JUMP_SECONDS = 31  # past the responder's retry delay (30 s)
+RETRY_JUMP_SECONDS = 31  # a DM that waits with no time of its own (a crash): past the shortest retry delay
 MAX_ROUNDS = 2_000
 CALL = re.compile(r"\| call (\d+), part \d+/\d+$")
 TAG = re.compile(r"#d\d+\b")
@@ -137,7 +137,7 @@ class Harness:
         self.sqs = boto3.client("sqs")
         self.received: set[str] = set()
         self.retried: set[str] = set()
-        self.waiting: dict[str, str] = {}  # message id -> receipt handle of DMs that came back to wait
+        self.waiting: dict[str, tuple[str, QueuedDM]] = {}  # message id -> receipt and DM, of those that wait
         self.crashed: set[str] = set()  # the DMs a crash drill crashed
         self._ids = count(1)
         self.logs = LogCapture(os.environ["POWERTOOLS_SERVICE_NAME"])  # bench_cost counts their bytes
@@ -233,8 +233,9 @@ class Harness:
                 results = list(pool.map(self._poll, self.responders))
                 for result in results:
                     for message_id in result.failed:
-                        self.retried.add(QueuedDM.from_body(result.bodies[message_id]).dm_id)
-                        self.waiting[message_id] = result.receipts[message_id]
+                        dm = QueuedDM.from_body(result.bodies[message_id])
+                        self.retried.add(dm.dm_id)
+                        self.waiting[message_id] = (result.receipts[message_id], dm)
                 if any(result.delivered for result in results):
                     continue
                 if sum(self._depth()) == 0:
@@ -245,18 +246,27 @@ class Harness:
         raise RuntimeError("the queue never emptied")
 
     def _let_time_pass(self) -> None:
-        """Jump to the account's send-window reset (or past the retry delay); bring the waiting DMs back."""
+        """Jump to the next moment a waiting DM is due (its record's retry_at, X's window reset); bring those back."""
+        now = self.clock.now()
         window = boto3.client("dynamodb").get_item(
             TableName=self.stack.refs["StateTable"], Key=Prefix.WINDOW.key(ACCOUNT), ConsistentRead=True
         )
         reset = float(window.get("Item", {}).get("reset", {}).get("N", "0"))
-        self.clock.offset += max(reset - self.clock.now() + 1, RETRY_JUMP_SECONDS)
-        for receipt in self.waiting.values():
-            with suppress(ClientError):  # a stale receipt: the message was received again since
-                self.sqs.change_message_visibility(
-                    QueueUrl=self.stack.refs["DmQueue"], ReceiptHandle=receipt, VisibilityTimeout=0
-                )
-        self.waiting.clear()
+        due = {message_id: self._due(dm, now) for message_id, (_, dm) in self.waiting.items()}
+        moments = [moment for moment in [*due.values(), reset] if moment > now] or [now + RETRY_JUMP_SECONDS]
+        self.clock.offset += min(moments) - now + 1
+        for message_id, moment in due.items():
+            if moment <= self.clock.now():
+                receipt, _ = self.waiting.pop(message_id)
+                with suppress(ClientError):  # a stale receipt: the message was received again since
+                    self.sqs.change_message_visibility(
+                        QueueUrl=self.stack.refs["DmQueue"], ReceiptHandle=receipt, VisibilityTimeout=0
+                    )
+
+    def _due(self, dm: QueuedDM, now: float) -> float:
+        """When a waiting DM comes back: as its record says, or (a crash: no record of it) after a short while."""
+        record = DmRecords(boto3.client("dynamodb"), self.stack.refs["StateTable"], dm.account_id).read(dm.dm_id)
+        return record.retry_at if record and record.retry_at > now else now + RETRY_JUMP_SECONDS
 
     def report(self, name: str) -> Row:
         """Account for every DM received and every reply X took."""

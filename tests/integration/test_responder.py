@@ -259,7 +259,7 @@ def test_after_five_failed_attempts_the_dm_has_failed_with_its_reason_and_the_us
         fate = responder.handle(queued("1"))
         assert fate.outcome is Outcome.RETRY_LATER
         waits.append(round(fate.until - time.time()))
-    assert waits == [30, 120, 600, 1_800]  # backed off: an hour of the bot down fails nothing
+    assert waits == [30, 120, 600, 3_600]  # backed off: an hour of the bot down fails nothing
     fate = responder.handle(queued("1"))
     assert fate.outcome is Outcome.FAILED
     assert str(fate) == "5 attempts failed, the last: the bot could not answer: down"

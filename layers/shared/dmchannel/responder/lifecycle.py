@@ -112,7 +112,7 @@ class ReplyState(StrEnum):
     RELEASED = "released"  # X surely refused it: its slot was given back, and it may be reserved again
 
 
-RETRY_BACKOFF_SECONDS = (30, 120, 600, 1_800, 3_600)  # after each failed attempt: an hour-long outage loses nothing
+RETRY_BACKOFF_SECONDS = (30, 120, 600, 3_600)  # after each failed attempt: an hour-long outage fails nothing
 
 
 def retry_delay(attempts: int) -> float:

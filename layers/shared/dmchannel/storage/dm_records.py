@@ -39,6 +39,7 @@ class DmRecord:
     outcome: Outcome | None  # the last attempt's (None: none ended yet)
     rule: Rule | None = None
     chain: str = ""  # the queue message of this chain of attempts (a redrive starts another)
+    retry_at: float = 0.0  # a held or failed attempt: when the DM comes back
 
 
 def plan_to_json(plan: tuple[OutboundMessage, ...]) -> str:
@@ -85,6 +86,7 @@ def record_from_item(item: dict[str, Any]) -> DmRecord:
         outcome=Outcome(outcome) if outcome else None,
         rule=rule_of(rule) if rule else None,
         chain=item.get("chain", {}).get("S", ""),
+        retry_at=float(item.get("retry_at", {}).get("N", "0")),
     )
 
 
@@ -209,6 +211,9 @@ class DmRecords(AccountItems):
         if fate.rule:
             sets.append("#rule = :rule")
             values[":rule"] = {"S": fate.rule.value}
+        if fate.until:
+            sets.append("retry_at = :until")
+            values[":until"] = {"N": str(int(fate.until))}
         if fate.outcome in (Outcome.RETRY_LATER, Outcome.FAILED, Outcome.DEAD_LETTERED):
             sets.append("last_error = :reason")
             values[":reason"] = {"S": str(fate)[:500]}
