@@ -50,6 +50,7 @@ from dmchannel.responder.lifecycle import Checkpoint, Outcome, ReplyState
 from dmchannel.storage.dm_records import DmRecords, record_from_item
 from dmchannel.storage.table import Prefix
 from dmchannel.webhook.signature import SIGNATURE_HEADER, sign
+from xdm_cli.dead_letters import redrive
 
 ACCOUNT = DEV_CREDENTIALS.bot_user_id
 RETRY_JUMP_SECONDS = 31  # a DM that waits with no time of its own (a crash): past the shortest retry delay
@@ -139,6 +140,7 @@ class Harness:
         self.retried: set[str] = set()
         self.waiting: dict[str, tuple[str, QueuedDM]] = {}  # message id -> receipt and DM, of those that wait
         self.crashed: set[str] = set()  # the DMs a crash drill crashed
+        self.scheduled: list[tuple[float, Callable[[], None]]] = []  # what the drill does when the clock gets there
         self._ids = count(1)
         self.logs = LogCapture(os.environ["POWERTOOLS_SERVICE_NAME"])  # bench_cost counts their bytes
 
@@ -253,8 +255,13 @@ class Harness:
         )
         reset = float(window.get("Item", {}).get("reset", {}).get("N", "0"))
         due = {message_id: self._due(dm, now) for message_id, (_, dm) in self.waiting.items()}
-        moments = [moment for moment in [*due.values(), reset] if moment > now] or [now + RETRY_JUMP_SECONDS]
+        planned = [moment for moment, _ in self.scheduled]
+        moments = [moment for moment in [*due.values(), reset, *planned] if moment > now] or [now + RETRY_JUMP_SECONDS]
         self.clock.offset += min(moments) - now + 1
+        for moment, action in list(self.scheduled):
+            if moment <= self.clock.now():
+                self.scheduled.remove((moment, action))
+                action()
         for message_id, moment in due.items():
             if moment <= self.clock.now():
                 receipt, _ = self.waiting.pop(message_id)
@@ -289,11 +296,11 @@ class Harness:
             record = records.get(dm_id)
             outcome = record.outcome if record else None
             row.no_outcome += not (outcome and outcome.final)
-            if replies[dm_id]:
+            if dm_id in dead:
+                row.dead_lettered[dead[dm_id]] += 1
+            elif replies[dm_id]:
                 row.answered += 1
                 row.late += dm_id in self.retried
-            elif dm_id in dead:
-                row.dead_lettered[dead[dm_id]] += 1
             elif record and outcome is Outcome.UNANSWERED:
                 row.unanswered[record.rule.value if record.rule else "no rule"] += 1
             else:
@@ -359,6 +366,7 @@ class Drill:
     timeout: float = 60.0
     xchat: bool = False  # the users write on XChat (encrypted) instead
     crashes: bool = False  # it crashes every DM once: a drill that crashed none tested nothing
+    then: Callable[[Harness], None] | None = None  # a second act, once the queue is empty (an operator's)
 
 
 def _users(count_: int) -> list[str]:
@@ -456,6 +464,65 @@ def _fast_then_stop(harness: Harness, small: bool) -> None:
     harness.deliver([harness.dm(user, "STOP", written_at=start + 11)])
 
 
+def _poison(harness: Harness, small: bool) -> None:
+    """One DM breaks the responder, whatever is tried: it fails alone; its conversation goes on after it."""
+    (first, *others) = _users(2 if small else 5)
+    poison = harness.dm(first, "this one breaks the responder")
+    harness.deliver([poison])
+    harness.deliver([harness.dm(first, "and the next one")])
+    for user in others:
+        harness.deliver([harness.dm(user, "hello")])
+
+    def breaks(checkpoint: Checkpoint, dm_id: str) -> None:
+        if checkpoint is Checkpoint.BEFORE_PLAN and dm_id == poison["id"]:
+            raise ValueError("an error no one foresaw")
+
+    for module in harness.responder_modules:
+        module.wiring.checkpoint = breaks
+
+
+def _x_down_for_an_hour(harness: Harness, small: bool) -> None:
+    harness.fake.down_until = harness.clock.now() + 3_600
+    _each_user_writes(harness, 3 if small else 10, 1)
+
+
+def _x_down_then_redrive(harness: Harness, small: bool) -> None:
+    """X fails longer than every attempt lasts: the DMs fail; X comes back, and the operator redrives them."""
+    harness.fake.down_until = harness.clock.now() + 3 * 3_600
+    _each_user_writes(harness, 2 if small else 5, 1)
+
+
+def _redrive_every_dead_letter(harness: Harness) -> None:
+    """Once X is back, the operator runs `x-dm-channel dead-letters redrive --all`."""
+    harness.clock.offset += max(0.0, harness.fake.down_until - harness.clock.now()) + 60
+    queue, dead = harness.stack.refs["DmQueue"], harness.stack.refs["DmDeadLetterQueue"]
+    redrive(harness.sqs, queue, dead, lambda _letter: True, harness.clock.now())
+
+
+def _hour_boundary_at_the_limit(harness: Harness, small: bool) -> None:
+    """Many conversations at once, across an hour's end, against the daily limit."""
+    now = harness.clock.now()
+    harness.clock.offset += (now // 3_600 + 1) * 3_600 - 5 - now  # 5 s before the hour turns
+    _each_user_writes(harness, 6 if small else 16, 1)
+
+
+def _xchat_token_revoked(harness: Harness, small: bool) -> None:
+    """X refuses the account's XChat token for 20 minutes; then `xchat login` stores a new one."""
+    fake = harness.fake.xchat
+    fake.tokens = {token: owner for token, owner in fake.tokens.items() if owner[0] != ACCOUNT}
+    _each_user_writes(harness, 2 if small else 5, 1)
+
+    def log_in_again() -> None:
+        secrets, secret_id = boto3.client("secretsmanager"), harness.stack.refs["XCredentialsSecret"]
+        value = json.loads(secrets.get_secret_value(SecretId=secret_id)["SecretString"])
+        value["xchat"] |= {
+            k: v for k, v in fake.issue_tokens(ACCOUNT).items() if k in ("access_token", "refresh_token")
+        }
+        secrets.put_secret_value(SecretId=secret_id, SecretString=json.dumps(value))
+
+    harness.scheduled.append((harness.clock.now() + 20 * 60, log_in_again))
+
+
 DRILLS = (
     Drill("X 429, reset in minutes", _x_429_minutes),
     Drill("X 429, reset 20 h away", _x_429_hours),
@@ -470,10 +537,15 @@ DRILLS = (
     Drill("backlog, 20 users", _backlog),
     Drill("16 at the daily limit", _daily_limit, {"DAILY_MESSAGE_LIMIT": "20"}, pollers=4),
     Drill("12 DMs in 10 s, then STOP", _fast_then_stop),
+    Drill("a poison DM", _poison),
+    Drill("X down for an hour", _x_down_for_an_hour),
+    Drill("X down 3 h, then redrive", _x_down_then_redrive, then=_redrive_every_dead_letter),
+    Drill("hour's end at the limit", _hour_boundary_at_the_limit, {"DAILY_MESSAGE_LIMIT": "9"}, pollers=4),
     Drill("XChat: X 5xx and read timeouts", _xchat_x_errors, {"X_READ_TIMEOUT": "1"}, xchat=True),
     Drill("XChat: crash before the plan", _crash(Checkpoint.BEFORE_PLAN), xchat=True, crashes=True),
     Drill("XChat: crash after X took it", _crash(Checkpoint.SENT), xchat=True, crashes=True),
     Drill("XChat: same delivery 5 times", _same_delivery, xchat=True),
+    Drill("XChat: token revoked 20 min", _xchat_token_revoked, xchat=True),
 )
 
 
@@ -497,6 +569,9 @@ def run_drill(drill: Drill, moto_url: str, *, small: bool) -> Row:
     try:
         drill.play(harness, small)
         harness.run()
+        if drill.then:
+            drill.then(harness)
+            harness.run()
         if drill.crashes and harness.crashed != harness.received:
             raise RuntimeError(f"{drill.name}: crashed {len(harness.crashed)} of {len(harness.received)} DMs")
         return harness.report(drill.name)

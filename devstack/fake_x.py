@@ -107,6 +107,7 @@ class FakeX:
     # X's send window, as v2 has (15 DMs per 15 minutes): (DMs, seconds); None is no window.
     send_window: tuple[int, float] | None = None
     answer_headers: dict[str, str] = field(default_factory=dict)  # added to every DM send X takes
+    down_until: float = 0.0  # until then (by the fake's clock), every DM send is answered 503
     clock: Callable[[], float] = time.time
     _window_start: float = 0.0
     _window_used: int = 0
@@ -183,6 +184,8 @@ class FakeX:
         return answer
 
     def _next_failure(self, path: str) -> Answer | None:
+        if path in (SEND_PATH, SEND_V2_ROUTE) and self.clock() < self.down_until:
+            return x_error(503, 131, "Internal error")
         with self._lock:
             failures = self._failures.get(path)
             failure = failures.pop(0) if failures else None

@@ -8,13 +8,13 @@ ones are left where they are (the dead-letter queue keeps a message 14 days).
 
 import argparse
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import boto3
 
-from dmchannel.queued_dm import MalformedQueuedDMError, QueuedDM
-from dmchannel.responder.settling import REASON_ATTRIBUTE
+from dmchannel.queued_dm import REASON_ATTRIBUTE, MalformedQueuedDMError, QueuedDM
 from dmchannel.x.limits import REPLY_WINDOW_SECONDS
 from xdm_cli.aws_stack import stack_outputs
 from xdm_cli.context import CommandError
@@ -107,14 +107,25 @@ def dead_letters_list(args: argparse.Namespace) -> str:
 def dead_letters_redrive(args: argparse.Namespace) -> str:
     """Put dead-lettered DMs back on the DM queue (--id ID, or --all): each is answered once, within X's 24 hours."""
     queue, dead_letter_queue = _queues(args)
-    sqs = boto3.client("sqs")
-    letters = _take_all(sqs, dead_letter_queue)
-    chosen = [letter for letter in letters if args.all or (letter.dm and letter.dm.dm_id == args.id)]
-    if args.id and not chosen:
-        _give_back(sqs, dead_letter_queue, letters)
+    lines = redrive(
+        boto3.client("sqs"),
+        queue,
+        dead_letter_queue,
+        lambda letter: args.all or bool(letter.dm and letter.dm.dm_id == args.id),
+        time.time(),
+    )
+    if args.id and not lines:
         raise CommandError(f"no DM {args.id} on the dead-letter queue (see `dead-letters list`)")
-    now, lines, moved = time.time(), [], []
-    for letter in chosen:
+    return "\n".join(lines) or "Nothing to redrive."
+
+
+def redrive(
+    sqs: "SQSClient", queue: str, dead_letter_queue: str, chosen: Callable[[DeadLetter], bool], now: float
+) -> list[str]:
+    """Move the chosen dead letters still within X's 24 hours back to the DM queue; a line for each chosen."""
+    letters = _take_all(sqs, dead_letter_queue)
+    lines, moved = [], []
+    for letter in filter(chosen, letters):
         if letter.dm is None:
             lines.append(f"{letter.line(now)}: not a DM the channel can read, left on the dead-letter queue")
         elif now - letter.written_at > REPLY_WINDOW_SECONDS:
@@ -125,7 +136,7 @@ def dead_letters_redrive(args: argparse.Namespace) -> str:
             moved.append(letter)
             lines.append(f"{letter.dm.dm_id}: back on the DM queue")
     _give_back(sqs, dead_letter_queue, [letter for letter in letters if letter not in moved])
-    return "\n".join(lines) or "Nothing to redrive."
+    return lines
 
 
 def _redrive(sqs: "SQSClient", queue_url: str, dm: QueuedDM, message: dict[str, Any], now: float) -> None:

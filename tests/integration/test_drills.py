@@ -8,6 +8,7 @@ from devstack.drill import DRILLS, Drill, Row, render, run_drill
 
 EXPECTED_UNANSWERED = {
     "16 at the daily limit": "daily_limit",
+    "hour's end at the limit": "daily_limit",
     "12 DMs in 10 s, then STOP": "muted",
 }
 
@@ -21,8 +22,8 @@ def rows(moto_url: str) -> Iterator[dict[str, Row]]:
 def test_every_dm_is_accounted_for(drill: Drill, rows: dict[str, Row]) -> None:
     row = rows[drill.name]
     assert (row.lost, row.no_outcome, row.sent_twice, row.mixed, row.limit_violations) == (0, 0, 0, 0, 0), render([row])
-    assert row.received > 0 and not row.dead_lettered, render([row])
-    assert row.answered + sum(row.unanswered.values()) == row.received, render([row])
+    assert row.received > 0 and sum(row.dead_lettered.values()) == (drill.name == "a poison DM"), render([row])
+    assert row.answered + sum(row.unanswered.values()) + sum(row.dead_lettered.values()) == row.received, render([row])
     assert set(row.unanswered) <= {EXPECTED_UNANSWERED.get(drill.name)}, render([row])
 
 
@@ -35,3 +36,9 @@ def test_the_drills_exercise_what_they_name(rows: dict[str, Row]) -> None:
     assert rows["16 at the daily limit"].unanswered["daily_limit"] > 0
     fast = rows["12 DMs in 10 s, then STOP"]
     assert (fast.answered, fast.unanswered["muted"]) == (12, 1)  # 10 answers, the notice, and STOP's confirmation
+    poison = rows["a poison DM"]
+    assert (poison.answered, sum(poison.dead_lettered.values())) == (poison.received - 1, 1)  # alone; the rest go on
+    assert rows["X down for an hour"].late == rows["X down for an hour"].received  # all answered once X is back
+    assert rows["X down 3 h, then redrive"].answered == rows["X down 3 h, then redrive"].received  # after the redrive
+    assert rows["XChat: token revoked 20 min"].late == rows["XChat: token revoked 20 min"].received  # held, then answered
+    assert rows["hour's end at the limit"].unanswered["daily_limit"] > 0

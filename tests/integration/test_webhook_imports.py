@@ -51,3 +51,11 @@ def test_webhook_imports_no_x_client_and_no_bot() -> None:
         "dmchannel.x",
         "dmchannel.x.endpoints",
     }
+
+
+def test_the_local_tools_set_the_functions_environment_before_powertools_reads_it() -> None:
+    """`make run` and `make drill` import the functions after setting their environment: nothing of theirs earlier."""
+    probe = "import json, sys, devstack.run, devstack.drill; print(json.dumps(sorted(sys.modules)))"
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'layers' / 'shared'}:{ROOT}"}
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    assert "dmchannel.observability" not in set(json.loads(out.stdout))

@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
+REASON_ATTRIBUTE = "reason"  # the message attribute a dead-lettered DM carries: why (never its text)
+
 BODY_VERSION = 1
 XCHAT_FIELDS = ("encoded_event", "key_change_event", "key_version")  # left out of a legacy DM's body
 

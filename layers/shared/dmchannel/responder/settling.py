@@ -13,7 +13,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from dmchannel.observability import Metric, count, logger
-from dmchannel.queued_dm import MalformedQueuedDMError, QueuedDM
+from dmchannel.queued_dm import REASON_ATTRIBUTE, MalformedQueuedDMError, QueuedDM
 from dmchannel.responder.answering import MAX_ATTEMPTS, announce, unforeseen
 from dmchannel.responder.lifecycle import Ended, Fate, Outcome, Rule, retry_delay
 from dmchannel.responder.wiring import Wiring
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs.type_defs import ChangeMessageVisibilityBatchRequestEntryTypeDef
 
 MAX_VISIBILITY_SECONDS = 43_200  # SQS's limit: 12 hours
-REASON_ATTRIBUTE = "reason"
 
 
 @dataclass(frozen=True)
