@@ -4,15 +4,19 @@ It raises a WebhookError of the right kind for every request it refuses; the
 function turns the kind into an HTTP status.
 """
 
-import base64
-import binascii
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from dmchannel.observability import Metric, count_now, logger
+from dmchannel.webhook.body import delivery_of, raw_body
 from dmchannel.webhook.enqueue import enqueue
-from dmchannel.webhook.errors import BadCrcTokenError, BadSignatureError, MalformedDeliveryError, QueueRefusedError
+from dmchannel.webhook.errors import (
+    BadCrcTokenError,
+    BadSignatureError,
+    DeliveryTooLargeError,
+    MalformedDeliveryError,
+    QueueRefusedError,
+)
 from dmchannel.webhook.signature import is_crc_token, is_valid_signature, sign
 from dmchannel.webhook.surfaces import dms_in
 
@@ -32,18 +36,6 @@ def answer_crc(token: str | None, consumer_secret: SecretSource) -> dict[str, st
     return {"response_token": sign(consumer_secret(), token.encode("ascii"))}
 
 
-def raw_body(body: str | None, is_base64_encoded: bool) -> bytes:
-    """The request body's bytes as X sent them (API Gateway may base64-encode them)."""
-    if body is None:
-        return b""
-    if not is_base64_encoded:
-        return body.encode("utf-8")
-    try:
-        return base64.b64decode(body, validate=True)
-    except binascii.Error as error:
-        raise MalformedDeliveryError("body is not valid base64") from error
-
-
 def accept_delivery(
     body: str | None,
     is_base64_encoded: bool,
@@ -56,21 +48,21 @@ def accept_delivery(
 ) -> int:
     """Verify a POSTed delivery and queue each DM in it that needs an answer; return how many were queued.
 
+    A body too large is refused before its signature is checked, a malformed one after: neither is read further.
     DMs for an account the deployment does not serve are acknowledged but not queued (logged, counted).
     """
-    if not signature:
-        logger.warning("Delivery refused: no signature")
-        raise BadSignatureError("missing signature")
-    payload = raw_body(body, is_base64_encoded)
-    if not is_valid_signature(consumer_secret(), payload, signature):
-        logger.warning("Delivery refused: wrong signature", body_bytes=len(payload))
-        raise BadSignatureError("invalid signature")
     try:
-        delivery = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        delivery = None
-    if not isinstance(delivery, dict):
-        raise MalformedDeliveryError("body is not a JSON object")
+        payload = raw_body(body, is_base64_encoded)
+        if not signature:
+            logger.warning("Delivery refused: no signature")
+            raise BadSignatureError("missing signature")
+        if not is_valid_signature(consumer_secret(), payload, signature):
+            logger.warning("Delivery refused: wrong signature", body_bytes=len(payload))
+            raise BadSignatureError("invalid signature")
+        delivery = delivery_of(payload)
+    except (DeliveryTooLargeError, MalformedDeliveryError) as error:
+        logger.warning("Delivery refused", reason=str(error), body_characters=len(body or ""))
+        raise
     dms = dms_in(delivery)
     for account_id in sorted({dm.account_id for dm in dms if not is_served(dm.account_id)}):
         unknown = [dm for dm in dms if dm.account_id == account_id]
