@@ -254,6 +254,25 @@ def test_a_forged_bad_body_is_refused_before_it_is_read(
     )
 
 
+def test_a_dm_over_xs_limit_is_dropped_and_its_siblings_queued(
+    webhook: ModuleType, stack: LocalStack, lambda_context: LocalLambdaContext, service_logs: io.StringIO
+) -> None:
+    texts = [
+        "before",
+        "TooLong " + "x" * 9_993,  # 10,001 characters
+        "y" * 10_000,  # at the limit
+        "&" * 10_000,  # 50,000 characters as X escapes them
+    ]
+    for surface, build in (("3", dm_delivery), ("4", activity_delivery)):
+        events = [dm_event(f"{surface}{i}", USER["id"], BOT_USER["id"], text) for i, text in enumerate(texts)]
+        body = encode(build(events, [USER]))
+        assert invoke(webhook, post(body, sign(SECRET, body)), lambda_context) == (200, {"queued": 3})
+        assert [QueuedDM.from_body(m["Body"]).dm_id for m in queued(stack)] == [f"{surface}{i}" for i in (0, 2, 3)]
+    logs = service_logs.getvalue()
+    assert logs.count("DM dropped: its text is over X's DM limit") == 2
+    assert '"dm_id":"31"' in logs and '"dm_id":"41"' in logs and "TooLong" not in logs
+
+
 def test_invalid_base64_body_is_400(webhook: ModuleType, lambda_context: LocalLambdaContext) -> None:
     event = post(b"{}", sign(SECRET, b"{}"))
     event["isBase64Encoded"] = True

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from dmchannel.observability import Metric, count_now, logger
+from dmchannel.queued_dm import QueuedDM
 from dmchannel.webhook.body import delivery_of, raw_body
 from dmchannel.webhook.enqueue import enqueue
 from dmchannel.webhook.errors import (
@@ -19,6 +20,7 @@ from dmchannel.webhook.errors import (
 )
 from dmchannel.webhook.signature import is_crc_token, is_valid_signature, sign
 from dmchannel.webhook.surfaces import dms_in
+from dmchannel.x.limits import MAX_TEXT
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -36,6 +38,21 @@ def answer_crc(token: str | None, consumer_secret: SecretSource) -> dict[str, st
     return {"response_token": sign(consumer_secret(), token.encode("ascii"))}
 
 
+def _too_long(dm: QueuedDM) -> bool:
+    """Whether a DM's text is longer than X lets anyone send (logged by id, never its text, and counted)."""
+    if len(dm.text) <= MAX_TEXT:
+        return False
+    logger.warning(
+        "DM dropped: its text is over X's DM limit",
+        limit=MAX_TEXT,
+        dm_id=dm.dm_id,
+        account_id=dm.account_id,
+        sender_id=dm.sender_id,
+    )
+    count_now(Metric.DIRECT_MESSAGES_TOO_LONG)
+    return True
+
+
 def accept_delivery(
     body: str | None,
     is_base64_encoded: bool,
@@ -49,7 +66,8 @@ def accept_delivery(
     """Verify a POSTed delivery and queue each DM in it that needs an answer; return how many were queued.
 
     A body too large is refused before its signature is checked, a malformed one after: neither is read further.
-    DMs for an account the deployment does not serve are acknowledged but not queued (logged, counted).
+    DMs for an account the deployment does not serve, and DMs longer than X allows, are acknowledged but not
+    queued (logged by id, counted); the rest of the delivery is queued.
     """
     try:
         payload = raw_body(body, is_base64_encoded)
@@ -69,6 +87,7 @@ def accept_delivery(
         logger.warning("DMs for an account this deployment does not serve", account_id=account_id, count=len(unknown))
         count_now(Metric.DIRECT_MESSAGES_FOR_UNKNOWN_ACCOUNT, len(unknown))
         dms = [dm for dm in dms if dm.account_id != account_id]
+    dms = [dm for dm in dms if not _too_long(dm)]
     if not dms:
         logger.info("Delivery needs no answer", keys=sorted(delivery))
         return 0
