@@ -6,10 +6,17 @@ from typing import Any
 
 from dmchannel.queued_dm import QueuedDM, Surface
 
+MAX_EPOCH_MS_DIGITS = 15  # milliseconds until the year 33658
+
 
 def as_mapping(value: Any) -> Mapping[str, Any]:
     """The value when it is a JSON object, else an empty one (X's optional or malformed parts)."""
     return value if isinstance(value, Mapping) else {}
+
+
+def epoch_ms(value: str) -> int | None:
+    """X's epoch milliseconds, written as ASCII digits, else None (str.isdigit() also takes "²", which int() refuses)."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= MAX_EPOCH_MS_DIGITS else None
 
 
 def is_dm_to_answer(event: Any, account_id: str) -> bool:
@@ -72,7 +79,7 @@ def queued_dm(
         button_payload=str(metadata) if metadata is not None else None,
         attachment_type=attachment_type,
         attachment_url=attachment_url,
-        created_at_ms=int(created) if created.isdigit() else None,
+        created_at_ms=epoch_ms(created),
         recipient_id=recipient_id,
     )
 
