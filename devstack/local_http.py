@@ -4,6 +4,7 @@ import json
 import sys
 import threading
 from collections.abc import Mapping
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol, TypeVar
 
@@ -58,14 +59,51 @@ class LocalHTTPServer(ThreadingHTTPServer):
 
 
 class LocalRequestHandler(BaseHTTPRequestHandler):
-    """Hands every GET, POST, PUT and DELETE to answer(method, body); logs nothing (the servers record calls)."""
+    """Hands every GET, POST, PUT and DELETE to answer(method, body); logs nothing (the servers record calls).
+
+    A body is read only when its length can be: as API Gateway, a length that is not a number is
+    400 and one over its payload limit 413, answered without reading; a body slower than
+    body_seconds is 408. Each closes the connection, so no request hangs and none leaves a traceback.
+    """
+
+    max_body_bytes = 10 * 1024 * 1024  # API Gateway's payload limit (an HTTP API's 10 MB)
+    body_seconds = 10.0  # how long a body may take to arrive once its headers have
 
     def answer(self, method: str, body: bytes) -> None:
         """Answer one request; subclasses say how."""
         raise NotImplementedError
 
+    def _refuse(self, status: HTTPStatus) -> None:
+        self.close_connection = True
+        body = json.dumps({"message": status.phrase}).encode()
+        write_answer(self, status, {"content-type": "application/json", "connection": "close"}, body)
+
+    def _body(self) -> bytes | None:
+        """The request's body, or None when it cannot be read (the request is then answered, or its client gone)."""
+        length = self.headers.get("Content-Length") or "0"
+        if not (length.isascii() and length.isdigit()):
+            self._refuse(HTTPStatus.BAD_REQUEST)
+            return None
+        if len(length) > len(str(self.max_body_bytes)) or int(length) > self.max_body_bytes:
+            self._refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+            return None
+        self.connection.settimeout(self.body_seconds)
+        try:
+            body = self.rfile.read(int(length))
+        except TimeoutError:
+            self._refuse(HTTPStatus.REQUEST_TIMEOUT)
+            return None
+        finally:
+            self.connection.settimeout(self.timeout)
+        if len(body) < int(length):  # the client closed the connection before the end of its body
+            self.close_connection = True
+            return None
+        return body
+
     def _dispatch(self, method: str) -> None:
-        self.answer(method, self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+        body = self._body()
+        if body is not None:
+            self.answer(method, body)
 
     def do_GET(self) -> None:
         """GET."""
