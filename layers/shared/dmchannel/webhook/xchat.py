@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dmchannel.queued_dm import QueuedDM, Surface
-from dmchannel.webhook.dm_events import as_mapping, epoch_ms
+from dmchannel.webhook.json_values import as_mapping, epoch_ms
 
 CHAT_RECEIVED = "chat.received"
 
