@@ -67,6 +67,17 @@ def test_body_is_compact_unicode_json_with_its_version() -> None:
     assert json.loads(body)["surface"] == "account_activity"
 
 
+def test_the_body_holds_only_characters_sqs_accepts() -> None:
+    # SQS takes #x9, #xA, #xD, #x20 to #xD7FF, #xE000 to #xFFFD and #x10000 to #x10FFFF; JSON escapes the rest.
+    dm = replace(FULL, text="\x00\x1f\x7f \ufffe\uffff \U0001f44b", sender_name="\uffff")
+    body = dm.to_body()
+    refused = [
+        c for c in body if not (c in "\t\n\r" or " " <= c <= "\ud7ff" or "\ue000" <= c <= "\ufffd" or c >= "\U00010000")
+    ]
+    assert refused == []
+    assert QueuedDM.from_body(body) == dm
+
+
 def test_one_message_group_per_account_and_user() -> None:
     assert FULL.conversation_id == "4337869213-3001969357"
 

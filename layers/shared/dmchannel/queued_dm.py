@@ -22,6 +22,10 @@ OPTIONAL_FIELDS = (
     "place_name",
 )
 
+# The characters SQS refuses in a message (besides the control ones JSON escapes anyway): they can only be
+# in a JSON string, where their escape means the same.
+SQS_REFUSED_ESCAPED = str.maketrans({"\ufffe": "\\ufffe", "\uffff": "\\uffff"})
+
 
 class Surface(StrEnum):
     """Where X delivered the DM from (and so how to answer it)."""
@@ -83,7 +87,8 @@ class QueuedDM:
             for name, value in asdict(self).items()
             if name not in OPTIONAL_FIELDS or value not in (None, "")
         }
-        return json.dumps({"v": BODY_VERSION, **fields}, ensure_ascii=False, separators=(",", ":"))
+        body = json.dumps({"v": BODY_VERSION, **fields}, ensure_ascii=False, separators=(",", ":"))
+        return body.translate(SQS_REFUSED_ESCAPED)
 
     @classmethod
     def from_body(cls, body: str) -> "QueuedDM":
