@@ -58,8 +58,9 @@ def exchange(address: Address, request: bytes) -> bytes:
         (b'{"a": "\\ud800"}', 400),
         (b"\xff\xfe", 400),
         (b'"' + b"a" * 6_000_000 + b'"', 413),
+        (b"a" * 12_000_000, 413),
     ],
-    ids=["deep", "surrogate", "not utf-8", "6 MB"],
+    ids=["deep", "surrogate", "not utf-8", "6 MB", "12 MB, over API Gateway's limit"],
 )
 def test_bad_bodies_get_their_4xx_and_no_traceback(
     body: bytes,
