@@ -1,7 +1,7 @@
 """A POST's body, read with bounds: its size before anything else, then its text and its JSON, each refused cheaply.
 
 Whatever a body holds, it is refused with a WebhookError of its kind, in milliseconds: no
-RecursionError, no UnicodeError and no deep parse reaches the function.
+RecursionError or UnicodeError gets past it, and nothing after it walks a body nested deeper than MAX_DEPTH.
 """
 
 import base64
@@ -16,7 +16,8 @@ from dmchannel.webhook.errors import DeliveryTooLargeError, MalformedDeliveryErr
 MAX_BODY_BYTES = 1_048_576  # 1 MiB: X's deliveries are a few KB (a DM is at most 10,000 characters)
 # X's deliveries nest about 12 levels at the most (data, payload, direct_message_events, an event,
 # message_create, message_data, attachment, media, video_info, variants, a variant). 64 leaves a wide
-# margin for what X may add, and keeps json.loads far below Python's recursion limit (1,000).
+# margin for what X may add, and keeps what reads the JSON afterwards (json.dumps among them) far below
+# Python's recursion limit (1,000); json.loads itself stops with a RecursionError at about that depth.
 MAX_DEPTH = 64
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')  # a JSON string: the brackets inside it do not nest
 _NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
