@@ -6,7 +6,6 @@ parsers); what became of each is read from its record in the table (``outcome`` 
 whole thread.
 """
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -16,6 +15,8 @@ from typing import Any
 from dmchannel.queued_dm import Surface
 from dmchannel.responder.lifecycle import Outcome, Rule
 from dmchannel.storage.dm_records import DmRecord
+from dmchannel.webhook.body import MAX_BODY_BYTES, delivery_of
+from dmchannel.webhook.errors import MalformedDeliveryError
 from dmchannel.webhook.surfaces import dms_in
 
 # How the simulator says what became of a DM that got no answer from the bot (or not yet).
@@ -58,12 +59,12 @@ class Conversations:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, body: bytes, status: int) -> None:
-        """Keep the DMs of a delivery the webhook was given, with how it answered."""
-        try:
-            delivery = json.loads(body)
-        except ValueError:
+        """Keep the DMs of a delivery the webhook was given, with how it answered (read within the webhook's bounds)."""
+        if len(body) > MAX_BODY_BYTES:
             return
-        if not isinstance(delivery, dict):
+        try:
+            delivery = delivery_of(body)
+        except MalformedDeliveryError:
             return
         with self._lock:
             for dm in dms_in(delivery):

@@ -18,14 +18,18 @@ def dm_event(
     *,
     created_ms: int = 1795521600000,
     quick_reply_metadata: str | None = None,
+    urls: list[dict[str, Any]] | None = None,
+    attachment: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A ``message_create`` DM event; ``text`` is HTML-escaped as X escapes it."""
+    """A ``message_create`` DM event; ``text`` is HTML-escaped as X escapes it; urls are ``entities.urls``."""
     message_data: dict[str, Any] = {
         "text": text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"),
-        "entities": {"hashtags": [], "symbols": [], "user_mentions": [], "urls": []},
+        "entities": {"hashtags": [], "symbols": [], "user_mentions": [], "urls": urls or []},
     }
     if quick_reply_metadata is not None:
         message_data["quick_reply_response"] = {"type": "options", "metadata": quick_reply_metadata}
+    if attachment is not None:
+        message_data["attachment"] = attachment
     return {
         "type": "message_create",
         "id": event_id,

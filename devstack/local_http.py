@@ -1,9 +1,12 @@
 """What the local HTTP servers share: a quiet threaded server, serving it in the background, writing an answer."""
 
 import json
+import math
 import sys
 import threading
+import time
 from collections.abc import Mapping
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol, TypeVar
 
@@ -58,14 +61,64 @@ class LocalHTTPServer(ThreadingHTTPServer):
 
 
 class LocalRequestHandler(BaseHTTPRequestHandler):
-    """Hands every GET, POST, PUT and DELETE to answer(method, body); logs nothing (the servers record calls)."""
+    """Hands every GET, POST, PUT and DELETE to answer(method, body); logs nothing (the servers record calls).
+
+    As API Gateway, a length that is not a number is 400 and one over its payload limit 413 (the
+    body is dropped as it comes, for at most body_seconds, so that a client still sending reads the
+    answer); a body slower than body_seconds is 408. Each closes the connection: no request hangs,
+    and none leaves a traceback.
+    """
+
+    max_body_bytes = 10 * 1024 * 1024  # API Gateway's payload limit (an HTTP API's 10 MB)
+    body_seconds = 10.0  # how long a body may take to arrive once its headers have
+    CHUNK_BYTES = 65_536
 
     def answer(self, method: str, body: bytes) -> None:
         """Answer one request; subclasses say how."""
         raise NotImplementedError
 
+    def _refuse(self, status: HTTPStatus) -> None:
+        self.close_connection = True
+        body = json.dumps({"message": status.phrase}).encode()
+        write_answer(self, status, {"content-type": "application/json", "connection": "close"}, body)
+
+    def _drop(self, length: float) -> None:
+        """Read and drop up to length bytes of body, for at most body_seconds."""
+        deadline = time.monotonic() + self.body_seconds
+        try:
+            while length > 0 and time.monotonic() < deadline and (chunk := self.rfile.read1(self.CHUNK_BYTES)):
+                length -= len(chunk)
+        except TimeoutError:
+            return
+
+    def _body(self) -> bytes | None:
+        """The request's body, or None when it cannot be read (the request is then answered, or its client gone)."""
+        length = self.headers.get("Content-Length") or "0"
+        if not (length.isascii() and length.isdigit()):
+            self._refuse(HTTPStatus.BAD_REQUEST)
+            return None
+        size = int(length) if len(length) <= len(str(self.max_body_bytes)) else math.inf
+        self.connection.settimeout(self.body_seconds)
+        try:
+            if size > self.max_body_bytes:
+                self._drop(size)
+                self._refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+                return None
+            body = self.rfile.read(int(size))
+        except TimeoutError:
+            self._refuse(HTTPStatus.REQUEST_TIMEOUT)
+            return None
+        finally:
+            self.connection.settimeout(self.timeout)
+        if len(body) < size:  # the client closed the connection before the end of its body
+            self.close_connection = True
+            return None
+        return body
+
     def _dispatch(self, method: str) -> None:
-        self.answer(method, self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+        body = self._body()
+        if body is not None:
+            self.answer(method, body)
 
     def do_GET(self) -> None:
         """GET."""

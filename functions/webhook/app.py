@@ -19,6 +19,7 @@ from dmchannel.settings import WebhookSettings
 from dmchannel.webhook.errors import (
     BadCrcTokenError,
     BadSignatureError,
+    DeliveryTooLargeError,
     MalformedDeliveryError,
     QueueRefusedError,
     WebhookError,
@@ -35,6 +36,7 @@ ROUTE = "/webhook"
 STATUS_OF_ERROR: dict[type[WebhookError], HTTPStatus] = {
     BadCrcTokenError: HTTPStatus.BAD_REQUEST,
     MalformedDeliveryError: HTTPStatus.BAD_REQUEST,
+    DeliveryTooLargeError: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     BadSignatureError: HTTPStatus.UNAUTHORIZED,
     QueueRefusedError: HTTPStatus.INTERNAL_SERVER_ERROR,
 }

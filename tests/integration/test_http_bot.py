@@ -91,6 +91,20 @@ def test_a_tap_sends_the_payload_and_attachments_are_described(rasa: RasaServer)
     assert body["metadata"]["attachment"] == {"type": "photo", "url": "https://x/p.jpg"}
 
 
+def test_a_shared_location_and_a_videos_mp4_are_in_the_metadata(rasa: RasaServer) -> None:
+    located = Turn(
+        sender_id="1", text="", attachment_type="location", latitude=37.75, longitude=-122.4, place_name="SF"
+    )
+    watched = Turn(sender_id="1", text="watch", attachment_type="video", attachment_url="https://v/640.mp4")
+    HttpBot(rasa.url).answer(located)
+    HttpBot(rasa.url).answer(watched)
+    (_, located_body), (_, watched_body) = rasa.requests
+    assert located_body["metadata"]["location"] == {"latitude": 37.75, "longitude": -122.4, "place_name": "SF"}
+    assert located_body["metadata"]["attachment"] == {"type": "location", "url": None}
+    assert watched_body["metadata"]["attachment"] == {"type": "video", "url": "https://v/640.mp4"}
+    assert "location" not in watched_body["metadata"]
+
+
 @pytest.mark.parametrize(
     ("status", "body", "retryable"),
     [

@@ -75,6 +75,47 @@ def test_the_bot_sees_unescaped_text_and_the_tapped_payload(make_responder: Call
     assert (bot.turns[0].sender_name, bot.turns[0].sender_screen_name) == ("Jordan", "jordan")
 
 
+def test_the_bot_sees_links_expanded_a_shared_location_and_a_videos_mp4(
+    make_responder: Callable[..., Responder],
+) -> None:
+    now_ms = int(time.time() * 1000)
+    urls = [{"url": "https://t.co/AbC123", "expanded_url": "https://example.com/a?b=1&c=2", "indices": [4, 23]}]
+    place = {"full_name": "San Francisco, CA", "centroid": [-122.4, 37.75]}
+    video = {
+        "type": "media",
+        "media": {
+            "type": "video",
+            "media_url_https": "https://pbs.twimg.com/preview.jpg",
+            "video_info": {"variants": [{"bitrate": 832000, "content_type": "video/mp4", "url": "https://v/640.mp4"}]},
+        },
+    }
+    events = [
+        dm_event("1", USER["id"], BOT_USER["id"], "see https://t.co/AbC123 & more", created_ms=now_ms, urls=urls),
+        dm_event(
+            "2",
+            USER["id"],
+            BOT_USER["id"],
+            "here",
+            created_ms=now_ms,
+            attachment={"type": "location", "location": {"type": "shared_place", "shared_place": {"place": place}}},
+        ),
+        dm_event("3", USER["id"], BOT_USER["id"], "watch", created_ms=now_ms, attachment=video),
+    ]
+    bot = ScriptedBot([])
+    responder = make_responder(bot)
+    for dm in dms_to_answer(dm_delivery(events, [USER])):
+        responder.handle(QueuedDM.from_body(dm.to_body()))  # as the queue hands it over
+    linked, located, watched = bot.turns
+    assert linked.text == "see https://example.com/a?b=1&c=2 & more"
+    assert (located.attachment_type, located.latitude, located.longitude, located.place_name) == (
+        "location",
+        37.75,
+        -122.4,
+        "San Francisco, CA",
+    )
+    assert (watched.attachment_type, watched.attachment_url) == ("video", "https://v/640.mp4")
+
+
 def test_a_read_timeout_is_never_resent(
     make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str], stack: LocalStack
 ) -> None:

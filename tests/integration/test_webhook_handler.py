@@ -163,13 +163,114 @@ def test_signature_is_checked_on_the_decoded_bytes(
     assert QueuedDM.from_body(queued(stack)[0]["Body"]).text == "ça va ? 👋"
 
 
-@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'"text"', b"\xff\xfe", b""])
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'"text"', b"", b"[" + b"1" * 5_000 + b"]"])
 def test_signed_body_that_is_not_a_json_object_is_400(
     body: bytes, webhook: ModuleType, stack: LocalStack, lambda_context: LocalLambdaContext
 ) -> None:
     event = post(body, sign(SECRET, body), base64_body=True)
     assert invoke(webhook, event, lambda_context) == (400, {"error": "body is not a JSON object"})
     assert queued(stack) == []
+
+
+def a_dm_saying(text: bytes) -> bytes:
+    """A delivery of one DM whose JSON text is given as raw bytes (as X's JSON would carry it)."""
+    return encode(dm_delivery([dm_event("20", USER["id"], BOT_USER["id"], "PLACEHOLDER")], [USER])).replace(
+        b'"PLACEHOLDER"', text
+    )
+
+
+# Signed bodies that X never sends: each is refused with a 4xx, and nothing is queued.
+BAD_BODIES = {
+    "6 MB": (a_dm_saying(b'"' + b"a" * 6_000_000 + b'"'), 413, "body is over 1048576 bytes"),
+    "one byte over 1 MiB": (b'"' + b"a" * 1_048_575 + b'"', 413, "body is over 1048576 bytes"),
+    "a lone surrogate escape": (a_dm_saying(b'"hi \\ud800"'), 400, "body holds an unpaired surrogate"),
+    "a trailing high surrogate": (a_dm_saying(b'"hi \\ud83d"'), 400, "body holds an unpaired surrogate"),
+    "a low surrogate first": (a_dm_saying(b'"\\ude00\\ud83d"'), 400, "body holds an unpaired surrogate"),
+    "a lone surrogate in a key": (b'{"\\udfff": 1}', 400, "body holds an unpaired surrogate"),
+    "a surrogate's UTF-8 bytes": (a_dm_saying(b'"\xed\xa0\x80"'), 400, "body is not valid UTF-8"),
+    "invalid UTF-8": (a_dm_saying(b'"\xff\xfe"'), 400, "body is not valid UTF-8"),
+    "100,000 levels of [": (b"[" * 100_000, 400, "body nests deeper than 64 levels"),
+    "100,000 levels in a DM": (a_dm_saying(b'{"a":' * 100_000 + b"1" + b"}" * 100_000), 400, "body nests deeper"),
+    "65 levels": (b"[" * 65 + b"]" * 65, 400, "body nests deeper than 64 levels"),
+}
+
+
+@pytest.mark.parametrize("case", [(name, b64) for name in sorted(BAD_BODIES) for b64 in (True, False)], ids=str)
+def test_bad_bodies_are_refused_with_a_4xx_and_queue_nothing(
+    case: tuple[str, bool],
+    webhook: ModuleType,
+    stack: LocalStack,
+    lambda_context: LocalLambdaContext,
+    service_logs: io.StringIO,
+) -> None:
+    name, base64_body = case
+    body, status, error = BAD_BODIES[name]
+    event = post(body, sign(SECRET, body), base64_body=True)
+    if not base64_body:  # a text body, as a proxy may pass it (bytes that are not UTF-8 become lone surrogates)
+        event["body"], event["isBase64Encoded"] = body.decode("utf-8", "surrogateescape"), False
+    answer_status, answer = invoke(webhook, event, lambda_context)
+    assert answer_status == status
+    assert answer["error"].startswith(error)
+    assert queued(stack) == []
+    assert "Traceback" not in service_logs.getvalue() and "Delivery refused" in service_logs.getvalue()
+
+
+def test_a_huge_body_is_refused_before_its_signature_is_checked(
+    webhook: ModuleType, lambda_context: LocalLambdaContext
+) -> None:
+    body = b"a" * 6_000_000
+    assert invoke(webhook, post(body, None, base64_body=True), lambda_context)[0] == 413
+
+
+def test_nesting_within_the_bound_and_surrogate_pairs_are_read(
+    webhook: ModuleType, stack: LocalStack, lambda_context: LocalLambdaContext
+) -> None:
+    delivery = dm_delivery([dm_event("21", USER["id"], BOT_USER["id"], "PLACEHOLDER")], [USER])
+    delivery["deep"] = json.loads("[" * 60 + "]" * 60)
+    body = encode(delivery).replace(b'"PLACEHOLDER"', b'"\\ud83d\\udc4b \\\\ud800 [{"')  # a pair, an escaped backslash
+    assert invoke(webhook, post(body, sign(SECRET, body)), lambda_context) == (200, {"queued": 1})
+    assert QueuedDM.from_body(queued(stack)[0]["Body"]).text == "👋 \\ud800 [{"
+
+
+def test_a_delivery_of_exactly_1_mib_is_read(
+    webhook: ModuleType, stack: LocalStack, lambda_context: LocalLambdaContext
+) -> None:
+    delivery = dm_delivery([dm_event("22", USER["id"], BOT_USER["id"], "hi")], [USER])
+    delivery["padding"] = ""
+    body = encode(delivery)
+    body = body.replace(b'"padding":""', b'"padding":"' + b"p" * (1_048_576 - len(body)) + b'"')
+    assert len(body) == 1_048_576
+    assert invoke(webhook, post(body, sign(SECRET, body), base64_body=True), lambda_context) == (200, {"queued": 1})
+    assert len(queued(stack)) == 1
+
+
+def test_a_forged_bad_body_is_refused_before_it_is_read(
+    webhook: ModuleType, stack: LocalStack, lambda_context: LocalLambdaContext
+) -> None:
+    body = b"[" * 100_000
+    assert invoke(webhook, post(body, sign("not the secret", body)), lambda_context) == (
+        401,
+        {"error": "invalid signature"},
+    )
+
+
+def test_a_dm_over_xs_limit_is_dropped_and_its_siblings_queued(
+    webhook: ModuleType, stack: LocalStack, lambda_context: LocalLambdaContext, service_logs: io.StringIO
+) -> None:
+    texts = [
+        "before",
+        "TooLong " + "x" * 9_993,  # 10,001 characters
+        "y" * 10_000,  # at the limit
+        "&" * 10_000,  # 50,000 characters as X escapes them
+    ]
+    for surface, build in (("3", dm_delivery), ("4", activity_delivery)):
+        events = [dm_event(f"{surface}{i}", USER["id"], BOT_USER["id"], text) for i, text in enumerate(texts)]
+        body = encode(build(events, [USER]))
+        assert invoke(webhook, post(body, sign(SECRET, body)), lambda_context) == (200, {"queued": 3})
+        assert [QueuedDM.from_body(m["Body"]).dm_id for m in queued(stack)] == [f"{surface}{i}" for i in (0, 2, 3)]
+    logs = service_logs.getvalue()
+    assert logs.count("DM dropped: its text is over X's DM limit") == 2
+    assert '"dm_id":"31"' in logs and '"dm_id":"41"' in logs and "TooLong" not in logs
 
 
 def test_invalid_base64_body_is_400(webhook: ModuleType, lambda_context: LocalLambdaContext) -> None:

@@ -50,6 +50,7 @@ def test_webhook_imports_no_x_client_and_no_bot() -> None:
         "dmchannel.settings",
         "dmchannel.x",
         "dmchannel.x.endpoints",
+        "dmchannel.x.limits",  # X's limits, named once (constants, no imports)
     }
 
 

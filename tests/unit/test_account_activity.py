@@ -43,6 +43,14 @@ def test_an_attachment_is_kept() -> None:
     assert (dm.attachment_type, dm.attachment_url) == ("photo", "https://pbs.twimg.com/media/x.jpg")
 
 
+@pytest.mark.parametrize("created", ["²", "1" * 30, "", "1516403560557.5", None])
+def test_a_time_that_is_not_xs_epoch_milliseconds_is_left_out(created: Any) -> None:
+    event = dm_event("13", USER_ID, BOT_ID, "hi")
+    event["created_timestamp"] = created
+    (dm,) = dms_to_answer(dm_delivery([event], [USER]))
+    assert (dm.dm_id, dm.created_at_ms) == ("13", None)
+
+
 def test_echoes_of_the_account_are_marked_and_order_is_kept() -> None:
     events = [
         dm_event("1", USER_ID, BOT_ID, "first"),

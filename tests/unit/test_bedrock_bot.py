@@ -103,6 +103,36 @@ def test_errors_are_sorted(code: str, retryable: bool) -> None:
     assert raised.value.retryable is retryable and used == []
 
 
+@pytest.mark.parametrize(
+    ("turn", "said"),
+    [
+        (
+            Turn("1", "meet here?", attachment_type="location", latitude=37.75, longitude=-122.4, place_name="SF"),
+            "meet here?\n(shared a location: latitude 37.75, longitude -122.4, SF)",
+        ),
+        (
+            Turn("1", "", attachment_type="location", latitude=0.0, longitude=0.5),
+            "(shared a location: latitude 0.0, longitude 0.5)",
+        ),
+        (Turn("1", "", attachment_type="location"), "(shared a location)"),
+        (
+            Turn("1", "lol https://x.com/a", attachment_type="animated_gif", attachment_url="https://v/g.mp4"),
+            "lol https://x.com/a\n(sent a animated_gif: https://v/g.mp4)",
+        ),
+        (Turn("1", "", attachment_type="photo"), "(sent a photo: no link)"),
+        (Turn("1", "just text"), "just text"),
+    ],
+)
+def test_the_model_reads_what_the_dm_carries(turn: Turn, said: str) -> None:
+    bot, stubber, _ = make_bot()
+    messages = [{"role": "user", "content": [{"text": said}]}]
+    _, _, response = converse_answer({"messages": messages})
+    expected = {"modelId": MODEL, "system": ANY, "messages": messages, "inferenceConfig": ANY, "toolConfig": ANY}
+    stubber.add_response("converse", response, expected)
+    with stubber:
+        assert bot.answer(turn)  # the Stubber checked that the model was given said
+
+
 def test_the_conversations_history_comes_before_the_new_message() -> None:
     bot, stubber, _ = make_bot()
     turn = Turn(sender_id="1", text="and then?", history=(("user", "hello"), ("assistant", "hi!")))

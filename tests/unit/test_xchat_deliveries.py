@@ -39,6 +39,12 @@ def test_sent_own_and_malformed_chat_events_queue_nothing() -> None:
     assert len(dms_in({"data": [chat(), chat(id="m-3"), chat("chat.sent")]})) == 2
 
 
+def test_a_time_that_is_not_xs_epoch_milliseconds_is_left_out() -> None:
+    for created in ("²", "1" * 30, "-5", "1.5e12", 17.5):
+        (dm,) = dms_in({"data": chat(created_at_msec=created)})
+        assert dm.created_at_ms is None, created
+
+
 def test_a_legacy_dm_body_carries_no_xchat_fields() -> None:
     dm = QueuedDM(Surface.ACTIVITY_API, ACCOUNT, "1", USER, "hi")
     assert "encoded_event" not in dm.to_body()

@@ -36,6 +36,7 @@ class Metric(StrEnum):
     X_API_ERRORS = "XApiErrors"  # dimension code: X's error code, else the HTTP status or the error's kind
     WEBHOOK_HEALTHY = "WebhookHealthy"  # 1 or 0, from the scheduled check
     DIRECT_MESSAGES_FOR_UNKNOWN_ACCOUNT = "DirectMessagesForUnknownAccount"  # delivered for an account not served
+    DIRECT_MESSAGES_TOO_LONG = "DirectMessagesTooLong"  # a text over X's DM limit: dropped by the webhook
     DIRECT_MESSAGES_BETWEEN_ACCOUNTS = (
         "DirectMessagesBetweenAccounts"  # one served account wrote to another: unanswered
     )

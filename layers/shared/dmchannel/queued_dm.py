@@ -12,7 +12,21 @@ from typing import Any
 REASON_ATTRIBUTE = "reason"  # the message attribute a dead-lettered DM carries: why (never its text)
 
 BODY_VERSION = 1
-XCHAT_FIELDS = ("encoded_event", "key_change_event", "key_version")  # left out of a legacy DM's body
+# Left out of the body when empty (None or ""): XChat's on a legacy DM, and the fields added since the
+# first version, so that a body without them (queued by an earlier version) reads as it did.
+OPTIONAL_FIELDS = (
+    "encoded_event",
+    "key_change_event",
+    "key_version",
+    "text_with_links",
+    "latitude",
+    "longitude",
+    "place_name",
+)
+
+# The characters SQS refuses in a message (besides the control ones JSON escapes anyway): they can only be
+# in a JSON string, where their escape means the same.
+SQS_REFUSED_ESCAPED = str.maketrans({"\ufffe": "\\ufffe", "\uffff": "\\uffff"})
 
 
 class Surface(StrEnum):
@@ -39,14 +53,19 @@ class QueuedDM:
     sender_name: str = ""
     sender_screen_name: str = ""
     button_payload: str | None = None  # the metadata of a tapped quick-reply option
-    attachment_type: str | None = None
-    attachment_url: str | None = None
+    attachment_type: str | None = None  # photo, animated_gif, video (X's media types) or location
+    attachment_url: str | None = None  # a photo's image; an animated GIF's or a video's best MP4
     created_at_ms: int | None = None  # when the user sent it, by X's clock
     recipient_id: str = ""  # set on the account's own messages (X's echoes, dm.sent): the user it went to
     # XChat: the message as X delivered it (base64 Thrift, encrypted and signed); text stays empty on the queue.
     encoded_event: str = ""
     key_change_event: str = ""  # the conversation key's signed change event, when X includes it
     key_version: str = ""  # the conversation key version X says the message uses
+    # The text with each t.co link replaced by the URL it stands for (what the bot reads); "" when it has none.
+    text_with_links: str = ""
+    latitude: float | None = None  # a shared location's, or its place's centre
+    longitude: float | None = None
+    place_name: str = ""  # a shared place's name, when X gives one
 
     @property
     def from_account(self) -> bool:
@@ -65,8 +84,13 @@ class QueuedDM:
 
     def to_body(self) -> str:
         """The queue message body (compact JSON, with its format's version)."""
-        fields = {name: value for name, value in asdict(self).items() if value or name not in XCHAT_FIELDS}
-        return json.dumps({"v": BODY_VERSION, **fields}, ensure_ascii=False, separators=(",", ":"))
+        fields = {
+            name: value
+            for name, value in asdict(self).items()
+            if name not in OPTIONAL_FIELDS or value not in (None, "")
+        }
+        body = json.dumps({"v": BODY_VERSION, **fields}, ensure_ascii=False, separators=(",", ":"))
+        return body.translate(SQS_REFUSED_ESCAPED)
 
     @classmethod
     def from_body(cls, body: str) -> "QueuedDM":

@@ -42,17 +42,25 @@ class Reply:
 
 @dataclass(frozen=True)
 class Turn:
-    """What the user sent, as the bot sees it (text HTML-unescaped, ids as strings)."""
+    """What the user sent, as the bot sees it (text HTML-unescaped, t.co links expanded, ids as strings)."""
 
     sender_id: str
     text: str
     sender_name: str = ""
     sender_screen_name: str = ""
     button_payload: str | None = None
-    attachment_type: str | None = None
-    attachment_url: str | None = None
+    attachment_type: str | None = None  # photo, animated_gif, video (X's media types) or location
+    attachment_url: str | None = None  # a photo's image; a GIF's or a video's MP4
+    latitude: float | None = None  # a shared location's (or its place's centre)
+    longitude: float | None = None
+    place_name: str = ""  # a shared place's name, when X gives one
     # The conversation's earlier turns, (role, text) oldest first, for a bot that keeps no state of its own.
     history: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def has_coordinates(self) -> bool:
+        """Whether the user shared a location with its coordinates."""
+        return self.latitude is not None and self.longitude is not None
 
 
 class BotError(Exception):

@@ -56,13 +56,23 @@ class Usage:
     guardrail_intervened: bool
 
 
+def attachment_note(turn: Turn) -> str:
+    """What the DM carries besides its text, in words the model reads ("" when nothing)."""
+    if turn.attachment_type == "location" or turn.has_coordinates or turn.place_name:
+        where = [f"latitude {turn.latitude}, longitude {turn.longitude}"] if turn.has_coordinates else []
+        where += [turn.place_name] if turn.place_name else []
+        return f"(shared a location: {', '.join(where)})" if where else "(shared a location)"
+    if turn.attachment_type:
+        return f"(sent a {turn.attachment_type}: {turn.attachment_url or 'no link'})"
+    return ""
+
+
 def user_text(turn: Turn) -> str:
-    """What the model reads of the user's DM (a tapped option is said as the user's choice)."""
+    """What the model reads of the user's DM (a tapped option is said as the user's choice), and what it carries."""
     if turn.button_payload is not None:
         return f"I choose: {turn.button_payload}"
-    if turn.attachment_type and not turn.text.strip():
-        return f"(sent a {turn.attachment_type}: {turn.attachment_url or 'no link'})"
-    return turn.text
+    note = attachment_note(turn)
+    return f"{turn.text}\n{note}" if note and turn.text.strip() else note or turn.text
 
 
 def replies_from_output(message: Mapping[str, Any]) -> list[Reply]:

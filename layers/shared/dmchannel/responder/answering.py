@@ -98,15 +98,18 @@ def unforeseen(error: Exception) -> Fate:
 
 
 def turn_of(dm: QueuedDM) -> Turn:
-    """What the bot sees of a queued DM."""
+    """What the bot sees of a queued DM: its text with the links X wrapped in t.co expanded, and all it carries."""
     return Turn(
         sender_id=dm.sender_id,
-        text=dm.text,
+        text=dm.text_with_links or dm.text,
         sender_name=dm.sender_name,
         sender_screen_name=dm.sender_screen_name,
         button_payload=dm.button_payload,
         attachment_type=dm.attachment_type,
         attachment_url=dm.attachment_url,
+        latitude=dm.latitude,
+        longitude=dm.longitude,
+        place_name=dm.place_name,
     )
 
 

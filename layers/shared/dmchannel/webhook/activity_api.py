@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from dmchannel.queued_dm import QueuedDM, Surface
-from dmchannel.webhook.dm_events import as_mapping, queued_dms
+from dmchannel.webhook.dm_events import queued_dms
+from dmchannel.webhook.json_values import as_mapping
 
 DM_RECEIVED = "dm.received"
 DM_SENT = "dm.sent"

@@ -5,11 +5,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from dmchannel.queued_dm import QueuedDM, Surface
-
-
-def as_mapping(value: Any) -> Mapping[str, Any]:
-    """The value when it is a JSON object, else an empty one (X's optional or malformed parts)."""
-    return value if isinstance(value, Mapping) else {}
+from dmchannel.webhook.attachments import attachment_of
+from dmchannel.webhook.json_values import as_mapping, epoch_ms
+from dmchannel.webhook.links import text_with_links
 
 
 def is_dm_to_answer(event: Any, account_id: str) -> bool:
@@ -36,16 +34,6 @@ def _sender_and_recipient(event: Any) -> tuple[str | None, str | None]:
     )
 
 
-def _attachment(message_data: Mapping[str, Any]) -> tuple[str | None, str | None]:
-    attachment = message_data.get("attachment")
-    if not isinstance(attachment, Mapping):
-        return None, None
-    media = as_mapping(attachment.get("media"))
-    kind = media.get("type") or attachment.get("type")
-    url = media.get("media_url_https") or media.get("expanded_url") or media.get("url")
-    return (str(kind) if kind else None), (str(url) if url else None)
-
-
 def queued_dm(
     event: Mapping[str, Any],
     account_id: str,
@@ -59,21 +47,25 @@ def queued_dm(
     create = event["message_create"]
     data = as_mapping(create.get("message_data"))
     metadata = as_mapping(data.get("quick_reply_response")).get("metadata")
-    attachment_type, attachment_url = _attachment(data)
-    created = str(event.get("created_timestamp", ""))
+    attachment = attachment_of(data)
+    text = html.unescape(str(data.get("text", "")))  # X escapes &, < and >
     return QueuedDM(
         surface=surface,
         account_id=account_id,
         dm_id=str(event["id"]),
         sender_id=str(create["sender_id"]),
-        text=html.unescape(str(data.get("text", ""))),  # X escapes &, < and >
+        text=text,
         sender_name=sender_name,
         sender_screen_name=sender_screen_name,
         button_payload=str(metadata) if metadata is not None else None,
-        attachment_type=attachment_type,
-        attachment_url=attachment_url,
-        created_at_ms=int(created) if created.isdigit() else None,
+        attachment_type=attachment.kind,
+        attachment_url=attachment.url,
+        created_at_ms=epoch_ms(str(event.get("created_timestamp", ""))),
         recipient_id=recipient_id,
+        text_with_links=text_with_links(text, as_mapping(data.get("entities"))),
+        latitude=attachment.latitude,
+        longitude=attachment.longitude,
+        place_name=attachment.place_name,
     )
 
 

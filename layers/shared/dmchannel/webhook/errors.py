@@ -18,7 +18,11 @@ class BadSignatureError(WebhookError):
 
 
 class MalformedDeliveryError(WebhookError):
-    """A signed POST whose body is not a JSON object."""
+    """A POST whose body is not UTF-8 JSON text (valid Unicode, nested within bounds) holding an object."""
+
+
+class DeliveryTooLargeError(WebhookError):
+    """A POST whose body is larger than any delivery of X's: refused before it is read."""
 
 
 class QueueRefusedError(WebhookError):

@@ -4,17 +4,23 @@ It raises a WebhookError of the right kind for every request it refuses; the
 function turns the kind into an HTTP status.
 """
 
-import base64
-import binascii
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from dmchannel.observability import Metric, count_now, logger
+from dmchannel.queued_dm import QueuedDM
+from dmchannel.webhook.body import delivery_of, raw_body
 from dmchannel.webhook.enqueue import enqueue
-from dmchannel.webhook.errors import BadCrcTokenError, BadSignatureError, MalformedDeliveryError, QueueRefusedError
+from dmchannel.webhook.errors import (
+    BadCrcTokenError,
+    BadSignatureError,
+    DeliveryTooLargeError,
+    MalformedDeliveryError,
+    QueueRefusedError,
+)
 from dmchannel.webhook.signature import is_crc_token, is_valid_signature, sign
 from dmchannel.webhook.surfaces import dms_in
+from dmchannel.x.limits import MAX_TEXT
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -32,16 +38,19 @@ def answer_crc(token: str | None, consumer_secret: SecretSource) -> dict[str, st
     return {"response_token": sign(consumer_secret(), token.encode("ascii"))}
 
 
-def raw_body(body: str | None, is_base64_encoded: bool) -> bytes:
-    """The request body's bytes as X sent them (API Gateway may base64-encode them)."""
-    if body is None:
-        return b""
-    if not is_base64_encoded:
-        return body.encode("utf-8")
-    try:
-        return base64.b64decode(body, validate=True)
-    except binascii.Error as error:
-        raise MalformedDeliveryError("body is not valid base64") from error
+def _too_long(dm: QueuedDM) -> bool:
+    """Whether a DM's text is longer than X lets anyone send (logged by id, never its text, and counted)."""
+    if len(dm.text) <= MAX_TEXT:
+        return False
+    logger.warning(
+        "DM dropped: its text is over X's DM limit",
+        limit=MAX_TEXT,
+        dm_id=dm.dm_id,
+        account_id=dm.account_id,
+        sender_id=dm.sender_id,
+    )
+    count_now(Metric.DIRECT_MESSAGES_TOO_LONG)
+    return True
 
 
 def accept_delivery(
@@ -56,27 +65,29 @@ def accept_delivery(
 ) -> int:
     """Verify a POSTed delivery and queue each DM in it that needs an answer; return how many were queued.
 
-    DMs for an account the deployment does not serve are acknowledged but not queued (logged, counted).
+    A body too large is refused before its signature is checked, a malformed one after: neither is read further.
+    DMs for an account the deployment does not serve, and DMs longer than X allows, are acknowledged but not
+    queued (logged by id, counted); the rest of the delivery is queued.
     """
-    if not signature:
-        logger.warning("Delivery refused: no signature")
-        raise BadSignatureError("missing signature")
-    payload = raw_body(body, is_base64_encoded)
-    if not is_valid_signature(consumer_secret(), payload, signature):
-        logger.warning("Delivery refused: wrong signature", body_bytes=len(payload))
-        raise BadSignatureError("invalid signature")
     try:
-        delivery = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        delivery = None
-    if not isinstance(delivery, dict):
-        raise MalformedDeliveryError("body is not a JSON object")
+        payload = raw_body(body, is_base64_encoded)
+        if not signature:
+            logger.warning("Delivery refused: no signature")
+            raise BadSignatureError("missing signature")
+        if not is_valid_signature(consumer_secret(), payload, signature):
+            logger.warning("Delivery refused: wrong signature", body_bytes=len(payload))
+            raise BadSignatureError("invalid signature")
+        delivery = delivery_of(payload)
+    except (DeliveryTooLargeError, MalformedDeliveryError) as error:
+        logger.warning("Delivery refused", reason=str(error), body_characters=len(body or ""))
+        raise
     dms = dms_in(delivery)
     for account_id in sorted({dm.account_id for dm in dms if not is_served(dm.account_id)}):
         unknown = [dm for dm in dms if dm.account_id == account_id]
         logger.warning("DMs for an account this deployment does not serve", account_id=account_id, count=len(unknown))
         count_now(Metric.DIRECT_MESSAGES_FOR_UNKNOWN_ACCOUNT, len(unknown))
         dms = [dm for dm in dms if dm.account_id != account_id]
+    dms = [dm for dm in dms if not _too_long(dm)]
     if not dms:
         logger.info("Delivery needs no answer", keys=sorted(delivery))
         return 0

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dmchannel.queued_dm import QueuedDM, Surface
-from dmchannel.webhook.dm_events import as_mapping
+from dmchannel.webhook.json_values import as_mapping, epoch_ms
 
 CHAT_RECEIVED = "chat.received"
 
@@ -37,7 +37,7 @@ def _message_of(item: Any) -> QueuedDM | None:
         dm_id=message_id,
         sender_id=sender_id,
         text="",  # read by the responder, from encoded_event
-        created_at_ms=int(created) if created.isdigit() else None,
+        created_at_ms=epoch_ms(created),
         encoded_event=encoded_event,
         key_change_event=_text_field(payload, "conversation_key_change_event"),
         key_version=_text_field(payload, "conversation_key_version"),
