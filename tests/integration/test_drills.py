@@ -40,5 +40,7 @@ def test_the_drills_exercise_what_they_name(rows: dict[str, Row]) -> None:
     assert (poison.answered, sum(poison.dead_lettered.values())) == (poison.received - 1, 1)  # alone; the rest go on
     assert rows["X down for an hour"].late == rows["X down for an hour"].received  # all answered once X is back
     assert rows["X down 3 h, then redrive"].answered == rows["X down 3 h, then redrive"].received  # after the redrive
-    assert rows["XChat: token revoked 20 min"].late == rows["XChat: token revoked 20 min"].received  # held, then answered
+    assert (
+        rows["XChat: token revoked 20 min"].late == rows["XChat: token revoked 20 min"].received
+    )  # held, then answered
     assert rows["hour's end at the limit"].unanswered["daily_limit"] > 0
