@@ -31,7 +31,7 @@ wiring = Wiring(
     FUNCTION_DIR,
     sns=cache(lambda: boto3.client("sns", config=aws_config)),
 )
-wiring.bot(settings)  # at cold start: a broken bot configuration fails here, in one line
+wiring.bot(settings, settings.secret_id)  # at cold start: a broken bot configuration fails here, in one line
 
 
 def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:

@@ -2,18 +2,29 @@
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import boto3
 import pytest
+from aws_lambda_powertools.utilities import parameters
 
+from devstack.deliveries import BOT_USER, USER
+from devstack.dev_credentials import SECOND_ACCOUNT, account_secret
 from devstack.local_http import serve_in_background, write_answer
 from dmchannel.bots.base import BotError, Button, Reply, Turn
 from dmchannel.bots.http import HttpBot
+from tests.integration.conftest import Pipeline
 
-TURN = Turn(sender_id="3001969357", text="Q&A please", sender_name="Jordan", sender_screen_name="jordan")
+TURN = Turn(
+    sender_id="3001969357",
+    text="Q&A please",
+    account_id="4337869213",
+    sender_name="Jordan",
+    sender_screen_name="jordan",
+)
 
 
 @dataclass
@@ -74,9 +85,15 @@ def test_rasa_request_and_answer(rasa: RasaServer) -> None:
     headers, body = rasa.requests[0]
     assert headers["Authorization"] == "Bearer s3cret"
     assert body == {
-        "sender": "3001969357",
+        "sender": "4337869213-3001969357",  # the conversation: each account its own session with the bot
         "message": "Q&A please",
-        "metadata": {"name": "Jordan", "screen_name": "jordan", "channel": "x"},
+        "metadata": {
+            "name": "Jordan",
+            "screen_name": "jordan",
+            "channel": "x",
+            "user_id": "3001969357",
+            "account_id": "4337869213",
+        },
     }
 
 
@@ -161,3 +178,30 @@ def test_a_null_payload_sends_the_title(rasa: RasaServer) -> None:
         [{"text": "Pick", "buttons": [{"title": "Menu", "payload": None}, {"title": "Help"}]}]
     ).encode()
     assert HttpBot(rasa.url).answer(TURN) == [Reply("Pick", (Button("Menu", "Menu"), Button("Help", "Help")))]
+
+
+def test_each_account_has_its_own_bot_session_and_its_own_bot_token(
+    rasa: RasaServer, pipeline: Callable[..., Pipeline]
+) -> None:
+    rasa.body = json.dumps([{"text": "Hi"}]).encode()
+    flow = pipeline(BOT_KIND="http", BOT_URL=rasa.url)
+    secrets = boto3.client("secretsmanager")
+    stack_secret = flow.stack.refs["XCredentialsSecret"]
+    value = json.loads(secrets.get_secret_value(SecretId=stack_secret)["SecretString"])
+    secrets.put_secret_value(SecretId=stack_secret, SecretString=json.dumps(value | {"bot_token": "support-token"}))
+    second = SECOND_ACCOUNT.bot_user_id
+    secrets.create_secret(Name=f"x-dm-channel/accounts/{second}", SecretString=account_secret(SECOND_ACCOUNT, "sales"))
+    flow.fake.tokens[SECOND_ACCOUNT.access_token] = SECOND_ACCOUNT.access_token_secret
+    parameters.clear_caches()
+    flow.user_says("hello")
+    flow.user_says("hello", account=second)
+    while flow.poll().delivered:
+        pass
+    seen = {
+        body["metadata"]["account_id"]: (body["sender"], headers.get("Authorization"))
+        for headers, body in rasa.requests
+    }
+    assert seen == {
+        BOT_USER["id"]: (f"{BOT_USER['id']}-{USER['id']}", "Bearer support-token"),
+        second: (f"{second}-{USER['id']}", None),  # its own secret holds no bot token: none, never the stack's
+    }

@@ -46,6 +46,7 @@ class Turn:
 
     sender_id: str
     text: str
+    account_id: str = ""  # the bot account the DM was written to: with sender_id, the conversation
     sender_name: str = ""
     sender_screen_name: str = ""
     button_payload: str | None = None
@@ -56,6 +57,11 @@ class Turn:
     place_name: str = ""  # a shared place's name, when X gives one
     # The conversation's earlier turns, (role, text) oldest first, for a bot that keeps no state of its own.
     history: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def session_id(self) -> str:
+        """The conversation, for a bot that keeps sessions: the account and the user (two accounts, two sessions)."""
+        return f"{self.account_id}-{self.sender_id}" if self.account_id else self.sender_id
 
     @property
     def has_coordinates(self) -> bool:

@@ -19,16 +19,23 @@ CHUNK_BYTES = 16_384
 def request_body(turn: Turn) -> dict[str, Any]:
     """The JSON sent to the bot: the sender, the text or the tapped button's payload, and metadata.
 
-    The metadata names the user, and what the DM carries: an attachment (its type and URL: a
+    The sender is the conversation (the account and the user: each account its own session). The
+    metadata names the user and the account, and what the DM carries: an attachment (its type and URL: a
     GIF's or a video's MP4) and a shared location (its coordinates and place name).
     """
-    metadata: dict[str, Any] = {"name": turn.sender_name, "screen_name": turn.sender_screen_name, "channel": "x"}
+    metadata: dict[str, Any] = {
+        "name": turn.sender_name,
+        "screen_name": turn.sender_screen_name,
+        "channel": "x",
+        "user_id": turn.sender_id,
+        "account_id": turn.account_id,
+    }
     if turn.attachment_type:
         metadata["attachment"] = {"type": turn.attachment_type, "url": turn.attachment_url}
     if turn.has_coordinates or turn.place_name:
         metadata["location"] = {"latitude": turn.latitude, "longitude": turn.longitude, "place_name": turn.place_name}
     message = turn.button_payload if turn.button_payload is not None else turn.text
-    return {"sender": turn.sender_id, "message": message, "metadata": metadata}
+    return {"sender": turn.session_id, "message": message, "metadata": metadata}
 
 
 def _reply(item: Any) -> Reply | None:

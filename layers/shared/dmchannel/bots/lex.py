@@ -53,7 +53,7 @@ class LexBot:
                 botId=self.bot_id,
                 botAliasId=self.bot_alias_id,
                 localeId=self.locale_id,
-                sessionId=turn.sender_id,
+                sessionId=turn.session_id,
                 text=text[:1024],  # Lex's limit for one utterance
             )
         except ClientError as error:

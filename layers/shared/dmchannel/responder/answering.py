@@ -102,6 +102,7 @@ def turn_of(dm: QueuedDM) -> Turn:
     return Turn(
         sender_id=dm.sender_id,
         text=dm.text_with_links or dm.text,
+        account_id=dm.account_id,
         sender_name=dm.sender_name,
         sender_screen_name=dm.sender_screen_name,
         button_payload=dm.button_payload,

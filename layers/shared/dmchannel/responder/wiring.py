@@ -57,7 +57,7 @@ class Wiring:
     sns: Callable[[], Any] | None = None  # makes the SNS client, on the first handover
     bot_override: Bot | None = None  # a test's bot instead of the configured one
     _stores: dict[tuple[str, ResponderSettings], Stores] = field(default_factory=dict, init=False)
-    _bots: dict[tuple[ResponderSettings, str], Bot] = field(default_factory=dict, init=False)
+    _bots: dict[tuple[ResponderSettings, str, str], Bot] = field(default_factory=dict, init=False)
 
     def now(self) -> float:
         """The clock's time (read through here, so that a clock set later is the one used)."""
@@ -104,13 +104,17 @@ class Wiring:
             self.dynamodb, own.table_name, account_id, daily_tokens=own.daily_token_budget, clock=self.now
         )
 
-    def bot(self, own: ResponderSettings, budget: TokenBudget | None = None) -> Bot:
-        """One bot per configuration (and per account whose tokens it counts), made on first use."""
+    def bot(self, own: ResponderSettings, secret_id: str = "", budget: TokenBudget | None = None) -> Bot:
+        """One bot per configuration and account, made on first use.
+
+        Its bearer token (an HTTP bot's) is the account's own: from the account's secret (secret_id), or none.
+        """
         if self.bot_override is not None:
             return self.bot_override
-        key = (own, budget.account_id if budget else "")
+        key = (own, secret_id, budget.account_id if budget else "")
         if key not in self._bots:
-            self._bots[key] = build_bot(own, lambda: load_bot_token(own.secret_id), budget.spend if budget else None)
+            token = (lambda: load_bot_token(secret_id)) if secret_id else (lambda: None)
+            self._bots[key] = build_bot(own, token, budget.spend if budget else None)
         return self._bots[key]
 
     def surface(
@@ -138,7 +142,7 @@ class Wiring:
         """The responder of one DM to the account (lifecycle.Ended when its surface cannot be opened)."""
         own = self.settings_for(account)
         x, sealer = self.surface(account, own, dm, lambda: remaining_seconds() - SAFETY_MARGIN_SECONDS)
-        return self.assemble(account.id, own, x, sealer, remaining_seconds)
+        return self.assemble(account.id, own, x, sealer, remaining_seconds, secret_id=account.secret_id)
 
     def assemble(
         self,
@@ -147,6 +151,8 @@ class Wiring:
         x: SurfaceClient,
         sealer: Sealer,
         remaining_seconds: Callable[[], float],
+        *,
+        secret_id: str = "",
     ) -> Responder:
         """A responder for the account on a surface client: its stores, its bot, and what its bot kind needs."""
         table = own.table_name
@@ -165,7 +171,7 @@ class Wiring:
             else None
         )
         return Responder(
-            bot=self.bot(own, budget),
+            bot=self.bot(own, secret_id, budget),
             x=x,
             stores=self.stores(account_id, own),
             menus=KeptMenus(self.dynamodb, table, account_id, sealer=sealer, clock=self.now),
