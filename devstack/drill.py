@@ -31,6 +31,8 @@ from typing import Any
 import boto3
 import requests
 from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.parameters import SecretsProvider
+from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
 from botocore.exceptions import ClientError
 
 from devstack.apigw import http_api_event
@@ -155,10 +157,11 @@ class Harness:
         return [function.module for function in self.responders]
 
     def close(self) -> None:
-        """Stop the servers and detach the log capture."""
+        """Stop the servers, detach the log capture, and put back what the drill changed."""
         self.logs.close()
         for server in self._servers:
             server.shutdown()
+        DEFAULT_PROVIDERS.pop("secrets", None)  # a drill's own Secrets Manager client goes with it
 
     def dm(self, user_id: str, text: str, *, written_at: float | None = None) -> dict[str, Any]:
         """One DM event from a user, tagged (#dN) so that its answers can be traced to it."""
@@ -481,6 +484,22 @@ def _poison(harness: Harness, small: bool) -> None:
         module.wiring.checkpoint = breaks
 
 
+def _secrets_throttled(harness: Harness, small: bool) -> None:
+    """Secrets Manager throttles the responder's first reads of the account's secret."""
+    _each_user_writes(harness, 3 if small else 8, 1)  # the webhook reads the secret first, unthrottled
+    throttled = [0]
+
+    def throttle(**_: Any) -> None:
+        if throttled[0] < 4:
+            throttled[0] += 1
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "GetSecretValue")
+
+    client = boto3.client("secretsmanager")
+    client.meta.events.register("provide-client-params.secrets-manager.GetSecretValue", throttle)
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
+    DEFAULT_PROVIDERS["secrets"] = SecretsProvider(boto3_client=client)
+
+
 def _x_down_for_an_hour(harness: Harness, small: bool) -> None:
     harness.fake.down_until = harness.clock.now() + 3_600
     _each_user_writes(harness, 3 if small else 10, 1)
@@ -538,6 +557,7 @@ DRILLS = (
     Drill("16 at the daily limit", _daily_limit, {"DAILY_MESSAGE_LIMIT": "20"}, pollers=4),
     Drill("12 DMs in 10 s, then STOP", _fast_then_stop),
     Drill("a poison DM", _poison),
+    Drill("Secrets Manager throttled", _secrets_throttled),
     Drill("X down for an hour", _x_down_for_an_hour),
     Drill("X down 3 h, then redrive", _x_down_then_redrive, then=_redrive_every_dead_letter),
     Drill("hour's end at the limit", _hour_boundary_at_the_limit, {"DAILY_MESSAGE_LIMIT": "9"}, pollers=4),

@@ -44,3 +44,4 @@ def test_the_drills_exercise_what_they_name(rows: dict[str, Row]) -> None:
         rows["XChat: token revoked 20 min"].late == rows["XChat: token revoked 20 min"].received
     )  # held, then answered
     assert rows["hour's end at the limit"].unanswered["daily_limit"] > 0
+    assert rows["Secrets Manager throttled"].late > 0  # throttled reads brought DMs back; none was un-served
