@@ -312,8 +312,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     poller = threading.Thread(target=poll_forever, args=(stack, responder, stop), daemon=True)
     poller.start()
-    if xchat is not None:  # the fake X's tokens live 2 hours, as X's do: the keeper refreshes them
-        start_token_keeper(stack, stop)
+    start_token_keeper(stack, stop)  # whichever X it talks to: tokens live 2 hours, and the keeper refreshes them
 
     print(banner(port, fake is not None, responder_env, bot_line, accounts), flush=True)
     try:

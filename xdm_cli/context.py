@@ -42,6 +42,14 @@ def ask(label: str, variable: str) -> str:
     return value
 
 
+def ask_optional(label: str, variable: str) -> str:
+    """A value that may be empty: from the environment variable, else asked for without echo on a terminal."""
+    value = os.environ.get(variable, "").strip()
+    if value or not sys.stdin.isatty():
+        return value
+    return getpass.getpass(f"{label} ({variable}): ").strip()
+
+
 def activity(args: argparse.Namespace, account: XCredentials | None = None) -> AccountActivity:
     """X's webhook and subscription calls, signed as the account (the primary one by default)."""
     if args.api == "v1.1" and not args.env:

@@ -15,10 +15,10 @@ from oauthlib.oauth2 import OAuth2Error
 
 from dmchannel.x.errors import XApiError
 from dmchannel.xchat.api import ChatApi
-from dmchannel.xchat.oauth2 import authorization, exchange
+from dmchannel.xchat.oauth2 import authorization, code_of, exchange
 from dmchannel.xchat.secret import new_keys
 from xdm_cli.aws_stack import put_secret, read_secret
-from xdm_cli.context import CommandError, account_secret_id, ask, credentials, xchat_token
+from xdm_cli.context import CommandError, account_secret_id, ask, ask_optional, credentials, xchat_token
 
 DEFAULT_REDIRECT = "http://127.0.0.1:8976/callback"
 NOT_FOUND, TOO_MANY = 404, 429
@@ -34,19 +34,19 @@ def xchat_login(args: argparse.Namespace) -> str:
     """Log the account in with OAuth 2.0 (authorization code with PKCE) and store its tokens in its secret."""
     account_id, secret_id, value = _account(args)
     client_id = ask("OAuth 2.0 client id", "X_OAUTH2_CLIENT_ID")
-    client_secret = (
-        ask("OAuth 2.0 client secret (empty for a public client)", "X_OAUTH2_CLIENT_SECRET")
-        if sys.stdin.isatty()
-        else ""
-    )
-    session, url = authorization(client_id, args.redirect_uri)
+    client_secret = ask_optional("OAuth 2.0 client secret (empty for a public client)", "X_OAUTH2_CLIENT_SECRET")
+    session, url, state = authorization(client_id, args.redirect_uri)
     print(
         f"Open this address signed in as the account {account_id}, allow the app, then paste where X sent you:\n{url}",
         file=sys.stderr,
     )
     answer = ask("the redirect URL (or its code)", "X_OAUTH2_REDIRECT")
     try:
-        token = exchange(session, args.x_api_base_url, answer, client_secret)
+        code = code_of(answer, args.redirect_uri, state)
+    except ValueError as error:
+        raise CommandError(f"that is not where X sent you: {error}") from error
+    try:
+        token = exchange(session, args.x_api_base_url, code, client_secret)
     except (OAuth2Error, requests.RequestException, ValueError) as error:
         raise CommandError(f"X did not give tokens for that answer ({type(error).__name__}): log in again") from error
     signed_in = _chat_api(args, str(token["access_token"])).me()

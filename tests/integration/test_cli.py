@@ -369,8 +369,9 @@ def test_xchat_login_keys_register_and_subscribe(setup: Setup, monkeypatch: pyte
     monkeypatch.setenv("X_OAUTH2_REDIRECT", setup.fake.xchat.issue_code("3001969357"))  # signed in as someone else
     code, _, err = setup.run("xchat", "login")
     assert code == 1 and "sign in as the bot account" in err
-    monkeypatch.setenv("X_OAUTH2_REDIRECT", setup.fake.xchat.issue_code(bot))
-    code, out, err = setup.run("xchat", "login")
+    monkeypatch.setenv("X_OAUTH2_CLIENT_SECRET", "client-s3cret")  # read with no terminal too
+    monkeypatch.setenv("X_OAUTH2_REDIRECT", f"http://127.0.0.1:8976/callback?code={setup.fake.xchat.issue_code(bot)}")
+    code, out, err = setup.run("xchat", "login")  # the address the browser was sent to, pasted whole
     assert code == 0 and "x.com/i/oauth2/authorize" in err and "code_challenge" in err and "Saved" in out
 
     def stored() -> dict[str, str]:
@@ -379,6 +380,7 @@ def test_xchat_login_keys_register_and_subscribe(setup: Setup, monkeypatch: pyte
         return xchat
 
     assert setup.fake.xchat.user_of({"Authorization": f"Bearer {stored()['access_token']}"}) == bot
+    assert stored()["client_secret"] == "client-s3cret"
     setup.fake.xchat.fail_next("public_keys", 503)  # X fails the check before registering: nothing is spent
     assert setup.run("xchat", "keys", "register")[0] == 1
     code, out, _ = setup.run("xchat", "keys", "register")

@@ -6,6 +6,7 @@ the new pair at once, and only one may refresh at a time (the token keeper, alon
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 from requests.auth import HTTPBasicAuth
@@ -15,6 +16,7 @@ AUTHORIZE_URL = "https://x.com/i/oauth2/authorize"
 TOKEN_PATH = "/2/oauth2/token"  # noqa: S105 - a path, not a secret
 SCOPES = ["dm.read", "dm.write", "tweet.read", "users.read", "offline.access"]
 TIMEOUT = 10
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})  # the only hosts a callback may be on over plain http
 
 
 def _client_auth(client_id: str, client_secret: str) -> HTTPBasicAuth | None:
@@ -39,21 +41,44 @@ def refreshed(base_url: str, client: Mapping[str, Any], http: requests.Session |
     return token
 
 
-def authorization(client_id: str, redirect_uri: str) -> tuple[OAuth2Session, str]:
-    """The session of a login (it holds the PKCE verifier) and the URL to open in a browser."""
+def authorization(client_id: str, redirect_uri: str) -> tuple[OAuth2Session, str, str]:
+    """The session of a login (it holds the PKCE verifier), the URL to open in a browser, and the login's state."""
     session = OAuth2Session(client_id, redirect_uri=redirect_uri, scope=SCOPES, pkce="S256")
-    url, _state = session.authorization_url(AUTHORIZE_URL)
-    return session, str(url)
+    url, state = session.authorization_url(AUTHORIZE_URL)
+    return session, str(url), str(state)
 
 
-def exchange(session: OAuth2Session, base_url: str, answer: str, client_secret: str = "") -> dict[str, Any]:
-    """The tokens for the redirect URL (or its bare code) X's consent screen gave back."""
-    found = {"authorization_response": answer} if answer.startswith(("http://", "https://")) else {"code": answer}
+def code_of(answer: str, redirect_uri: str, state: str) -> str:
+    """The authorization code in what X's consent screen gave back: the address it sent the browser to, or the code.
+
+    ValueError when the address is not the app's callback, is plain http off this machine, carries
+    X's refusal, or belongs to another login (its state).
+    """
+    answer = answer.strip()
+    if not answer.startswith(("http://", "https://")):
+        return answer
+    given, expected = urlsplit(answer), urlsplit(redirect_uri)
+    if (given.scheme, given.netloc, given.path) != (expected.scheme, expected.netloc, expected.path):
+        raise ValueError(f"it is not the app's callback {redirect_uri}")
+    if given.scheme == "http" and given.hostname not in LOOPBACK:
+        raise ValueError("a callback over plain http must be on this machine (127.0.0.1 or localhost)")
+    query = parse_qs(given.query)
+    if "error" in query:
+        raise ValueError(f"X answered {query['error'][0]}")
+    if query.get("state", [state])[0] != state:
+        raise ValueError("it belongs to another login (its state differs): use the address of this one")
+    if not query.get("code"):
+        raise ValueError("it carries no code")
+    return query["code"][0]
+
+
+def exchange(session: OAuth2Session, base_url: str, code: str, client_secret: str = "") -> dict[str, Any]:
+    """The tokens for an authorization code (with the login's PKCE verifier, which the session holds)."""
     token: dict[str, Any] = session.fetch_token(
         base_url.rstrip("/") + TOKEN_PATH,
+        code=code,
         auth=_client_auth(str(session.client_id), client_secret),
         include_client_id=True,
         timeout=TIMEOUT,
-        **found,
     )
     return token
