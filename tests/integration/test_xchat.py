@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
+import time_machine
 from aws_lambda_powertools.utilities import parameters
 
 from devstack.fake_x import FakeX
@@ -251,3 +252,13 @@ def test_a_long_message_with_five_long_replies_fits_the_table_and_is_answered_wh
     assert len(item["plan"]["S"]) < 1_000  # the record names its parts: each message in an item of its own
     texts = [m["content"]["text"] for m in xchat.answers()]
     assert [text[0] for text in texts] == ["0", "1", "2", "3", "4"] and all(len(text) == 10_000 for text in texts)
+
+
+def test_a_person_who_registers_new_keys_is_answered_at_once(xchat: XChatFlow, fake_x: tuple[FakeX, str]) -> None:
+    xchat.user_says("hello")
+    assert xchat.flow.poll().failed == [] and len(xchat.answers()) == 1
+    with time_machine.travel(time.time() + 120, tick=True):  # minutes later, well within the hour keys are kept
+        xchat.user = XChatUser(USER_ID, xchat.fake.xchat, fake_x[1])  # a new device: new keys, registered at X
+        xchat.user_says("it's me again")
+        assert xchat.flow.poll().failed == []
+        assert len(xchat.answers()) == 1  # the answer to the new message, read on the new device

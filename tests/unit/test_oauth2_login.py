@@ -23,7 +23,9 @@ def test_a_loopback_http_callback_pasted_whole_gives_its_code() -> None:
         (f"{CALLBACK}?state=s1", CALLBACK, "no code"),
     ],
 )
-def test_an_answer_that_is_not_this_logins_callback_is_refused_in_one_line(answer: str, callback: str, why: str) -> None:
+def test_an_answer_that_is_not_this_logins_callback_is_refused_in_one_line(
+    answer: str, callback: str, why: str
+) -> None:
     with pytest.raises(ValueError, match=why):
         code_of(answer, callback, "s1")
 

@@ -16,7 +16,8 @@ from dmchannel.xchat.secret import XChatSecret
 if TYPE_CHECKING:
     from chat_xdk import Chat
 
-SIGNING_KEYS_MAX_AGE_SECONDS = 3_600  # a user who registers a new key is verified with it within the hour
+SIGNING_KEYS_MAX_AGE_SECONDS = 3_600  # a user's keys are read again after an hour, or when a message fails to verify
+SIGNING_KEYS_REREAD_SECONDS = 60  # but not more often than this: a flood of bad messages costs X one call a minute
 
 
 def signing_key(user_id: str, public_key: Mapping[str, Any], version: str) -> dict[str, str]:
@@ -59,6 +60,14 @@ class Keyring:
             if key.get("signing_public_key")
         ]
         self.signing[user_id] = (keys, self.clock())
+
+    def forget_stale_signing_keys(self, user_id: str) -> bool:
+        """Forget a user's keys (to read them again) unless they were read within the minute; whether it did."""
+        entry = self.signing.get(user_id)
+        if entry is None or self.clock() - entry[1] < SIGNING_KEYS_REREAD_SECONDS:
+            return False
+        del self.signing[user_id]
+        return True
 
     def signing_keys(self, user_id: str) -> list[dict[str, str]]:
         """The keys that may sign in the conversation with a user: theirs and the account's own."""

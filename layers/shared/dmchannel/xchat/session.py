@@ -14,7 +14,7 @@ from typing import Any
 
 from dmchannel.credentials import load_secret
 from dmchannel.queued_dm import QueuedDM
-from dmchannel.responder.lifecycle import Rule, dead_letter, retry_later, unanswered
+from dmchannel.responder.lifecycle import Ended, Rule, dead_letter, retry_later, unanswered
 from dmchannel.x.errors import ErrorKind, XApiError
 from dmchannel.x.message import OutboundMessage
 from dmchannel.x.sent import Sent
@@ -112,11 +112,24 @@ class XChatSession:
             self._learn_keys(dm, from_x=True)  # a key version the delivery did not name
             fetched = True
 
-    def open(self, dm: QueuedDM) -> QueuedDM:
-        """The DM decrypted and verified (its text in memory only), or Ended: unanswered, unreadable or not answerable."""
+    def _verified(self, dm: QueuedDM) -> dict[str, Any]:
         event = self._decrypt(dm)
         if not event.get("verified"):
             raise unanswered(Rule.UNREADABLE, "not verified")
+        return event
+
+    def open(self, dm: QueuedDM) -> QueuedDM:
+        """The DM decrypted and verified (its text in memory only), or Ended: unanswered, unreadable or not answerable.
+
+        A message that does not verify is tried once more with the sender's keys read again from X
+        (at most once a minute): a person who registered new keys is answered at once.
+        """
+        try:
+            event = self._verified(dm)
+        except Ended:
+            if not self.keyring.forget_stale_signing_keys(dm.sender_id):
+                raise
+            event = self._verified(dm)
         if str(event.get("sender_id")) != dm.sender_id or str(event.get("id")) != dm.dm_id:
             raise unanswered(Rule.UNREADABLE, "the signed sender or message id is not the one delivered")
         kind = str(event.get("type"))
