@@ -18,8 +18,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from devstack.local_http import json_or_none
-from devstack.thrift_binary import STRING, STRUCT, Struct, ThriftError, decode_struct, encode_struct
 from devstack.x_answers import Answer, v2_error
+from dmchannel.xchat.envelope import STRING, STRUCT, Struct, ThriftError, decode_struct, encode_struct
 
 TOKEN_SECONDS = 7_200  # X's access tokens live about 2 hours
 REGISTRATIONS_PER_DAY = 3  # X allows only a few key registrations a day

@@ -16,9 +16,9 @@ from devstack.deliveries import BOT_USER, USER, activity_delivery, dm_delivery, 
 from devstack.dev_credentials import DEV_CREDENTIALS
 from devstack.fake_xchat import ChatEvent, chat_delivery, conversation_of
 from devstack.sqs_events import sqs_event
-from devstack.thrift_binary import BOOL, STRING, STRUCT, encode_struct
 from dmchannel.webhook.account_activity import dms_to_answer
 from dmchannel.webhook.signature import SIGNATURE_HEADER, sign
+from dmchannel.xchat.envelope import BOOL, STRING, STRUCT, encode_struct
 
 EVENTS_DIR = Path(__file__).resolve().parent.parent / "events"
 CRC_TOKEN = "Q0hBTExFTkdFLXRva2VuLWZyb20tWA"

@@ -13,7 +13,7 @@ import requests
 from chat_xdk import Chat
 from requests_oauthlib import OAuth1
 
-from devstack.thrift_binary import STRING, STRUCT, decode_struct, encode_struct
+from dmchannel.xchat.envelope import STRING, STRUCT, decode_struct, encode_struct
 from dmchannel.xchat.keyring import signing_key
 from dmchannel.xchat.secret import registration_body
 

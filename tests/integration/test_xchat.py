@@ -17,12 +17,12 @@ from devstack.fake_x import FakeX
 from devstack.fake_xchat import ChatEvent, chat_delivery
 from devstack.local_http import LocalHTTPServer, serve_in_background, write_answer
 from devstack.provision import LocalStack
-from devstack.thrift_binary import STRING, STRUCT, decode_struct, encode_struct
 from devstack.xchat_user import XChatUser, bot_identity
 from dmchannel.bots.base import Reply, Turn
 from dmchannel.queued_dm import QueuedDM
 from dmchannel.responder.lifecycle import Outcome, Rule
 from dmchannel.storage.dm_records import DmRecords
+from dmchannel.xchat.envelope import STRING, STRUCT, decode_struct, encode_struct
 from dmchannel.xchat.session import XChatSession
 from tests.integration.conftest import BOT_ID, USER_ID, Pipeline, capture_service_logs
 
@@ -262,3 +262,17 @@ def test_a_person_who_registers_new_keys_is_answered_at_once(xchat: XChatFlow, f
         xchat.user_says("it's me again")
         assert xchat.flow.poll().failed == []
         assert len(xchat.answers()) == 1  # the answer to the new message, read on the new device
+
+
+def test_the_live_delivery_shape_is_answered_too(xchat: XChatFlow) -> None:
+    message_id = xchat.user.says(BOT_ID, "hello")
+    delivery = xchat.deliveries.pop()
+    data = delivery["data"]
+    del data["filter"], data["tag"]  # xchat/real-time-events' shape: no filter, no payload id, a-b conversation
+    for name in ("id", "created_at_msec", "conversation_token", "message_event_signature"):
+        data["payload"].pop(name, None)
+    data["payload"]["conversation_id"] = f"{USER_ID}-{BOT_ID}"
+    xchat.flow.deliver(delivery)
+    assert xchat.flow.poll().failed == []
+    (answer,) = xchat.answers()
+    assert answer["content"]["replying_to_preview"]["replying_to_message_id"] == message_id

@@ -1,9 +1,16 @@
 """XChat's chat.received deliveries on the webhook side: queued as delivered, the rest left out."""
 
+import base64
+import io
+import json
 from typing import Any
 
+import pytest
+
+from dmchannel.observability import logger
 from dmchannel.queued_dm import QueuedDM, Surface
 from dmchannel.webhook.surfaces import dms_in
+from dmchannel.xchat.envelope import STRING, encode_struct
 
 ACCOUNT, USER = "4337869213", "3001969357"
 
@@ -48,3 +55,48 @@ def test_a_time_that_is_not_xs_epoch_milliseconds_is_left_out() -> None:
 def test_a_legacy_dm_body_carries_no_xchat_fields() -> None:
     dm = QueuedDM(Surface.ACTIVITY_API, ACCOUNT, "1", USER, "hi")
     assert "encoded_event" not in dm.to_body()
+
+
+def envelope(message_id: str, sender: str = USER, created: str = "1795521600123") -> str:
+    """A message's envelope as X frames it (the ids signed; the detail and signature left out here)."""
+    fields = {2: (STRING, message_id), 3: (STRING, sender), 4: (STRING, f"{sender}:{ACCOUNT}"), 6: (STRING, created)}
+    return base64.b64encode(encode_struct(fields)).decode()
+
+
+def live(**payload: Any) -> dict[str, Any]:
+    """The "live" shape of xchat/real-time-events: no filter, no payload.id, the conversation as a-b."""
+    body = {"sender_id": USER, "conversation_id": f"{USER}-{ACCOUNT}", "encoded_event": envelope("signed-1"), **payload}
+    return {"event_uuid": "u-1", "event_type": "chat.received", "payload": body}
+
+
+def test_the_live_shape_is_placed_by_its_conversation_and_its_signed_id() -> None:
+    (dm,) = dms_in({"data": live()})
+    assert (dm.account_id, dm.dm_id, dm.sender_id, dm.created_at_ms) == (ACCOUNT, "signed-1", USER, 1795521600123)
+    (reversed_pair,) = dms_in({"data": live(conversation_id=f"{ACCOUNT}:{USER}")})
+    assert reversed_pair.account_id == ACCOUNT
+
+
+def test_the_signed_id_wins_over_the_payloads() -> None:
+    (dm,) = dms_in({"data": chat(id="payload-id", encoded_event=envelope("signed-2"))})
+    assert dm.dm_id == "signed-2" and dm.deduplication_id == f"{ACCOUNT}-signed-2"
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        live(conversation_id="g1234567890"),  # a group's: names no account
+        live(conversation_id=f"{USER}-{USER}"),
+        live(conversation_id=""),
+        live(encoded_event="not base64 thrift"),  # no signed id, and no payload.id
+    ],
+)
+def test_a_delivery_that_cannot_be_placed_is_said_and_counted(
+    item: dict[str, Any], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logs = io.StringIO()
+    for handler in logger.handlers:
+        monkeypatch.setattr(handler, "stream", logs)
+    assert dms_in({"data": item}) == []
+    said = json.loads(logs.getvalue().splitlines()[-1])
+    assert (said["message"], said["event_uuid"]) == ("XChat delivery not queued", "u-1") and said["reason"]
+    assert "XChatDeliveriesNotPlaced" in capsys.readouterr().out

@@ -1,18 +1,31 @@
 """X Activity API ``chat.received`` deliveries: XChat messages, queued still encrypted (the webhook never decrypts).
 
-Each delivery item names the account (``data.filter.user_id``) and holds one message under
-``payload``: its signed id, ``sender_id``, ``created_at_msec``, ``encoded_event`` (base64 Thrift)
-and, when X includes it, ``conversation_key_change_event``. ``chat.sent``, the account's own
-messages and every other chat event need nothing.
+X documents two shapes, and which one live webhooks send is unconfirmed, so both are read:
+
+- ``activity/event-payloads``: the account in ``data.filter.user_id``; ``payload.id``,
+  ``created_at_msec``, ``conversation_id`` as ``sender:account``;
+- ``xchat/real-time-events`` ("live"): no ``filter``, no ``payload.id``; ``conversation_id``
+  as ``a-b``.
+
+Both carry ``sender_id``, ``encoded_event`` (base64 Thrift), ``conversation_key_version`` and,
+when X includes it, ``conversation_key_change_event``. The account is ``filter.user_id``, else
+the participant of ``conversation_id`` who is not the sender (a group's id names none). The
+message id is the one signed in the envelope (``xchat.envelope``), read without decrypting;
+``payload.id`` only when the envelope cannot be read. A delivery that cannot be placed is
+logged with its reason and counted, never silently acknowledged. ``chat.sent``, the
+account's own messages and every other chat event need nothing here.
 """
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from dmchannel.queued_dm import QueuedDM, Surface
 from dmchannel.webhook.json_values import as_mapping, epoch_ms
+from dmchannel.xchat.envelope import signed_ids
 
 CHAT_RECEIVED = "chat.received"
+TWO_USERS = re.compile(r"^(\d+)[:-](\d+)$")  # a one-to-one conversation's id, in either documented form
 
 
 def _text_field(payload: Mapping[str, Any], name: str) -> str:
@@ -20,17 +33,53 @@ def _text_field(payload: Mapping[str, Any], name: str) -> str:
     return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
 
 
+def _account_of(item: Mapping[str, Any], payload: Mapping[str, Any], sender_id: str) -> str:
+    """The account the message was written to: the filter's, else the conversation's other participant."""
+    account_id = _text_field(as_mapping(item.get("filter")), "user_id")
+    if account_id:
+        return account_id
+    pair = TWO_USERS.match(_text_field(payload, "conversation_id"))
+    others = [user for user in pair.groups() if user != sender_id] if pair else []
+    return others[0] if len(others) == 1 else ""
+
+
+def _say(message: str, *, counted: bool = False, **fields: Any) -> None:
+    """A warning (and a count of deliveries not placed): the logger is loaded here, as the local tools parse too."""
+    from dmchannel.observability import Metric, count_now, logger  # noqa: PLC0415 - off the tools' import
+
+    logger.warning(message, **fields)
+    if counted:
+        count_now(Metric.XCHAT_DELIVERIES_NOT_PLACED)
+
+
+def _not_placed(item: Mapping[str, Any], reason: str) -> None:
+    """A chat.received X delivered that cannot be queued: said, with its delivery's id, and counted."""
+    _say("XChat delivery not queued", counted=True, reason=reason, event_uuid=_text_field(item, "event_uuid"))
+
+
 def _message_of(item: Any) -> QueuedDM | None:
     item = as_mapping(item)
     if item.get("event_type") != CHAT_RECEIVED:
         return None
-    account_id = _text_field(as_mapping(item.get("filter")), "user_id")
     payload = as_mapping(item.get("payload"))
-    message_id, sender_id = _text_field(payload, "id"), _text_field(payload, "sender_id")
-    encoded_event = _text_field(payload, "encoded_event")
-    if not (account_id and message_id and sender_id and encoded_event) or sender_id == account_id:
+    sender_id, encoded_event = _text_field(payload, "sender_id"), _text_field(payload, "encoded_event")
+    if not (sender_id and encoded_event):
+        _not_placed(item, "no sender or no encoded event")
         return None
-    created = _text_field(payload, "created_at_msec")
+    account_id = _account_of(item, payload, sender_id)
+    if not account_id:
+        _not_placed(item, "no account: no filter, and no one-to-one conversation id naming one")
+        return None
+    if sender_id == account_id:
+        return None  # the account's own message
+    signed = signed_ids(encoded_event)
+    message_id = (signed.message_id if signed else "") or _text_field(payload, "id")
+    if not message_id:
+        _not_placed(item, "no message id: none signed in the envelope, none in the payload")
+        return None
+    if signed and _text_field(payload, "id") not in ("", message_id):
+        _say("XChat delivery's id is not the signed one: the signed one is kept", dm_id=message_id)
+    created = _text_field(payload, "created_at_msec") or (signed.created_at_ms if signed else "")
     return QueuedDM(
         surface=Surface.XCHAT,
         account_id=account_id,

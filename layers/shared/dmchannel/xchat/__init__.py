@@ -1,6 +1,7 @@
 """XChat, X's end-to-end encrypted DMs, as the responder reads and answers them (the webhook never decrypts).
 
-``secret`` reads an account's XChat keys and OAuth 2.0 tokens from its secret; ``api``
+``envelope`` reads and writes X's envelope of a message (Thrift; the webhook reads its signed
+ids, never decrypting); ``secret`` reads an account's XChat keys and OAuth 2.0 tokens from its secret; ``api``
 calls X's Chat API with the account's OAuth 2.0 token; ``keyring`` holds the account's
 identity in X's SDK (``chat_xdk``), the signing keys of the users it talks to and the
 conversation keys it has opened; ``session`` reads one DM and encrypts its answer (the

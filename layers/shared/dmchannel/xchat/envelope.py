@@ -1,12 +1,15 @@
-"""Thrift's binary protocol, as much of it as XChat's envelope needs: structs, strings, lists, maps and numbers.
+"""XChat's envelope: a ``MessageEvent`` in Thrift's binary protocol (thrift/event.thrift in xdevplatform/chat-xdk).
 
-A struct decodes to ``{field id: (type, value)}`` and encodes back byte for byte, so the
-fake X can frame a ``MessageEvent`` (thrift/event.thrift in xdevplatform/chat-xdk) and a test
-can change one field of it. Strings and binaries stay bytes; a list is ``(element type, items)``,
-a map ``(key type, value type, [(key, value)])``.
+The webhook reads the signed ids in it (``signed_ids``) without decrypting anything; the fake
+X frames messages with the same codec. A struct decodes to ``{field id: (type, value)}`` and
+encodes back byte for byte, so a test can change one field of it. Strings and binaries stay
+bytes; a list is ``(element type, items)``, a map ``(key type, value type, [(key, value)])``.
 """
 
+import base64
+import binascii
 import struct
+from dataclasses import dataclass
 from typing import Any
 
 STOP, BOOL, BYTE, DOUBLE, I16, I32, I64, STRING, STRUCT, MAP, SET, LIST = 0, 2, 3, 4, 6, 8, 10, 11, 12, 13, 14, 15
@@ -94,3 +97,31 @@ def decode_struct(data: bytes) -> Struct:
     if reader.at != len(data):
         raise ThriftError("bytes after the end of the Thrift struct")
     return fields
+
+
+# MessageEvent's fields that the webhook reads (the detail and the signature it leaves to the responder).
+MESSAGE_ID, SENDER_ID, CONVERSATION_ID, CREATED_AT_MS = 2, 3, 4, 6
+
+
+@dataclass(frozen=True)
+class SignedIds:
+    """What a message's envelope says of it: the ids the signature covers, and when it was written."""
+
+    message_id: str
+    sender_id: str
+    conversation_id: str
+    created_at_ms: str
+
+
+def signed_ids(encoded_event: str) -> SignedIds | None:
+    """The ids in a message's envelope (base64 Thrift), or None when it is no envelope."""
+    try:
+        fields = decode_struct(base64.b64decode(encoded_event, validate=True))
+    except (ThriftError, binascii.Error, ValueError, RecursionError):
+        return None
+
+    def text(field_id: int) -> str:
+        kind, value = fields.get(field_id, (STOP, b""))
+        return value.decode("utf-8", "replace") if kind == STRING and isinstance(value, bytes) else ""
+
+    return SignedIds(text(MESSAGE_ID), text(SENDER_ID), text(CONVERSATION_ID), text(CREATED_AT_MS))
