@@ -276,3 +276,13 @@ def test_the_live_delivery_shape_is_answered_too(xchat: XChatFlow) -> None:
     assert xchat.flow.poll().failed == []
     (answer,) = xchat.answers()
     assert answer["content"]["replying_to_preview"]["replying_to_message_id"] == message_id
+
+
+def test_a_dm_held_for_a_refused_token_ends_unanswered_when_its_24_hours_are_up(xchat: XChatFlow) -> None:
+    fake = xchat.fake.xchat
+    fake.tokens = {token: owner for token, owner in fake.tokens.items() if owner[0] != BOT_ID}  # revoked, never back
+    message_id = xchat.user_says("hello")
+    with time_machine.travel(time.time() + 25 * 3_600, tick=True):  # its turn comes a day late
+        assert xchat.flow.poll().failed == []
+        record = DmRecords(boto3.client("dynamodb"), xchat.flow.stack.refs["StateTable"], BOT_ID).read(message_id)
+    assert record is not None and (record.outcome, record.rule) == (Outcome.UNANSWERED, Rule.TOO_OLD)

@@ -208,9 +208,15 @@ class Responder:
 
     def _answer(self, dm: QueuedDM, record: DmRecord, created_at: float) -> tuple[Fate, dict[str, Any]]:
         """Read the DM, keep its STOP or START, then plan its answer once and send it (Ended: it ends otherwise)."""
-        dm = self.x.open(dm)  # XChat: decrypted here, in memory only
+        too_old = self.clock() - created_at > REPLY_WINDOW_SECONDS
+        try:
+            dm = self.x.open(dm)  # XChat: decrypted here, in memory only
+        except (Ended, XApiError):
+            if too_old:  # whatever keeps it from being read (a refused token, X failing), its time is up
+                raise unanswered(Rule.TOO_OLD) from None
+            raise
         self._keep_opt_choice(dm, created_at)  # STOP holds from the moment it is seen, even if it cannot be answered
-        if self.clock() - created_at > REPLY_WINDOW_SECONDS:
+        if too_old:
             raise unanswered(Rule.TOO_OLD)
         held_until = self.stores.window.held_until()
         if held_until:
