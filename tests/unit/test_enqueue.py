@@ -1,5 +1,6 @@
 """SendMessageBatch's per-entry retry and failures, against botocore's Stubber."""
 
+from dataclasses import replace
 from typing import Any
 
 import boto3
@@ -7,7 +8,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from devstack.deliveries import BOT_USER, queued_dms
-from dmchannel.webhook.enqueue import enqueue
+from dmchannel.webhook.enqueue import batches, enqueue
 from dmchannel.webhook.errors import QueueRefusedError
 
 QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/DmQueue.fifo"
@@ -69,3 +70,12 @@ def test_a_failed_call_counts_as_every_entry_failed() -> None:
     with stubber, pytest.raises(QueueRefusedError) as raised:
         enqueue(sqs, QUEUE_URL, queued_dms(2))
     assert len(raised.value.failed) == 2
+
+
+def test_batches_keep_within_ten_dms_and_sqss_bytes_in_order() -> None:
+    small = queued_dms(12)
+    assert [len(batch) for batch in batches(small)] == [10, 2]
+    big = [replace(dm, text="😀" * 10_000, text_with_links="😀" * 20_000) for dm in queued_dms(10)]  # ~120 KB each
+    grouped = batches(big)
+    assert all(sum(len(dm.to_body().encode()) for dm in batch) <= 1_000_000 for batch in grouped)
+    assert [dm for batch in grouped for dm in batch] == big and len(grouped) > 1
