@@ -19,7 +19,13 @@ import boto3
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from botocore.exceptions import ClientError
 
-from dmchannel.credentials import SECRET_MAX_AGE_SECONDS, XCredentials, load_credentials, load_secret
+from dmchannel.credentials import (
+    SECRET_MAX_AGE_SECONDS,
+    SECRETS_CONFIG,
+    XCredentials,
+    load_credentials,
+    load_secret,
+)
 from dmchannel.observability import logger
 
 if TYPE_CHECKING:
@@ -81,7 +87,7 @@ class AccountDirectory:
         remembered = self._remembered(account_id)
         if remembered is not None:
             return remembered
-        self._client = self._client or boto3.client("secretsmanager")
+        self._client = self._client or boto3.client("secretsmanager", config=SECRETS_CONFIG)
         try:
             self._client.describe_secret(SecretId=self.prefix + account_id)
         except ClientError as error:

@@ -4,7 +4,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.parameters import SecretsProvider
+from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
+from botocore.config import Config
 
 # A rotated secret takes effect within this many seconds, without a redeploy.
 SECRET_MAX_AGE_SECONDS = 300
@@ -12,6 +14,9 @@ CREDENTIAL_KEYS = ("consumer_key", "consumer_secret", "access_token", "access_to
 # Where the local stack and the x-dm-channel command read each credential: X_CONSUMER_KEY...
 ENVIRONMENT_NAMES = {key: f"X_{key.upper()}" for key in CREDENTIAL_KEYS}
 BOT_TOKEN_KEY = "bot_token"  # noqa: S105 - the name of a key, not a value
+# A secret read fails fast (twice 1 s + 3 s at most), within the webhook's 10 s and long before the responder's
+# deadline: a stalled Secrets Manager brings the DM back rather than holding the invocation (botocore waits 60 s).
+SECRETS_CONFIG = Config(connect_timeout=1, read_timeout=3, retries={"mode": "standard", "max_attempts": 2})
 
 
 class CredentialsError(Exception):
@@ -39,7 +44,10 @@ class XCredentials:
 
 def load_secret(secret_id: str, *, fresh: bool = False) -> dict[str, Any]:
     """A secret's JSON object (cached for a few minutes; fresh: read again now)."""
-    value = parameters.get_secret(secret_id, transform="json", max_age=SECRET_MAX_AGE_SECONDS, force_fetch=fresh)
+    provider = DEFAULT_PROVIDERS.get("secrets")  # Powertools' own, so that its clear_caches() holds for it too
+    if provider is None:
+        provider = DEFAULT_PROVIDERS["secrets"] = SecretsProvider(boto_config=SECRETS_CONFIG)
+    value = provider.get(secret_id, transform="json", max_age=SECRET_MAX_AGE_SECONDS, force_fetch=fresh)
     if not isinstance(value, dict):
         raise CredentialsError(f"secret {secret_id} is not a JSON object")
     return value
