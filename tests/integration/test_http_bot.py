@@ -3,7 +3,7 @@
 import json
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -38,6 +38,7 @@ class RasaServer:
     finished: bool = False  # the whole answer was written
     requests: list[tuple[dict[str, str], Any]] = field(default_factory=list)
     url: str = ""
+    headers: dict[str, str] = field(default_factory=dict)  # sent with every answer
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ def rasa() -> Iterator[RasaServer]:
             state.requests.append((dict(self.headers.items()), json.loads(body)))
             time.sleep(state.delay)
             if not state.trickle:
-                write_answer(self, state.status, {"Content-Type": "application/json"}, state.body)
+                write_answer(self, state.status, {"Content-Type": "application/json", **state.headers}, state.body)
                 return
             self.send_response(state.status)
             self.send_header("Content-Length", str(len(state.body)))
@@ -205,3 +206,12 @@ def test_each_account_has_its_own_bot_session_and_its_own_bot_token(
         BOT_USER["id"]: (f"{BOT_USER['id']}-{USER['id']}", "Bearer support-token"),
         second: (f"{second}-{USER['id']}", None),  # its own secret holds no bot token: none, never the stack's
     }
+
+
+def test_a_cookie_the_bot_sets_never_goes_with_another_users_dm(rasa: RasaServer) -> None:
+    rasa.body = b"[]"
+    rasa.headers = {"Set-Cookie": "session=first-user; Path=/"}
+    bot = HttpBot(rasa.url)
+    bot.answer(TURN)
+    bot.answer(replace(TURN, sender_id="222"))
+    assert [headers.get("Cookie") for headers, _ in rasa.requests] == [None, None]

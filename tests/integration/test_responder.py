@@ -479,9 +479,11 @@ def test_the_newest_opt_choice_wins_whatever_order_they_come_in(
     responder = make_responder(ScriptedBot([Reply("answer")]), stop_reply="Bye", start_reply="Welcome back")
     now = time.time()
     responder.handle(replace(queued("1", "STOP"), created_at_ms=int(now * 1000)))
-    responder.handle(replace(queued("2", "START"), created_at_ms=int((now - 60) * 1000)))  # older, replayed late
+    late_start = replace(queued("2", "START"), created_at_ms=int((now - 60) * 1000))  # older, replayed late
+    assert responder.handle(late_start) == Fate(Outcome.UNANSWERED, Rule.SUPERSEDED)  # no "Welcome back" either
     assert responder.stores.opt_outs.is_opted_out(USER["id"])
     assert responder.handle(queued("3", "hello")) == Fate(Outcome.UNANSWERED, Rule.OPTED_OUT)
+    assert [dm.text for dm in fake_x[0].sent] == ["Bye"]
 
 
 def test_a_long_message_with_five_long_replies_fits_the_table_and_is_answered_whole(

@@ -143,3 +143,11 @@ def test_a_person_has_the_conversation_before_an_opt_out_is_looked_at() -> None:
 def test_keywords_are_trimmed_and_case_free() -> None:
     assert keyword_of("  Stop.  ") == "stop"
     assert keyword_of("STOP!!") == "stop"
+
+
+def test_a_stop_or_start_older_than_the_users_newest_choice_is_superseded() -> None:
+    (dm,) = queued_dms(1)
+    for keyword in ("STOP", "START"):
+        table = Table()
+        stale = Conversation(replace(dm, text=keyword), 0.0, SETTINGS, False, table, table, table, table, False)
+        assert decide(stale) == Leave(Rule.SUPERSEDED)

@@ -14,6 +14,7 @@ class Metric(StrEnum):
     CONVERSATION_MUTED = "ConversationMuted"
     OPT_OUTS = "OptOuts"
     OPTED_OUT_MESSAGES = "OptedOutMessages"
+    OPT_CHOICES_SUPERSEDED = "OptChoicesSuperseded"  # a STOP or START older than the user's newest choice: unanswered
     BOT_ERRORS = "BotErrors"
     BOT_LATENCY = "BotLatency"
     UNANSWERED_DAILY_LIMIT = "UnansweredDailyLimit"

@@ -4,6 +4,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 
 import requests
@@ -60,6 +61,12 @@ def replies_from_answer(answer: Any) -> list[Reply]:
     return [reply for reply in map(_reply, answer) if reply]
 
 
+def cookieless(session: requests.Session) -> requests.Session:
+    """A session that keeps no cookies: one user's bot session (a cookie) must never go with another's DM."""
+    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    return session
+
+
 @dataclass
 class HttpBot:
     """POSTs each turn to BOT_URL and reads the list of messages it answers, within a total deadline."""
@@ -67,7 +74,7 @@ class HttpBot:
     url: str
     token: Callable[[], str | None] = lambda: None
     timeout: float = DEFAULT_TIMEOUT  # for the whole answer: connecting, waiting and reading
-    session: requests.Session = field(default_factory=requests.Session)
+    session: requests.Session = field(default_factory=lambda: cookieless(requests.Session()))
 
     def answer(self, turn: Turn) -> list[Reply]:
         """Ask the bot; raise BotError (retryable for timeouts, 429 and 5xx) when it cannot answer."""

@@ -215,13 +215,13 @@ class Responder:
             if too_old:  # whatever keeps it from being read (a refused token, X failing), its time is up
                 raise unanswered(Rule.TOO_OLD) from None
             raise
-        self._keep_opt_choice(dm, created_at)  # STOP holds from the moment it is seen, even if it cannot be answered
+        kept = self._keep_opt_choice(dm, created_at)  # STOP holds from when it is seen, even if it cannot be answered
         if too_old:
             raise unanswered(Rule.TOO_OLD)
         held_until = self.stores.window.held_until()
         if held_until:
             raise hold(held_until)
-        planned = record.plan or self._plan(dm, created_at, record.attempts)
+        planned = record.plan or self._plan(dm, created_at, record.attempts, opt_choice_kept=kept)
         return self._send_plan(dm, planned, created_at)
 
     def _token_refused(self) -> Fate:
@@ -254,22 +254,24 @@ class Responder:
         except Exception as error:
             logger.warning("The apology was not sent", error=type(error).__name__)
 
-    def _plan(self, dm: QueuedDM, created_at: float, attempt: int) -> Planned:
+    def _plan(self, dm: QueuedDM, created_at: float, attempt: int, *, opt_choice_kept: bool) -> Planned:
         """Decide the answer (or Ended: unanswered by a rule) and store it before anything is sent."""
-        answer = self._decide(dm, created_at, attempt)
+        answer = self._decide(dm, created_at, attempt, opt_choice_kept)
         plan = self.x.encrypt(self._compose(dm, list(answer.replies)))
         self.checkpoint(Checkpoint.BEFORE_PLAN, dm.dm_id)
         return self.stores.records.save_plan(dm.dm_id, Planned(plan, answer.rule, answer.uses_reserve))
 
-    def _keep_opt_choice(self, dm: QueuedDM, written_at: float) -> None:
-        """Record STOP or START, by when the user wrote it (a redelivery records the same; an older one, nothing)."""
+    def _keep_opt_choice(self, dm: QueuedDM, written_at: float) -> bool:
+        """Record STOP or START by when the user wrote it; False for one older than the user's newest choice."""
         keyword = keyword_of(dm.text)
+        kept = True
         if keyword in self.settings.stop_keywords or keyword in self.settings.start_keywords:
-            self.stores.opt_outs.set_opted_out(dm.sender_id, keyword in self.settings.stop_keywords, written_at)
-        if self.memory and keyword in self.settings.stop_keywords | self.settings.start_over_keywords:
+            kept = self.stores.opt_outs.set_opted_out(dm.sender_id, keyword in self.settings.stop_keywords, written_at)
+        if kept and self.memory and keyword in self.settings.stop_keywords | self.settings.start_over_keywords:
             self.memory.forget(dm.sender_id)
+        return kept
 
-    def _decide(self, dm: QueuedDM, created_at: float, attempt: int) -> Answer:
+    def _decide(self, dm: QueuedDM, created_at: float, attempt: int, opt_choice_kept: bool) -> Answer:
         """The rules' answer, else the bot's; Ended when a rule leaves the DM unanswered."""
         stores = self.stores
         conversation = Conversation(
@@ -281,6 +283,7 @@ class Responder:
             stores.opt_outs,
             stores.loops,
             stores.ledger,
+            opt_choice_kept,
         )
         decision = decide(conversation)
         if decision is None:

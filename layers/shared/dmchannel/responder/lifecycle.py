@@ -74,6 +74,7 @@ class Rule(StrEnum):
 
     TOO_OLD = "too_old", Metric.UNANSWERED_TOO_OLD, "the DM is more than 24 hours old"
     OPTED_OUT = "opted_out", Metric.OPTED_OUT_MESSAGES, "the user opted out"
+    SUPERSEDED = "superseded", Metric.OPT_CHOICES_SUPERSEDED, "a STOP or START older than the user's newest choice"
     WITH_PERSON = "with_person", Metric.LEFT_TO_PERSON, "a person has this conversation"
     MUTED = "muted", Metric.CONVERSATION_MUTED, "the conversation is muted"
     DAILY_LIMIT = "daily_limit", Metric.UNANSWERED_DAILY_LIMIT, "the daily DM limit is reached"

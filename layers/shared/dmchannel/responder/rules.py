@@ -2,8 +2,9 @@
 
     rule              decides                                       why here
     ----------------  --------------------------------------------  -------------------------------------
-    stop              STOP is confirmed                              first: STOP always works
-    start             START is welcomed back                         before the opt-out it ends
+    stop              STOP is confirmed (an older one than the       first: STOP always works
+                      user's newest choice: unanswered, superseded)
+    start             START is welcomed back (likewise)              before the opt-out it ends
     start_over        the assistant forgets, and says so             only a bot the channel remembers for
     with_person       unanswered: a person has the conversation      the bot never talks over a person
     opted_out         unanswered: the user opted out                 before the loop breaker counts it
@@ -80,6 +81,7 @@ class Conversation:
     opt_outs: OptOutPort
     loops: LoopPort
     daily: DailyPort
+    opt_choice_kept: bool = True  # False: the DM is a STOP or START older than the user's newest choice
 
     @property
     def keyword(self) -> str:
@@ -122,15 +124,19 @@ def _answer(
 
 
 def stop(c: Conversation) -> Decision | None:
-    """STOP always works: it is confirmed."""
+    """STOP always works: it is confirmed (unless a newer choice of the user's came first: then it is nothing)."""
     if c.keyword in c.settings.stop_keywords:
+        if not c.opt_choice_kept:
+            return Leave(Rule.SUPERSEDED)
         return _answer(c.settings.stop_reply, metric=Metric.OPT_OUTS, note="User opted out", uses_reserve=True)
     return None
 
 
 def start(c: Conversation) -> Decision | None:
-    """START is welcomed back."""
+    """START is welcomed back (unless a newer choice of the user's came first)."""
     if c.keyword in c.settings.start_keywords:
+        if not c.opt_choice_kept:
+            return Leave(Rule.SUPERSEDED)
         return _answer(c.settings.start_reply, note="User opted in")
     return None
 
