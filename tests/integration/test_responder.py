@@ -506,3 +506,11 @@ def test_the_bot_is_not_asked_when_reading_the_dm_left_too_little_time_and_no_at
     assert record is not None and record.attempts == 0  # given back: it comes back at once, with time
     responder.remaining_seconds = lambda: 60.0
     assert responder.handle(queued("1")).outcome is Outcome.ANSWERED
+
+
+def test_more_buttons_than_an_item_holds_are_kept_as_many_as_fit_and_the_answer_goes(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    bot = ScriptedBot([Reply("Pick one", tuple(Button(f"option {n}", f"p{n}-" + "x" * 900) for n in range(500)))])
+    assert make_responder(bot).handle(queued("1")).outcome is Outcome.ANSWERED
+    assert len(fake_x[0].sent) == 1 and len(bot.turns) == 1

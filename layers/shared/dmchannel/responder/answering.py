@@ -341,7 +341,11 @@ class Responder:
             )
             count(Metric.REPLIES_DROPPED, composition.dropped_messages)
         if composition.more_buttons:
-            self.menus.save(more_key(dm.dm_id), composition.more_buttons)
+            kept = self.menus.save(more_key(dm.dm_id), composition.more_buttons)
+            if kept < len(composition.more_buttons):
+                logger.warning(
+                    "Buttons behind More options did not fit", dropped_buttons=len(composition.more_buttons) - kept
+                )
         return tuple(composition.messages)
 
     def _ask_bot(self, turn: Turn, attempt: int) -> list[Reply]:

@@ -13,6 +13,7 @@ from dmchannel.storage.sealing import PLAIN, Sealer
 from dmchannel.storage.table import AccountItems, Prefix
 
 BUTTONS_TTL_SECONDS = 7 * 86_400
+MAX_KEPT_BYTES = 200_000  # of buttons, as JSON: sealed, they stay well within DynamoDB's 400 KB item
 
 
 def more_key(dm_id: str) -> str:
@@ -31,12 +32,19 @@ class KeptMenus(AccountItems):
 
     sealer: Sealer = field(default=PLAIN, kw_only=True)
 
-    def save(self, key: str, buttons: Sequence[Button]) -> None:
-        """Keep buttons under key."""
-        value = self.sealer.seal_text(json.dumps([[b.title, b.payload] for b in buttons], ensure_ascii=False))
+    def save(self, key: str, buttons: Sequence[Button]) -> int:
+        """Keep buttons under key, as many as fit one item (in order); how many were kept."""
+        kept, size = [], 2
+        for button in buttons:
+            size += len(json.dumps([button.title, button.payload], ensure_ascii=False).encode()) + 1
+            if size > MAX_KEPT_BYTES:
+                break
+            kept.append([button.title, button.payload])
+        value = self.sealer.seal_text(json.dumps(kept, ensure_ascii=False))
         expires = str(int(self.clock()) + BUTTONS_TTL_SECONDS)
         item = {**Prefix.BUTTONS.key(self.account_id, key), "buttons": {"S": value}, "expires_at": {"N": expires}}
         self.dynamodb.put_item(TableName=self.table, Item=item)
+        return len(kept)
 
     def forget(self, key: str) -> None:
         """Forget the buttons kept under key (a menu answered, or replaced by an answer without one)."""
