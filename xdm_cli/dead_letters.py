@@ -8,6 +8,7 @@ ones are left where they are (the dead-letter queue keeps a message 14 days).
 
 import argparse
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 PEEK_SECONDS = 30  # how long the listed messages stay hidden from the responder and other commands
+FIFO_IN_FLIGHT = 10  # a conversation's messages SQS hands out while they are in flight
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,10 @@ def dead_letters_list(args: argparse.Namespace) -> str:
     if not letters:
         return "The dead-letter queue is empty."
     now = time.time()
-    return "\n".join(letter.line(now) for letter in letters)
+    groups = Counter(letter.message.get("Attributes", {}).get("MessageGroupId", "") for letter in letters)
+    more = any(n >= FIFO_IN_FLIGHT for n in groups.values())
+    note = ["(SQS shows at most 10 of one conversation at a time: `redrive --all` moves them all)"] if more else []
+    return "\n".join([letter.line(now) for letter in letters] + note)
 
 
 def dead_letters_redrive(args: argparse.Namespace) -> str:
@@ -122,21 +127,28 @@ def dead_letters_redrive(args: argparse.Namespace) -> str:
 def redrive(
     sqs: "SQSClient", queue: str, dead_letter_queue: str, chosen: Callable[[DeadLetter], bool], now: float
 ) -> list[str]:
-    """Move the chosen dead letters still within X's 24 hours back to the DM queue; a line for each chosen."""
-    letters = _take_all(sqs, dead_letter_queue)
-    lines, moved = [], []
-    for letter in filter(chosen, letters):
-        if letter.dm is None:
-            lines.append(f"{letter.line(now)}: not a DM the channel can read, left on the dead-letter queue")
-        elif now - letter.written_at > REPLY_WINDOW_SECONDS:
-            lines.append(f"{letter.line(now)}: X allows no answer after 24 hours, left on the dead-letter queue")
-        else:
-            _redrive(sqs, queue, letter.dm, letter.message, now)
-            sqs.delete_message(QueueUrl=dead_letter_queue, ReceiptHandle=letter.message["ReceiptHandle"])
-            moved.append(letter)
-            lines.append(f"{letter.dm.dm_id}: back on the DM queue")
-    _give_back(sqs, dead_letter_queue, [letter for letter in letters if letter not in moved])
-    return lines
+    """Move the chosen dead letters still within X's 24 hours back to the DM queue; a line for each chosen.
+
+    FIFO hands out at most ten of a conversation's messages while they are in flight: it goes on,
+    ten by ten, while it moves any.
+    """
+    lines: list[str] = []
+    while True:
+        letters = _take_all(sqs, dead_letter_queue)
+        moved = []
+        for letter in filter(chosen, letters):
+            if letter.dm is None:
+                lines.append(f"{letter.line(now)}: not a DM the channel can read, left on the dead-letter queue")
+            elif now - letter.written_at > REPLY_WINDOW_SECONDS:
+                lines.append(f"{letter.line(now)}: X allows no answer after 24 hours, left on the dead-letter queue")
+            else:
+                _redrive(sqs, queue, letter.dm, letter.message, now)
+                sqs.delete_message(QueueUrl=dead_letter_queue, ReceiptHandle=letter.message["ReceiptHandle"])
+                moved.append(letter)
+                lines.append(f"{letter.dm.dm_id}: back on the DM queue")
+        _give_back(sqs, dead_letter_queue, [letter for letter in letters if letter not in moved])
+        if not moved:
+            return lines
 
 
 def _redrive(sqs: "SQSClient", queue_url: str, dm: QueuedDM, message: dict[str, Any], now: float) -> None:

@@ -1,12 +1,14 @@
 """`x-dm-channel` against the fake X (which runs a real CRC on the real webhook) and moto (stack outputs, secret)."""
 
 import json
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import boto3
 import pytest
 
+from devstack.deliveries import queued_dms
 from devstack.dev_credentials import DEV_CREDENTIALS, SECOND_ACCOUNT
 from devstack.fake_x import FakeX
 from devstack.provision import LocalStack
@@ -440,3 +442,19 @@ def test_dead_letters_are_listed_without_their_text_and_redriven_once(
     assert flow.answers() == [flow.responder.settings.bot_apology, "answer to a secret question"]
     assert setup.run("dead-letters", "list")[1].strip() == "The dead-letter queue is empty."
     assert setup.run("dead-letters", "redrive", "--all")[1].strip() == "Nothing to redrive."
+
+
+def test_redrive_all_moves_every_dead_letter_of_a_long_conversation(setup: Setup, stack: LocalStack) -> None:
+    sqs = boto3.client("sqs")
+    for dm in queued_dms(15):  # one conversation: SQS hands out ten of it at a time
+        fresh = replace(dm, created_at_ms=int(time.time() * 1000))
+        sqs.send_message(
+            QueueUrl=stack.refs["DmDeadLetterQueue"],
+            MessageBody=fresh.to_body(),
+            MessageGroupId=fresh.conversation_id,
+            MessageDeduplicationId=fresh.deduplication_id,
+        )
+    assert "at most 10 of one conversation" in setup.run("dead-letters", "list")[1]
+    code, out, _ = setup.run("dead-letters", "redrive", "--all")
+    assert code == 0 and out.count("back on the DM queue") == 15
+    assert setup.run("dead-letters", "list")[1].strip() == "The dead-letter queue is empty."
