@@ -12,8 +12,8 @@ import requests
 from chat_xdk import Chat
 
 from devstack.fake_xchat import XChatFake, conversation_of
-from dmchannel.xchat.api import send_body
 from dmchannel.xchat.keyring import signing_key
+from dmchannel.xchat.sdk import send_body
 from dmchannel.xchat.secret import new_keys, registration_body
 
 TIMEOUT = 10

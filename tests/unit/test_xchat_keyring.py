@@ -4,12 +4,13 @@ from chat_xdk import Chat
 
 from dmchannel.storage.sealing import PLAIN
 from dmchannel.xchat.keyring import Keyring, newest
+from dmchannel.xchat.sdk import Identity
 
 USER = "3001969357"
 
 
 def keyring_with(keys: dict[str, bytes]) -> Keyring:
-    keyring = Keyring("4337869213", Chat(), {})
+    keyring = Keyring("4337869213", Identity(Chat()), {})
     keyring.conversations[USER] = keys
     return keyring
 

@@ -7,7 +7,7 @@ the responder never refreshes a token itself.
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import requests
 
@@ -24,19 +24,7 @@ TYPING_PATH = "/2/chat/conversations/{conversation}/typing"
 MESSAGES_PATH = "/2/chat/conversations/{conversation}/messages"
 UNAUTHORIZED = 401
 
-if TYPE_CHECKING:
-    from chat_xdk import SendPayload
-
 TokenSource = Callable[[bool], str]  # the account's access token; True: read it again, not from the cache
-
-
-def send_body(payload: "SendPayload") -> dict[str, str]:
-    """What X's messages endpoint takes of a message the SDK encrypted and signed (its id is inside the signature)."""
-    return {
-        "message_id": payload.message_id,
-        "encoded_message_create_event": payload.encrypted_content,
-        "encoded_message_event_signature": payload.encoded_event_signature,
-    }
 
 
 def items_of(data: Any) -> list[dict[str, Any]]:

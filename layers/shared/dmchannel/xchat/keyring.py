@@ -8,13 +8,11 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dmchannel.storage.sealing import SEALED_PREFIX
+from dmchannel.xchat.sdk import Identity
 from dmchannel.xchat.secret import XChatSecret
-
-if TYPE_CHECKING:
-    from chat_xdk import Chat
 
 SIGNING_KEYS_MAX_AGE_SECONDS = 3_600  # a user's keys are read again after an hour, or when a message fails to verify
 SIGNING_KEYS_REREAD_SECONDS = 60  # but not more often than this: a flood of bad messages costs X one call a minute
@@ -41,7 +39,7 @@ class Keyring:
     """The account's identity, and the keys it has learnt."""
 
     account_id: str
-    chat: "Chat"
+    sdk: Identity
     own_key: dict[str, str]
     clock: Callable[[], float] = time.time
     signing: dict[str, tuple[list[dict[str, str]], float]] = field(default_factory=dict)  # user -> (keys, when)
@@ -77,7 +75,7 @@ class Keyring:
         """Learn the conversation keys in signed key-change events (those that do not verify teach nothing)."""
         if not events:
             return
-        opened = self.chat.decrypt_events(events, self.signing_keys(user_id))
+        opened = self.sdk.open_key_changes(events, self.signing_keys(user_id))
         keys = opened.get("conversation_keys", {}).get("keys") or {}
         self.conversations.setdefault(user_id, {}).update({str(v): bytes(k) for v, k in keys.items()})
 
@@ -91,7 +89,7 @@ class Keyring:
         version = newest(keys)
         if version is None:
             raise ValueError("no conversation key to seal with")
-        return f"{SEALED_PREFIX}{version}:{self.chat.encrypt(text, keys[version])}"
+        return f"{SEALED_PREFIX}{version}:{self.sdk.seal(text, keys[version])}"
 
     def unseal_text(self, user_id: str, stored: str) -> str | None:
         """Text sealed by seal_text, or None when its key is not at hand (it is then as if nothing was kept)."""
@@ -100,20 +98,15 @@ class Keyring:
         if not stored.startswith(SEALED_PREFIX) or key is None:
             return None
         try:
-            return self.chat.decrypt(ciphertext, key)
+            return self.sdk.unseal(ciphertext, key)
         except ValueError:
             return None
 
 
 @cache
 def keyring_for(account_id: str, key_version: str, private_keys: bytes) -> Keyring:
-    """The account's keyring, made once per key (X's SDK is imported here: only XChat pays for loading it)."""
-    from chat_xdk import Chat  # noqa: PLC0415 - off the cold start of legacy DMs
-
-    chat = Chat()
-    chat.import_keys(private_keys, version=key_version)
-    chat.set_identity(account_id, key_version)
-    return Keyring(account_id, chat, {})
+    """The account's keyring, made once per key (X's SDK is loaded then: only XChat pays for it)."""
+    return Keyring(account_id, Identity.of_account(account_id, private_keys, key_version), {})
 
 
 def keyring_of(account_id: str, secret: XChatSecret) -> Keyring:

@@ -10,8 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from dmchannel.xchat import sdk
+
 if TYPE_CHECKING:
-    from chat_xdk import PublicKeyRegistrationPayload
+    from chat_xdk import PublicKeyRegistrationPayload  # a type of the SDK's, named for the checker only
 
 XCHAT_KEY = "xchat"
 
@@ -62,11 +64,8 @@ def registration_body(registration: "PublicKeyRegistrationPayload") -> dict[str,
 
 def new_keys() -> tuple[str, dict[str, Any], str]:
     """Fresh XChat keys: the private key blob (base64), the public registration body, and the SDK's version."""
-    from chat_xdk import Chat  # noqa: PLC0415 - only setting keys up needs X's SDK here
-
-    chat = Chat()
-    registration = chat.generate_keypairs()
-    exported = chat.export_keys()
-    if exported is None:
-        raise XChatSecretError("the SDK made no keys")
-    return base64.b64encode(bytes(exported)).decode(), registration_body(registration), str(registration.version)
+    try:
+        private_keys, registration, version = sdk.new_keys()
+    except ValueError as error:
+        raise XChatSecretError(str(error)) from error
+    return private_keys, registration_body(registration), version

@@ -19,7 +19,7 @@ from dmchannel.x.errors import ErrorKind, XApiError
 from dmchannel.x.message import OutboundMessage
 from dmchannel.x.sent import Sent
 from dmchannel.x.surface_client import Plan
-from dmchannel.xchat.api import ChatApi, TokenSource, send_body
+from dmchannel.xchat.api import ChatApi, TokenSource
 from dmchannel.xchat.keyring import Keyring, keyring_of, newest
 from dmchannel.xchat.secret import XChatSecretError, xchat_secret_from
 
@@ -105,7 +105,7 @@ class XChatSession:
         while True:
             keys, signing = self.keyring.conversation_keys(dm.sender_id), self.keyring.signing_keys(dm.sender_id)
             try:
-                return dict(self.keyring.chat.decrypt_event(dm.encoded_event, keys, signing))
+                return self.keyring.sdk.decrypt_event(dm.encoded_event, keys, signing)
             except ValueError as error:
                 if fetched:
                     raise unanswered(Rule.UNREADABLE, f"did not verify: {type(error).__name__}") from error
@@ -174,15 +174,14 @@ class XChatSession:
                     "reply_to_text": opened.preview,
                 }
             )
-            payload = self.keyring.chat.encrypt_reply(
+            body = self.keyring.sdk.encrypt_reply(
                 opened.conversation_id,
                 message.text,
-                conversation_key=key,
-                conversation_key_version=version,
-                quick_reply=_quick_reply(message, f"{opened.sequence_id}-{index}"),  # type: ignore[arg-type]
-                **quoted,
+                (version, key),
+                quoted,
+                _quick_reply(message, f"{opened.sequence_id}-{index}"),
             )
-            encrypted.append(OutboundMessage("", encrypted_body=json.dumps(send_body(payload), separators=(",", ":"))))
+            encrypted.append(OutboundMessage("", encrypted_body=json.dumps(body, separators=(",", ":"))))
         return tuple(encrypted)
 
     def send_dm(self, recipient_id: str, message: OutboundMessage) -> Sent:
