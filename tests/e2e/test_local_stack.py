@@ -100,20 +100,21 @@ def test_limits_set_through_the_environment(tmp_path: Path) -> None:
     )
     with LocalStackProcess(DAILY_MESSAGE_LIMIT="3", REPLIES_PER_MESSAGE="2", FAQ_PATH=str(faq)) as running:
         assert "3 DMs in 24 hours, 2 replies per message" in running.banner
-        running.post_dm("long please", JORDAN, event_id="1795800000000000001")
+        running.post_dm("long please", JORDAN, event_id="1795800000000009001")
         state = running.settled(JORDAN["id"])
         assert len(state["bot_messages"]) == 2  # a third piece did not fit in the 2 replies allowed
-        assert running.state(JORDAN["id"], "1795800000000000001")["per_message"] == {
-            "event_id": "1795800000000000001",
+        assert running.state(JORDAN["id"], "1795800000000009001")["per_message"] == {
+            "event_id": "1795800000000009001",
             "used": 2,
             "limit": 2,
         }
         running.post_dm("hi", SAM)
-        running.post_dm("hi", ALEX)
+        running.settled(SAM["id"])
+        assert running.state(SAM["id"])["bot_messages"] == []  # the 3rd DM of the day is kept for a STOP...
+        running.post_dm("STOP", ALEX)
         running.settled(ALEX["id"])
-        assert len(running.state(SAM["id"])["bot_messages"]) == 1
         final = running.state(ALEX["id"])
-        assert final["bot_messages"] == []  # the 4th DM of the day is not sent
+        assert [m["text"][:8] for m in final["bot_messages"]] == ["You will"]  # ...which is always confirmed
         assert final["daily"] == {"used": 3, "limit": 3}
         assert final["dead_letter_queue"] == {"visible": 0, "in_flight": 0}
 
