@@ -44,6 +44,7 @@ class Metric(StrEnum):
     REPLIES_REFUSED = "RepliesRefused"  # X refused a reply for good (XApiErrors says why): the DM gets no more
     XCHAT_UNREADABLE = "XChatMessagesUnreadable"  # an encrypted message that did not verify or decrypt: unanswered
     XCHAT_DELIVERIES_NOT_PLACED = "XChatDeliveriesNotPlaced"  # a chat.received naming no account or no message
+    XCHAT_FAILURES = "XChatFailures"  # dimension kind: X's Failure events (RateLimitUpsell, ...), never answered
     XCHAT_NOT_ANSWERED = "XChatEventsNotAnswered"  # reactions, edits, media, groups: logged and counted only
     XCHAT_TOKEN_REFUSED = "XChatTokenRefused"  # noqa: S105 - X refused an account's XChat token: its DMs are held
     XCHAT_TOKEN_REFRESH_FAILED = "XChatTokenRefreshFailed"  # noqa: S105 - the token keeper could not refresh an OAuth 2.0 token

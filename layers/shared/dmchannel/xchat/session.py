@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from dmchannel.credentials import load_secret
+from dmchannel.observability import Metric, count_by
 from dmchannel.queued_dm import QueuedDM
 from dmchannel.responder.lifecycle import Ended, Rule, dead_letter, retry_later, unanswered
 from dmchannel.x.errors import ErrorKind, XApiError
@@ -114,6 +115,10 @@ class XChatSession:
 
     def _verified(self, dm: QueuedDM) -> dict[str, Any]:
         event = self._decrypt(dm)
+        if event.get("type") == "Failure":  # X saying a message failed (RateLimitUpsell, ...): never a person's
+            kind = str(event.get("failure") or "unknown")
+            count_by(Metric.XCHAT_FAILURES, "kind", kind)
+            raise unanswered(Rule.NOT_ANSWERABLE, f"an XChat Failure event ({kind})")
         if not event.get("verified"):
             raise unanswered(Rule.UNREADABLE, "not verified")
         return event
