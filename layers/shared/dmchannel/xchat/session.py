@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from dmchannel.credentials import load_secret
-from dmchannel.observability import Metric, count_by
+from dmchannel.observability import Metric, count, count_by
 from dmchannel.queued_dm import QueuedDM
 from dmchannel.responder.lifecycle import Ended, Rule, dead_letter, retry_later, unanswered
 from dmchannel.x.errors import ErrorKind, XApiError
@@ -118,6 +118,7 @@ class XChatSession:
         if event.get("type") == "Failure":  # X saying a message failed (RateLimitUpsell, ...): never a person's
             kind = str(event.get("failure") or "unknown")
             count_by(Metric.XCHAT_FAILURES, "kind", kind)
+            count(Metric.XCHAT_FAILURES)  # all kinds together, for the alarm
             raise unanswered(Rule.NOT_ANSWERABLE, f"an XChat Failure event ({kind})")
         if not event.get("verified"):
             raise unanswered(Rule.UNREADABLE, "not verified")
