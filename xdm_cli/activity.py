@@ -19,7 +19,9 @@ from xdm_cli.context import (
 )
 
 DM_EVENTS = ("dm.received", "dm.sent")
-CHAT_EVENTS = ("chat.received",)  # XChat: subscribed with the account's OAuth 2.0 token (x-dm-channel xchat login)
+# XChat: subscribed with the account's OAuth 2.0 token (x-dm-channel xchat login); chat.sent tells of a person
+# answering from the account, who then has the conversation.
+CHAT_EVENTS = ("chat.received", "chat.sent")
 DUPLICATE_STATUS = 409
 
 
@@ -41,7 +43,7 @@ def our_subscriptions(args: argparse.Namespace, account_id: str | None = None) -
 
 
 def subscribe(args: argparse.Namespace) -> str:
-    """Subscribe the account's dm.received and dm.sent events (or --event chat.received) to the stack's webhook."""
+    """Subscribe the account's dm.received and dm.sent events (or --event chat.received: and chat.sent) to the webhook."""
     account = account_credentials(args, args.account)
     chat = getattr(args, "event", None) == "chat.received"
     calls = activity_api(args, account)

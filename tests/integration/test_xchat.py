@@ -286,3 +286,26 @@ def test_a_dm_held_for_a_refused_token_ends_unanswered_when_its_24_hours_are_up(
         assert xchat.flow.poll().failed == []
         record = DmRecords(boto3.client("dynamodb"), xchat.flow.stack.refs["StateTable"], BOT_ID).read(message_id)
     assert record is not None and (record.outcome, record.rule) == (Outcome.UNANSWERED, Rule.TOO_OLD)
+
+
+def test_a_person_answering_in_xchat_takes_the_conversation_and_the_channels_own_never_does(
+    xchat: XChatFlow,
+) -> None:
+    xchat.user_says("hello")
+    assert xchat.flow.poll().failed == []
+    (answer,) = xchat.answers()
+
+    def sent_by_account(message_id: str) -> dict[str, Any]:
+        fields = {2: (STRING, message_id), 3: (STRING, BOT_ID), 4: (STRING, f"{BOT_ID}:{USER_ID}")}
+        payload = {"sender_id": BOT_ID, "conversation_id": f"{USER_ID}-{BOT_ID}"}
+        payload["encoded_event"] = base64.b64encode(encode_struct(fields)).decode()
+        return {"data": {"event_type": "chat.sent", "filter": {"user_id": BOT_ID}, "payload": payload}}
+
+    xchat.flow.deliver(sent_by_account(answer["id"]))  # X tells of the channel's own answer: nothing changes
+    xchat.flow.poll()
+    xchat.user_says("and the limits?")
+    assert xchat.flow.poll().failed == [] and len(xchat.answers()) == 2
+    xchat.flow.deliver(sent_by_account("typed-by-a-person"))  # a person answers from the account, by hand
+    xchat.flow.poll()
+    xchat.user_says("thanks, Sam")
+    assert xchat.flow.poll().failed == [] and len(xchat.answers()) == 2  # the bot stays quiet

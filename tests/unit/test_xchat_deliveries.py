@@ -100,3 +100,9 @@ def test_a_delivery_that_cannot_be_placed_is_said_and_counted(
     said = json.loads(logs.getvalue().splitlines()[-1])
     assert (said["message"], said["event_uuid"]) == ("XChat delivery not queued", "u-1") and said["reason"]
     assert "XChatDeliveriesNotPlaced" in capsys.readouterr().out
+
+
+def test_a_chat_sent_is_queued_as_the_accounts_own_message_by_its_signed_id() -> None:
+    body = {"sender_id": ACCOUNT, "conversation_id": f"{ACCOUNT}:{USER}", "encoded_event": envelope("sent-1", ACCOUNT)}
+    (dm,) = dms_in({"data": {"event_type": "chat.sent", "filter": {"user_id": ACCOUNT}, "payload": body}})
+    assert (dm.from_account, dm.account_id, dm.recipient_id, dm.dm_id, dm.text) == (True, ACCOUNT, USER, "sent-1", "")

@@ -6,6 +6,7 @@ The plan is stored before anything is sent, and every later attempt continues it
 asking the bot again. Every attempt ends in a ``lifecycle.Fate``, written on the DM's record.
 """
 
+import json
 import threading
 import time
 import traceback
@@ -20,7 +21,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from dmchannel.bots.base import Bot, BotError, Button, Reply, Turn
 from dmchannel.bots.bedrock import user_text
 from dmchannel.observability import Metric, count, count_by, logger
-from dmchannel.queued_dm import QueuedDM
+from dmchannel.queued_dm import QueuedDM, Surface
 from dmchannel.responder.composer import MORE_OPTIONS_PREFIX, compose
 from dmchannel.responder.lifecycle import (
     Checkpoint,
@@ -165,7 +166,13 @@ class Responder:
 
     def observe_own(self, dm: QueuedDM) -> Fate:
         """The account's own message: one the channel did not send is a person's, who takes the conversation."""
-        if not self.stores.takeovers.sent_by_channel(dm.recipient_id, dm.text):
+        takeovers = self.stores.takeovers
+        ours = (
+            takeovers.sent_id_by_channel(dm.recipient_id, dm.dm_id)
+            if dm.surface is Surface.XCHAT  # encrypted: known by its id, never its text
+            else takeovers.sent_by_channel(dm.recipient_id, dm.text)
+        )
+        if not ours:
             logger.info("A person answered from the account: the bot stays quiet in this conversation", dm_id=dm.dm_id)
             count(Metric.HUMAN_TAKEOVERS)
             self._step_back(dm.recipient_id)
@@ -444,8 +451,11 @@ class Responder:
 
     def _send(self, dm: QueuedDM, index: int, message: OutboundMessage) -> bool:
         """Send one claimed reply; False when X refused it (no more replies then), Ended when the DM must wait."""
-        if not message.encrypted_body:  # XChat's own messages are not read back: nothing to recognise them by
-            self.stores.takeovers.note_outgoing(dm.sender_id, message.text)  # before X: its echo may come back first
+        takeovers = self.stores.takeovers  # noted before X is called: its echo may come back first
+        if message.encrypted_body:
+            takeovers.note_outgoing_id(dm.sender_id, str(json.loads(message.encrypted_body)["message_id"]))
+        else:
+            takeovers.note_outgoing(dm.sender_id, message.text)
         ledger = self.stores.ledger
         try:
             sent = self._send_with_backoff(dm.sender_id, message)

@@ -52,3 +52,13 @@ class Takeovers(AccountItems):
     def sent_by_channel(self, user_id: str, text: str) -> bool:
         """Whether the channel sent (or was about to send) this text to the user in the last days."""
         return bool(self._get(Prefix.OUTGOING.key(self.account_id, user_id, _fingerprint(text))))
+
+    def note_outgoing_id(self, user_id: str, message_id: str) -> None:
+        """Note an XChat message the channel is about to send, by its id (its text is never kept)."""
+        expires = str(int(self.clock()) + OUTGOING_TTL_SECONDS)
+        key = Prefix.OUTGOING.key(self.account_id, user_id, f"id:{message_id}")
+        self.dynamodb.put_item(TableName=self.table, Item={**key, "expires_at": {"N": expires}})
+
+    def sent_id_by_channel(self, user_id: str, message_id: str) -> bool:
+        """Whether the channel sent (or was about to send) the XChat message with this id to the user."""
+        return bool(self._get(Prefix.OUTGOING.key(self.account_id, user_id, f"id:{message_id}")))

@@ -12,8 +12,10 @@ when X includes it, ``conversation_key_change_event``. The account is ``filter.u
 the participant of ``conversation_id`` who is not the sender (a group's id names none). The
 message id is the one signed in the envelope (``xchat.envelope``), read without decrypting;
 ``payload.id`` only when the envelope cannot be read. A delivery that cannot be placed is
-logged with its reason and counted, never silently acknowledged. ``chat.sent``, the
-account's own messages and every other chat event need nothing here.
+logged with its reason and counted, never silently acknowledged. ``chat.sent`` is the
+account's own message: queued (still encrypted, never read) with the user it went to, so that
+one the channel did not send (a person answering from the account) pauses the bot. Every
+other chat event needs nothing here.
 """
 
 import re
@@ -25,6 +27,7 @@ from dmchannel.webhook.json_values import as_mapping, epoch_ms
 from dmchannel.xchat.envelope import signed_ids
 
 CHAT_RECEIVED = "chat.received"
+CHAT_SENT = "chat.sent"  # the account's own messages: the channel's, or a person's answering from the account
 TWO_USERS = re.compile(r"^(\d+)[:-](\d+)$")  # a one-to-one conversation's id, in either documented form
 
 
@@ -59,6 +62,8 @@ def _not_placed(item: Mapping[str, Any], reason: str) -> None:
 
 def _message_of(item: Any) -> QueuedDM | None:
     item = as_mapping(item)
+    if item.get("event_type") == CHAT_SENT:
+        return _own_message(item)
     if item.get("event_type") != CHAT_RECEIVED:
         return None
     payload = as_mapping(item.get("payload"))
@@ -90,6 +95,28 @@ def _message_of(item: Any) -> QueuedDM | None:
         encoded_event=encoded_event,
         key_change_event=_text_field(payload, "conversation_key_change_event"),
         key_version=_text_field(payload, "conversation_key_version"),
+    )
+
+
+def _own_message(item: Mapping[str, Any]) -> QueuedDM | None:
+    """A chat.sent: the account's message to a user, by its signed id (its text is never read)."""
+    payload = as_mapping(item.get("payload"))
+    account_id, encoded_event = _text_field(payload, "sender_id"), _text_field(payload, "encoded_event")
+    pair = TWO_USERS.match(_text_field(payload, "conversation_id"))
+    users = [user for user in pair.groups() if user != account_id] if pair else []
+    signed = signed_ids(encoded_event) if encoded_event else None
+    message_id = (signed.message_id if signed else "") or _text_field(payload, "id")
+    if not (account_id and len(users) == 1 and message_id):
+        _not_placed(item, "a chat.sent naming no account, no user or no message")
+        return None
+    return QueuedDM(
+        surface=Surface.XCHAT,
+        account_id=account_id,
+        dm_id=message_id,
+        sender_id=account_id,
+        text="",
+        encoded_event=encoded_event,
+        recipient_id=users[0],
     )
 
 
