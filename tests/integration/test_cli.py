@@ -400,7 +400,7 @@ def test_xchat_login_keys_register_and_subscribe(setup: Setup, monkeypatch: pyte
     code, out, _ = setup.run("subscribe", "--api", "xaa", "--event", "chat.received")
     assert code == 0 and "XChat" in out
     created = list(setup.fake.account_activity.activity.values())
-    assert [(c["filter"]["user_id"], c["event_type"]) for c in created] == [(bot, "chat.received")]
+    assert [(c["filter"]["user_id"], c["event_type"]) for c in created] == [(bot, "chat.received"), (bot, "chat.sent")]
     listing = setup.run("accounts", "list")[1]
     assert f"XChat: key version {stored()['key_version']}, token for 1" in listing  # about 2 hours left
 
