@@ -72,12 +72,28 @@ class Keyring:
         return [*self.signing.get(user_id, ([], 0.0))[0], self.own_key]
 
     def open_key_changes(self, user_id: str, events: list[str]) -> None:
-        """Learn the conversation keys in signed key-change events (those that do not verify teach nothing)."""
+        """Learn the keys of the one-to-one conversation with a user from key changes that verified.
+
+        A key is adopted only from a key change whose signature verified, made by one of the two
+        participants, for this very conversation: the SDK opens every key it can, but one from a
+        forged change, a third party's, or a group's never touches this conversation.
+        """
         if not events:
             return
         opened = self.sdk.open_key_changes(events, self.signing_keys(user_id))
         keys = opened.get("conversation_keys", {}).get("keys") or {}
-        self.conversations.setdefault(user_id, {}).update({str(v): bytes(k) for v, k in keys.items()})
+        participants = {self.account_id, user_id}
+        verified = {
+            str(event.get("key_version"))
+            for message in opened.get("messages") or []
+            if isinstance(event := (message or {}).get("event"), dict)
+            and event.get("type") == "KeyChange"
+            and event.get("verified") is True
+            and str(event.get("sender_id")) in participants
+            and set(str(event.get("conversation_id", "")).split(":")) == participants
+        }
+        learnt = {str(version): bytes(key) for version, key in keys.items() if str(version) in verified}
+        self.conversations.setdefault(user_id, {}).update(learnt)
 
     def conversation_keys(self, user_id: str) -> dict[str, bytes]:
         """The conversation keys learnt for the conversation with a user, by version."""
