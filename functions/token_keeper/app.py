@@ -18,4 +18,5 @@ keeper = TokenKeeper(secrets, boto3.client("dynamodb"), settings.table_name, set
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
     """Refresh every account's XChat token that expires within the half hour; say what became of each."""
-    return keeper.keep(account_secrets(secrets, settings.secret_id, settings.accounts_secret_prefix))
+    secret_ids = account_secrets(secrets, settings.secret_id, settings.accounts_secret_prefix)
+    return keeper.keep(secret_ids, lambda: context.get_remaining_time_in_millis() / 1000)

@@ -80,3 +80,15 @@ def test_a_failed_refresh_is_logged_and_counted_for_the_alarm(
     assert "The XChat token could not be refreshed" in logs.getvalue()
     assert old["refresh_token"] not in logs.getvalue()
     assert '"XChatTokenRefreshFailed"' in capsys.readouterr().out  # the alarm's metric
+
+
+def test_a_broken_secret_never_keeps_the_next_accounts_token_from_being_kept(keeper: tuple[ModuleType, str]) -> None:
+    function, secret_id = keeper
+    broken = boto3.client("secretsmanager").create_secret(Name="x-dm-channel/accounts/1", SecretString="not json")
+    outcome = function.keeper.keep([broken["ARN"], secret_id])
+    assert outcome == {broken["ARN"]: "failed", secret_id: "refreshed"}
+
+
+def test_a_run_stops_before_its_deadline(keeper: tuple[ModuleType, str]) -> None:
+    function, secret_id = keeper
+    assert function.keeper.keep([secret_id], lambda: 5.0) == {secret_id: "later"}  # the next run keeps it

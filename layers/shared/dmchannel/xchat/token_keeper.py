@@ -3,7 +3,10 @@
 Run on a schedule with reserved concurrency 1, it refreshes a token well before it expires
 and stores the newest pair in the account's secret at once (X's refresh tokens are single-use).
 A lease in DynamoDB keeps a second run (a retry, a manual invoke) from refreshing the same
-token; responders only read the token. A failed refresh is logged and counted (its alarm).
+token; responders only read the token. A failed refresh is logged and counted (its alarm);
+one account's broken secret never keeps the others' tokens from being kept, and a run stops
+before its deadline (the next one, 15 minutes on, goes on). The new pair is stored as soon as
+X gives it, tried again if the write fails: X has already spent the old refresh token.
 """
 
 import json
@@ -13,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import requests
+from botocore.exceptions import BotoCoreError, ClientError
 from oauthlib.oauth2 import OAuth2Error
 
 from dmchannel.observability import Metric, count, logger
@@ -26,6 +30,8 @@ if TYPE_CHECKING:
 
 REFRESH_BEFORE_SECONDS = 30 * 60  # X's tokens live about 2 hours; the keeper runs every 15 minutes
 LEASE_SECONDS = 60
+SECONDS_PER_SECRET = 15  # what keeping one secret may take at most: a refresh (10 s) and its writes
+STORE_ATTEMPTS = 3
 
 
 @dataclass
@@ -56,9 +62,22 @@ class TokenKeeper:
             )
         )
 
-    def keep(self, secret_ids: Iterable[str]) -> dict[str, str]:
-        """Refresh each secret's token that expires soon; return what became of each."""
-        return {secret_id: self.keep_one(secret_id) for secret_id in secret_ids}
+    def keep(
+        self, secret_ids: Iterable[str], seconds_left: Callable[[], float] = lambda: float("inf")
+    ) -> dict[str, str]:
+        """Refresh each secret's token that expires soon; what became of each ("later": no time left for it)."""
+        kept: dict[str, str] = {}
+        for secret_id in secret_ids:
+            if seconds_left() < SECONDS_PER_SECRET:
+                kept[secret_id] = "later"
+                continue
+            try:
+                kept[secret_id] = self.keep_one(secret_id)
+            except Exception as error:  # one account's broken secret: counted, and the others are kept
+                logger.error("The account's secret could not be kept", secret_id=secret_id, error=type(error).__name__)
+                count(Metric.XCHAT_TOKEN_REFRESH_FAILED)
+                kept[secret_id] = "failed"
+        return kept
 
     def keep_one(self, secret_id: str) -> str:
         """Refresh the secret's token if it expires soon: refreshed, fresh, none, busy (another run) or failed."""
@@ -85,9 +104,22 @@ class TokenKeeper:
             refresh_token=token.get("refresh_token", xchat["refresh_token"]),
             expires_at=int(self.clock()) + int(token.get("expires_in", 7_200)),
         )
-        self.secrets.put_secret_value(SecretId=secret_id, SecretString=json.dumps(value))
+        self._store(secret_id, json.dumps(value))
         logger.info("XChat token refreshed", secret_id=secret_id)
         return "refreshed"
+
+    def _store(self, secret_id: str, value: str) -> None:
+        """Store the new pair, trying again: X has spent the old refresh token, so this pair is the only one."""
+        for attempt in range(1, STORE_ATTEMPTS + 1):
+            try:
+                self.secrets.put_secret_value(SecretId=secret_id, SecretString=value)
+                return
+            except (BotoCoreError, ClientError) as error:
+                if attempt == STORE_ATTEMPTS:
+                    logger.critical("The new XChat token pair could not be stored: log in again", secret_id=secret_id)
+                    raise
+                logger.warning("Storing the new XChat token pair failed; trying again", error=type(error).__name__)
+                time.sleep(attempt)
 
     def _read(self, secret_id: str) -> dict[str, Any]:
         value = json.loads(self.secrets.get_secret_value(SecretId=secret_id)["SecretString"])
