@@ -37,6 +37,7 @@ class _Opened:
     sequence_id: str
     encoded_event: str  # the user's message, which the first reply quotes whole
     preview: str  # the start of the user's text, which the later replies show as what they answer
+    key_version: str  # the conversation key the message came under: its replies go under it too
 
 
 def _button_payload(content: dict[str, Any]) -> str | None:
@@ -149,14 +150,16 @@ class XChatSession:
             raise unanswered(Rule.NOT_ANSWERABLE, "not a text message (media)")
         text = str(content.get("text", ""))
         sequence_id = str(event.get("sequence_id", ""))
-        self._opened = _Opened(dm.sender_id, conversation_id, sequence_id, dm.encoded_event, text[:PREVIEW_CHARS])
+        self._opened = _Opened(
+            dm.sender_id, conversation_id, sequence_id, dm.encoded_event, text[:PREVIEW_CHARS], dm.key_version
+        )
         return replace(dm, text=text, button_payload=_button_payload(content))
 
     def _conversation(self) -> tuple[_Opened, str, bytes]:
         if self._opened is None:
             raise RuntimeError("open() the DM first")
         keys = self.keyring.conversation_keys(self._opened.user_id)
-        version = newest(keys)
+        version = self._opened.key_version if self._opened.key_version in keys else newest(keys)
         if version is None:
             raise RuntimeError("no conversation key")
         return self._opened, version, keys[version]
