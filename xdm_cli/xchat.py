@@ -10,6 +10,7 @@ import sys
 import time
 from typing import Any
 
+import boto3
 import requests
 from oauthlib.oauth2 import OAuth2Error
 
@@ -17,10 +18,12 @@ from dmchannel.x.errors import XApiError
 from dmchannel.xchat.api import ChatApi
 from dmchannel.xchat.oauth2 import authorization, code_of, exchange
 from dmchannel.xchat.secret import new_keys
-from xdm_cli.aws_stack import put_secret, read_secret
+from dmchannel.xchat.token_keeper import release_lease, take_lease
+from xdm_cli.aws_stack import put_secret, read_secret, stack_outputs
 from xdm_cli.context import CommandError, account_secret_id, ask, ask_optional, credentials, xchat_token
 
 DEFAULT_REDIRECT = "http://127.0.0.1:8976/callback"
+LEASE_WAIT_SECONDS = 70  # the keeper holds a secret's lease a minute at most
 NOT_FOUND, TOO_MANY = 404, 429
 
 
@@ -30,9 +33,31 @@ def _account(args: argparse.Namespace) -> tuple[str, str, dict[str, Any]]:
     return account_id, secret_id, read_secret(secret_id)
 
 
+def _store(args: argparse.Namespace, secret_id: str, changes: dict[str, Any], dropped: tuple[str, ...] = ()) -> None:
+    """Write only these fields of the account's XChat material, onto the secret as it is now, under its lease.
+
+    The token keeper writes under the same lease, so neither can put back what the other just
+    replaced (a refresh token X has already spent, or keys just registered).
+    """
+    table = stack_outputs(args.stack).get("StateTableName", "")
+    dynamodb = boto3.client("dynamodb")
+    deadline = time.monotonic() + LEASE_WAIT_SECONDS
+    while table and not take_lease(dynamodb, table, secret_id, time.time()):
+        if time.monotonic() > deadline:
+            raise CommandError("the token keeper is writing the account's secret: run this again in a minute")
+        time.sleep(1)
+    try:
+        value = read_secret(secret_id)
+        xchat = {key: kept for key, kept in dict(value.get("xchat") or {}).items() if key not in dropped}
+        put_secret(secret_id, value | {"xchat": xchat | changes})
+    finally:
+        if table:
+            release_lease(dynamodb, table, secret_id)
+
+
 def xchat_login(args: argparse.Namespace) -> str:
     """Log the account in with OAuth 2.0 (authorization code with PKCE) and store its tokens in its secret."""
-    account_id, secret_id, value = _account(args)
+    account_id, secret_id, _ = _account(args)
     client_id = ask("OAuth 2.0 client id", "X_OAUTH2_CLIENT_ID")
     client_secret = ask_optional("OAuth 2.0 client secret (empty for a public client)", "X_OAUTH2_CLIENT_SECRET")
     session, url, state = authorization(client_id, args.redirect_uri)
@@ -52,15 +77,14 @@ def xchat_login(args: argparse.Namespace) -> str:
     signed_in = _chat_api(args, str(token["access_token"])).me()
     if signed_in != account_id:  # the browser was signed in as someone else: never answer with their token
         raise CommandError(f"X gave tokens of the user {signed_in}, not of {account_id}: sign in as the bot account")
-    xchat = dict(value.get("xchat") or {})
-    xchat.update(
-        client_id=client_id,
-        client_secret=client_secret,
-        access_token=token["access_token"],
-        refresh_token=token.get("refresh_token", ""),
-        expires_at=int(time.time()) + int(token.get("expires_in", 7_200)),
-    )
-    put_secret(secret_id, value | {"xchat": xchat})
+    tokens = {
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "access_token": token["access_token"],
+        "refresh_token": token.get("refresh_token", ""),
+        "expires_at": int(time.time()) + int(token.get("expires_in", 7_200)),
+    }
+    _store(args, secret_id, tokens)
     return f"Saved the OAuth 2.0 tokens of {account_id} to {secret_id}; the token keeper refreshes them from now on."
 
 
@@ -89,7 +113,7 @@ def xchat_keys_register(args: argparse.Namespace) -> str:
     ours = next((key for key in at_x if pending and key.get("public_key") == pending), None)
     if ours and not args.replace:  # an earlier run registered it: adopt X's version, register nothing
         xchat["key_version"] = str(ours["public_key_version"])
-        put_secret(secret_id, value | {"xchat": xchat})
+        _store(args, secret_id, {"key_version": xchat["key_version"]})
         return f"The account {account_id}'s key is registered (version {xchat['key_version']}); nothing more to do."
     if at_x and not args.replace:
         raise CommandError(
@@ -99,7 +123,8 @@ def xchat_keys_register(args: argparse.Namespace) -> str:
         private_keys, registration, _ = new_keys()
         xchat.update(private_keys=private_keys, registration=registration)
         xchat.pop("key_version", None)
-        put_secret(secret_id, value | {"xchat": xchat})  # stored before X is called: a failure loses nothing
+        keys = {"private_keys": private_keys, "registration": registration}
+        _store(args, secret_id, keys, dropped=("key_version",))  # stored before X is called: a failure loses nothing
     try:
         xchat["key_version"] = api.register_key(account_id, xchat["registration"])
     except XApiError as error:
@@ -108,5 +133,5 @@ def xchat_keys_register(args: argparse.Namespace) -> str:
                 "X allows only a few key registrations a day: run this again tomorrow (the keys are kept)"
             ) from error
         raise
-    put_secret(secret_id, value | {"xchat": xchat})
+    _store(args, secret_id, {"key_version": xchat["key_version"]})
     return f"Registered the XChat key of {account_id} (version {xchat['key_version']}); its keys are in {secret_id}."

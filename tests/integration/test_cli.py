@@ -4,6 +4,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import boto3
 import pytest
@@ -458,3 +459,29 @@ def test_redrive_all_moves_every_dead_letter_of_a_long_conversation(setup: Setup
     code, out, _ = setup.run("dead-letters", "redrive", "--all")
     assert code == 0 and out.count("back on the DM queue") == 15
     assert setup.run("dead-letters", "list")[1].strip() == "The dead-letter queue is empty."
+
+
+def test_keys_registered_while_the_keeper_rotates_the_token_keep_the_newest_token(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the fake X is plain HTTP on loopback
+    bot = DEV_CREDENTIALS.bot_user_id
+    monkeypatch.setenv("X_OAUTH2_CLIENT_ID", "local-client")
+    monkeypatch.setenv("X_OAUTH2_REDIRECT", setup.fake.xchat.issue_code(bot))
+    assert setup.run("xchat", "login")[0] == 0
+    secrets = boto3.client("secretsmanager")
+    route, rotated = setup.fake.xchat.route, dict[str, str]()
+
+    def keeper_rotates_meanwhile(method: str, url: str, headers: Any, body: bytes) -> Any:
+        if url.endswith(f"/users/{bot}/public_keys") and not rotated:  # while the command talks to X
+            value = json.loads(secrets.get_secret_value(SecretId=setup.secret_arn)["SecretString"])
+            rotated.update(refresh_token="rotated-by-the-keeper", access_token=value["xchat"]["access_token"])
+            value["xchat"] |= rotated
+            secrets.put_secret_value(SecretId=setup.secret_arn, SecretString=json.dumps(value))
+        return route(method, url, headers, body)
+
+    monkeypatch.setattr(setup.fake.xchat, "route", keeper_rotates_meanwhile)
+    assert setup.run("xchat", "keys", "register")[0] == 0
+    stored = json.loads(secrets.get_secret_value(SecretId=setup.secret_arn)["SecretString"])["xchat"]
+    assert stored["refresh_token"] == "rotated-by-the-keeper"  # never rolled back to the one X has spent
+    assert stored["key_version"] and stored["private_keys"]

@@ -46,21 +46,8 @@ class TokenKeeper:
     clock: Callable[[], float] = field(default=time.time)
 
     def _lease(self, secret_id: str) -> bool:
-        """Hold the secret's refresh for a minute; False when another run holds it."""
-        now = int(self.clock())
-        return conditional(
-            lambda: self.dynamodb.put_item(
-                TableName=self.table,
-                Item={
-                    **Prefix.TOKEN_LEASE.key(secret_id),
-                    "until": {"N": str(now + LEASE_SECONDS)},
-                    "expires_at": {"N": str(now + LEASE_SECONDS)},
-                },
-                ConditionExpression="attribute_not_exists(pk) OR #until < :now",
-                ExpressionAttributeNames={"#until": "until"},
-                ExpressionAttributeValues={":now": {"N": str(now)}},
-            )
-        )
+        """Hold the secret's refresh for a minute; False when another run (or the set-up command) holds it."""
+        return take_lease(self.dynamodb, self.table, secret_id, self.clock())
 
     def keep(
         self, secret_ids: Iterable[str], seconds_left: Callable[[], float] = lambda: float("inf")
@@ -124,6 +111,25 @@ class TokenKeeper:
     def _read(self, secret_id: str) -> dict[str, Any]:
         value = json.loads(self.secrets.get_secret_value(SecretId=secret_id)["SecretString"])
         return value if isinstance(value, dict) else {}
+
+
+def take_lease(dynamodb: "DynamoDBClient", table: str, secret_id: str, now: float) -> bool:
+    """Hold a secret's XChat material for a minute: its one writer then (the keeper, or the set-up command)."""
+    until = str(int(now) + LEASE_SECONDS)
+    return conditional(
+        lambda: dynamodb.put_item(
+            TableName=table,
+            Item={**Prefix.TOKEN_LEASE.key(secret_id), "until": {"N": until}, "expires_at": {"N": until}},
+            ConditionExpression="attribute_not_exists(pk) OR #until < :now",
+            ExpressionAttributeNames={"#until": "until"},
+            ExpressionAttributeValues={":now": {"N": str(int(now))}},
+        )
+    )
+
+
+def release_lease(dynamodb: "DynamoDBClient", table: str, secret_id: str) -> None:
+    """Let the secret's lease go before its minute is up."""
+    dynamodb.delete_item(TableName=table, Key=Prefix.TOKEN_LEASE.key(secret_id))
 
 
 def account_secrets(secrets: "SecretsManagerClient", primary: str, prefix: str) -> list[str]:
