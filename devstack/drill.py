@@ -143,6 +143,7 @@ class Harness:
         self.waiting: dict[str, tuple[str, QueuedDM]] = {}  # message id -> receipt and DM, of those that wait
         self.crashed: set[str] = set()  # the DMs a crash drill crashed
         self.scheduled: list[tuple[float, Callable[[], None]]] = []  # what the drill does when the clock gets there
+        self.live_shape = False  # XChat: deliver as xchat/real-time-events shows it (no filter, no payload id)
         self._ids = count(1)
         self.logs = LogCapture(os.environ["POWERTOOLS_SERVICE_NAME"])  # bench_cost counts their bytes
 
@@ -205,7 +206,11 @@ class Harness:
         self.xchat_users[sender].says(ACCOUNT, event["message_create"]["message_data"]["text"])
         _, chat_event, key_change = self._chat_messages.pop()
         self.received.add(chat_event.message_id)
-        return chat_delivery(ACCOUNT, sender, chat_event, key_change, int(event["created_timestamp"]))
+        delivery = chat_delivery(ACCOUNT, sender, chat_event, key_change, int(event["created_timestamp"]))
+        if self.live_shape:
+            data = delivery["data"]
+            del data["filter"], data["tag"], data["payload"]["id"], data["payload"]["created_at_msec"]
+        return delivery
 
     def sent(self) -> list[SentDM]:
         """Every reply X took: the fake's record, or (XChat) what each user decrypts of the conversation."""
@@ -542,6 +547,23 @@ def _xchat_token_revoked(harness: Harness, small: bool) -> None:
     harness.scheduled.append((harness.clock.now() + 20 * 60, log_in_again))
 
 
+def _xchat_key_rotation(harness: Harness, small: bool) -> None:
+    """Each person writes, turns the conversation's key (a new device, say), and writes again."""
+    users = _users(2 if small else 5)
+    for user in users:
+        harness.deliver([harness.dm(user, "before the new key")])
+    assert harness.xchat_users is not None
+    for user in users:
+        harness.xchat_users[user].open_conversation(ACCOUNT)  # a new key version, in a signed key change
+        harness.deliver([harness.dm(user, "after the new key")])
+
+
+def _xchat_live_shape(harness: Harness, small: bool) -> None:
+    """X delivers chat.received in the shape of xchat/real-time-events: no filter, no payload id."""
+    harness.live_shape = True
+    _each_user_writes(harness, 2 if small else 5, 1)
+
+
 DRILLS = (
     Drill("X 429, reset in minutes", _x_429_minutes),
     Drill("X 429, reset 20 h away", _x_429_hours),
@@ -566,6 +588,8 @@ DRILLS = (
     Drill("XChat: crash after X took it", _crash(Checkpoint.SENT), xchat=True, crashes=True),
     Drill("XChat: same delivery 5 times", _same_delivery, xchat=True),
     Drill("XChat: token revoked 20 min", _xchat_token_revoked, xchat=True),
+    Drill("XChat: key turned mid-talk", _xchat_key_rotation, xchat=True),
+    Drill("XChat: live delivery shape", _xchat_live_shape, xchat=True),
 )
 
 

@@ -45,3 +45,5 @@ def test_the_drills_exercise_what_they_name(rows: dict[str, Row]) -> None:
     )  # held, then answered
     assert rows["hour's end at the limit"].unanswered["daily_limit"] > 0
     assert rows["Secrets Manager throttled"].late > 0  # throttled reads brought DMs back; none was un-served
+    assert rows["XChat: key turned mid-talk"].answered == rows["XChat: key turned mid-talk"].received
+    assert rows["XChat: live delivery shape"].answered == rows["XChat: live delivery shape"].received
