@@ -19,7 +19,15 @@ from xdm_cli.aws_stack import (
     stack_outputs,
     stack_parameter,
 )
-from xdm_cli.context import CommandError, account_credentials, account_secret_id, activity_api, ask, credentials
+from xdm_cli.context import (
+    CommandError,
+    account_credentials,
+    account_secret_id,
+    activity_api,
+    ask,
+    credentials,
+    xchat_material,
+)
 
 TOKEN_KEYS = ("access_token", "access_token_secret")
 
@@ -52,14 +60,15 @@ def accounts_list(args: argparse.Namespace) -> str:
     default_limit = int(stack_parameter(args.stack, "DailyMessageLimit", "1000"))
     subscribed = {s.user_id for s in our_subscriptions(args)}
     lines = []
-    for account_id in [app.bot_user_id, *account_ids(prefix)]:
+    for account_id in [app.bot_user_id, *(other for other in account_ids(prefix) if other != app.bot_user_id)]:
         value = read_secret(account_secret_id(args, account_id))
         limit = int(value.get("settings", {}).get("DAILY_MESSAGE_LIMIT", default_limit))
         ledger = Ledger(boto3.client("dynamodb"), table, account_id, daily_limit=limit, replies_per_message=5)
         used = ledger.used_in_24_hours() if table else 0
         name = "(primary)" if account_id == app.bot_user_id else f"@{value.get('screen_name', '')}"
         state = "subscribed" if account_id in subscribed else "not subscribed"
-        lines.append(f"{account_id}  {name:<20} {state:<15} {used}/{limit} DMs in 24 h   {xchat_state(value)}")
+        xchat = xchat_state(xchat_material(args, account_id)[1])
+        lines.append(f"{account_id}  {name:<20} {state:<15} {used}/{limit} DMs in 24 h   {xchat}")
     return "\n".join(lines)
 
 

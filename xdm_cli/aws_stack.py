@@ -46,11 +46,13 @@ def stack_outputs(stack_name: str) -> dict[str, str]:
     return {output["OutputKey"]: output["OutputValue"] for output in stacks[0].get("Outputs", [])}
 
 
-def read_secret(secret_id: str) -> dict[str, Any]:
-    """The secret's JSON."""
+def read_secret(secret_id: str, *, missing_ok: bool = False) -> dict[str, Any]:
+    """The secret's JSON (missing_ok: a secret that does not exist yet reads as empty)."""
     try:
         value = boto3.client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
     except ClientError as error:
+        if missing_ok and error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return {}
         raise StackError(f"cannot read the secret {secret_id} ({error})") from error
     parsed = json.loads(value or "{}")
     return parsed if isinstance(parsed, dict) else {}

@@ -5,6 +5,7 @@ import getpass
 import os
 import sys
 from dataclasses import replace
+from typing import Any
 
 from dmchannel.credentials import ENVIRONMENT_NAMES, XCredentials
 from dmchannel.x.account_activity import AccountActivity, Webhook
@@ -97,9 +98,23 @@ def account_secret_id(args: argparse.Namespace, account_id: str) -> str:
     return secret_id if account_id == credentials(args).bot_user_id else accounts_prefix(args.stack) + account_id
 
 
+def xchat_material(args: argparse.Namespace, account_id: str) -> tuple[str, dict[str, Any]]:
+    """Where an account's XChat material is kept, and the secret's value: its own secret under the accounts' prefix.
+
+    The primary account's is there too (the webhook, which reads the stack's secret, can only describe
+    those); one set up before, in the stack's secret, is read from there until it is written again.
+    """
+    secret_id = accounts_prefix(args.stack) + account_id
+    value = read_secret(secret_id, missing_ok=True)
+    if not value.get("xchat") and account_id == credentials(args).bot_user_id:
+        stack_value = read_secret(account_secret_id(args, account_id))
+        value = value | ({"xchat": stack_value["xchat"]} if stack_value.get("xchat") else {})
+    return secret_id, value
+
+
 def xchat_token(args: argparse.Namespace, account_id: str) -> str:
     """The account's OAuth 2.0 access token for XChat (stored by `x-dm-channel xchat login`)."""
-    token = read_secret(account_secret_id(args, account_id)).get("xchat", {}).get("access_token")
+    token = xchat_material(args, account_id)[1].get("xchat", {}).get("access_token")
     if not isinstance(token, str) or not token:
         raise CommandError(f"the account {account_id} has no OAuth 2.0 token: run `x-dm-channel xchat login` first")
     return token

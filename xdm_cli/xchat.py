@@ -20,7 +20,7 @@ from dmchannel.xchat.oauth2 import authorization, code_of, exchange
 from dmchannel.xchat.secret import new_keys
 from dmchannel.xchat.token_keeper import release_lease, take_lease
 from xdm_cli.aws_stack import put_secret, read_secret, stack_outputs
-from xdm_cli.context import CommandError, account_secret_id, ask, ask_optional, credentials, xchat_token
+from xdm_cli.context import CommandError, ask, ask_optional, credentials, xchat_material, xchat_token
 
 DEFAULT_REDIRECT = "http://127.0.0.1:8976/callback"
 LEASE_WAIT_SECONDS = 70  # the keeper holds a secret's lease a minute at most
@@ -29,8 +29,8 @@ NOT_FOUND, TOO_MANY = 404, 429
 
 def _account(args: argparse.Namespace) -> tuple[str, str, dict[str, Any]]:
     account_id = args.account or credentials(args).bot_user_id
-    secret_id = account_secret_id(args, account_id)
-    return account_id, secret_id, read_secret(secret_id)
+    secret_id, value = xchat_material(args, account_id)
+    return account_id, secret_id, value
 
 
 def _store(args: argparse.Namespace, secret_id: str, changes: dict[str, Any], dropped: tuple[str, ...] = ()) -> None:
@@ -47,7 +47,11 @@ def _store(args: argparse.Namespace, secret_id: str, changes: dict[str, Any], dr
             raise CommandError("the token keeper is writing the account's secret: run this again in a minute")
         time.sleep(1)
     try:
-        value = read_secret(secret_id)
+        value = read_secret(secret_id, missing_ok=True)
+        if not value.get("xchat"):  # the first write to its own secret: start from what was kept before, if any
+            value = value | {
+                "xchat": xchat_material(args, args.account or credentials(args).bot_user_id)[1].get("xchat", {})
+            }
         xchat = {key: kept for key, kept in dict(value.get("xchat") or {}).items() if key not in dropped}
         put_secret(secret_id, value | {"xchat": xchat | changes})
     finally:

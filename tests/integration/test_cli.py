@@ -377,8 +377,9 @@ def test_xchat_login_keys_register_and_subscribe(setup: Setup, monkeypatch: pyte
     code, out, err = setup.run("xchat", "login")  # the address the browser was sent to, pasted whole
     assert code == 0 and "x.com/i/oauth2/authorize" in err and "code_challenge" in err and "Saved" in out
 
-    def stored() -> dict[str, str]:
-        value = json.loads(boto3.client("secretsmanager").get_secret_value(SecretId=setup.secret_arn)["SecretString"])
+    def stored() -> dict[str, str]:  # in the primary's own secret, which the webhook cannot read
+        secret = f"{STACK}/accounts/{bot}"
+        value = json.loads(boto3.client("secretsmanager").get_secret_value(SecretId=secret)["SecretString"])
         xchat: dict[str, str] = value["xchat"]
         return xchat
 
@@ -404,6 +405,9 @@ def test_xchat_login_keys_register_and_subscribe(setup: Setup, monkeypatch: pyte
     assert [(c["filter"]["user_id"], c["event_type"]) for c in created] == [(bot, "chat.received"), (bot, "chat.sent")]
     listing = setup.run("accounts", "list")[1]
     assert f"XChat: key version {stored()['key_version']}, token for 1" in listing  # about 2 hours left
+    assert listing.count(bot) == 1  # its own XChat secret is no second account
+    stack_value = json.loads(boto3.client("secretsmanager").get_secret_value(SecretId=setup.secret_arn)["SecretString"])
+    assert "xchat" not in stack_value  # the stack's secret, which the webhook reads, holds no XChat keys
 
 
 def test_dead_letters_are_listed_without_their_text_and_redriven_once(
@@ -469,19 +473,19 @@ def test_keys_registered_while_the_keeper_rotates_the_token_keep_the_newest_toke
     monkeypatch.setenv("X_OAUTH2_CLIENT_ID", "local-client")
     monkeypatch.setenv("X_OAUTH2_REDIRECT", setup.fake.xchat.issue_code(bot))
     assert setup.run("xchat", "login")[0] == 0
-    secrets = boto3.client("secretsmanager")
+    secrets, own_secret = boto3.client("secretsmanager"), f"{STACK}/accounts/{bot}"
     route, rotated = setup.fake.xchat.route, dict[str, str]()
 
     def keeper_rotates_meanwhile(method: str, url: str, headers: Any, body: bytes) -> Any:
         if url.endswith(f"/users/{bot}/public_keys") and not rotated:  # while the command talks to X
-            value = json.loads(secrets.get_secret_value(SecretId=setup.secret_arn)["SecretString"])
+            value = json.loads(secrets.get_secret_value(SecretId=own_secret)["SecretString"])
             rotated.update(refresh_token="rotated-by-the-keeper", access_token=value["xchat"]["access_token"])
             value["xchat"] |= rotated
-            secrets.put_secret_value(SecretId=setup.secret_arn, SecretString=json.dumps(value))
+            secrets.put_secret_value(SecretId=own_secret, SecretString=json.dumps(value))
         return route(method, url, headers, body)
 
     monkeypatch.setattr(setup.fake.xchat, "route", keeper_rotates_meanwhile)
     assert setup.run("xchat", "keys", "register")[0] == 0
-    stored = json.loads(secrets.get_secret_value(SecretId=setup.secret_arn)["SecretString"])["xchat"]
+    stored = json.loads(secrets.get_secret_value(SecretId=own_secret)["SecretString"])["xchat"]
     assert stored["refresh_token"] == "rotated-by-the-keeper"  # never rolled back to the one X has spent
     assert stored["key_version"] and stored["private_keys"]

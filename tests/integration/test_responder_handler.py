@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_lambda_powertools.utilities import parameters as powertools_parameters
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
 from botocore.exceptions import ClientError
@@ -401,3 +402,21 @@ def test_a_throttled_secret_read_brings_the_dm_back_and_never_unserves_the_accou
     flow.expire(first)
     flow.poll()
     assert [dm.sender_id for dm in flow.fake.sent] == [second]
+
+
+def test_an_account_whose_secret_is_gone_is_no_longer_served_and_its_dms_end_so(
+    pipeline: Callable[..., Pipeline],
+) -> None:
+    flow = pipeline()
+    second = SECOND_ACCOUNT.bot_user_id
+    secrets = boto3.client("secretsmanager")
+    name = f"x-dm-channel/accounts/{second}"
+    secrets.create_secret(Name=name, SecretString=account_secret(SECOND_ACCOUNT, "salesbot"))
+    flow.fake.tokens[SECOND_ACCOUNT.access_token] = SECOND_ACCOUNT.access_token_secret
+    flow.user_says("hello", account=second)
+    flow.poll()
+    secrets.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)  # `accounts remove`, then time passes
+    powertools_parameters.clear_caches()
+    dm_id = flow.user_says("hello again", account=second)
+    assert flow.poll().failed == []  # not retried: only "not found" un-serves, and it is not found
+    assert table_item(flow.stack, f"dm#{second}#{dm_id}")["rule"] == {"S": "account_not_served"}

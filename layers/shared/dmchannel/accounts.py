@@ -25,6 +25,7 @@ from dmchannel.credentials import (
     XCredentials,
     load_credentials,
     load_secret,
+    not_found,
 )
 from dmchannel.observability import logger
 
@@ -42,6 +43,9 @@ class Account:
     screen_name: str = ""
     settings: Mapping[str, str] = field(default_factory=dict)
     secret_id: str = ""  # the secret that holds its token (and its XChat keys, if it has any)
+    # Where its XChat material is looked for, in order: the primary account's is in a secret of its own
+    # under the accounts' prefix (the webhook can only describe those), else, as set up before, the stack's.
+    xchat_secret_ids: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -100,14 +104,16 @@ class AccountDirectory:
         """The account with its token, or None when the deployment does not serve it."""
         app = load_credentials(self.secret_id)
         if account_id == app.bot_user_id:
-            return Account(app, settings=account_settings(load_secret(self.secret_id)), secret_id=self.secret_id)
+            own = (self.prefix + account_id,) if self.prefix else ()
+            settings = account_settings(load_secret(self.secret_id))
+            return Account(app, settings=settings, secret_id=self.secret_id, xchat_secret_ids=(*own, self.secret_id))
         if not self.prefix or not account_id.isdigit() or self._remembered(account_id) is False:
             return None
         name = self.prefix + account_id
         try:
             value = load_secret(name)
         except GetParameterError as error:
-            if not _not_found(error):
+            if not not_found(error):
                 raise  # throttled, 5xx, KMS, the network: the DM comes back, never taken as "not served"
             self._remember(account_id, False)
             return None
@@ -118,10 +124,4 @@ class AccountDirectory:
             return None
         credentials = replace(app, access_token=token, access_token_secret=token_secret)
         self._remember(account_id, True)
-        return Account(credentials, str(value.get("screen_name", "")), account_settings(value), name)
-
-
-def _not_found(error: GetParameterError) -> bool:
-    """Whether Secrets Manager said the secret does not exist (the one answer that un-serves an account)."""
-    cause = error.__cause__
-    return isinstance(cause, ClientError) and cause.response.get("Error", {}).get("Code") == "ResourceNotFoundException"
+        return Account(credentials, str(value.get("screen_name", "")), account_settings(value), name, (name,))

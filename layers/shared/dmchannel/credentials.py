@@ -6,7 +6,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
+from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 # A rotated secret takes effect within this many seconds, without a redeploy.
 SECRET_MAX_AGE_SECONDS = 300
@@ -70,3 +72,9 @@ def credentials_from(value: Mapping[str, Any], secret_id: str) -> XCredentials:
 def load_credentials(secret_id: str) -> XCredentials:
     """Return the credentials held in the secret (cached for a few minutes)."""
     return credentials_from(load_secret(secret_id), secret_id)
+
+
+def not_found(error: GetParameterError) -> bool:
+    """Whether Secrets Manager said the secret does not exist (not throttled, failing or unreachable)."""
+    cause = error.__cause__ or error.__context__  # Powertools raises it inside its except, without "from"
+    return isinstance(cause, ClientError) and cause.response.get("Error", {}).get("Code") == "ResourceNotFoundException"

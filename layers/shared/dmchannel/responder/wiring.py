@@ -135,7 +135,7 @@ class Wiring:
         def api(token: TokenSource) -> ChatApi:
             return ChatApi(own.x_api_base_url, self.http, token, own.x_read_timeout, seconds_left)
 
-        session = xchat_session(account.id, account.secret_id, api)
+        session = xchat_session(account.id, account.xchat_secret_ids or (account.secret_id,), api)
         return session, session  # an XChat conversation's kept menus and memory are sealed with its key
 
     def responder(self, account: Account, dm: QueuedDM, remaining_seconds: Callable[[], float]) -> Responder:

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from dmchannel.credentials import load_secret
+from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
+from dmchannel.credentials import load_secret, not_found
 from dmchannel.observability import Metric, count, count_by
 from dmchannel.queued_dm import QueuedDM
 from dmchannel.responder.lifecycle import Ended, Rule, dead_letter, retry_later, unanswered
@@ -215,11 +217,26 @@ class XChatSession:
         return self.keyring.unseal_text(self._conversation()[0].user_id, stored)
 
 
-def xchat_session(account_id: str, secret_id: str, api: Callable[[TokenSource], ChatApi]) -> XChatSession:
+def _found(secret_ids: tuple[str, ...]) -> str:
+    """The first of the secrets that exists (a secret not found is no answer: the next is looked at)."""
+    for secret_id in secret_ids[:-1]:
+        try:
+            load_secret(secret_id)
+        except GetParameterError as error:
+            if not not_found(error):
+                raise
+            continue
+        return secret_id
+    return secret_ids[-1]
+
+
+def xchat_session(account_id: str, secret_ids: tuple[str, ...], api: Callable[[TokenSource], ChatApi]) -> XChatSession:
     """The session of one DM to the account: its keyring (cached) and the Chat API with its newest token.
 
-    Ended (dead-lettered) when the account's secret holds no XChat keys: the DM waits on the dead-letter queue.
+    secret_ids: where the account's XChat material may be, in order. Ended (dead-lettered) when none
+    holds XChat keys: the DM waits on the dead-letter queue.
     """
+    secret_id = _found(secret_ids)
     try:
         secret = xchat_secret_from(load_secret(secret_id), secret_id)
     except XChatSecretError as error:
