@@ -25,6 +25,8 @@ TOKEN_SECONDS = 7_200  # X's access tokens live about 2 hours
 REGISTRATIONS_PER_DAY = 3  # X allows only a few key registrations a day
 MESSAGE_CREATE, KEY_CHANGE = 1, 3  # MessageEventDetail's union fields
 CHAT_ROUTE = "/2/chat/conversations/"
+SETTINGS_ROUTE = "/2/chat/settings"
+DEFAULT_SETTINGS = {"allow_dms_from": "everyone", "dm_receipt_settings": "all_enabled", "dm_quality_filter": "enabled"}
 
 
 def _b64(data: bytes) -> str:
@@ -58,6 +60,7 @@ class XChatFake:
     codes: dict[str, str] = field(default_factory=dict)  # authorization code -> user id
     public_keys: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     registrations: dict[str, list[float]] = field(default_factory=dict)
+    chat_settings: dict[str, dict[str, Any]] = field(default_factory=dict)  # user -> their chat settings
     conversations: dict[str, list[ChatEvent]] = field(default_factory=dict)
     calls: list[tuple[str, str, int]] = field(default_factory=list)  # (method, path, status)
     include_key_change: bool = True  # put the key-change event in the first delivery of each key version
@@ -151,6 +154,8 @@ class XChatFake:
             )
         elif path.endswith("/public_keys") and path.startswith("/2/users/"):
             answer = self._authorized(headers, lambda user: self._keys(method, path.split("/")[3], user, body))
+        elif path == SETTINGS_ROUTE:
+            answer = self._authorized(headers, lambda user: self._settings(method, user, body))
         elif path.startswith(CHAT_ROUTE):
             answer = self._authorized(headers, lambda user: self._chat(method, path[len(CHAT_ROUTE) :], user, body))
         else:
@@ -158,6 +163,17 @@ class XChatFake:
         with self._lock:
             self.calls.append((method, path, answer.status))
         return answer
+
+    def _settings(self, method: str, user_id: str, body: bytes) -> Answer:
+        """A user's chat settings; a PUT must send every field again (X answers 400 otherwise)."""
+        current = self.chat_settings.setdefault(user_id, dict(DEFAULT_SETTINGS))
+        if method == "GET":
+            return Answer(200, {"data": current})
+        wanted = json_or_none(body)
+        if method != "PUT" or not isinstance(wanted, dict) or set(wanted) != set(current):
+            return v2_error(400, "Invalid Request", "send every chat setting")
+        current.update(wanted)
+        return Answer(200, {"data": current})
 
     def _authorized(self, headers: Mapping[str, str], handle: Callable[[str], Answer]) -> Answer:
         user_id = self.user_of(headers)

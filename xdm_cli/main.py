@@ -22,7 +22,7 @@ from xdm_cli.conversations import conversations_resume
 from xdm_cli.dead_letters import dead_letters_list, dead_letters_redrive
 from xdm_cli.explain import explain
 from xdm_cli.teardown import teardown
-from xdm_cli.xchat import DEFAULT_REDIRECT, xchat_keys_register, xchat_login
+from xdm_cli.xchat import DEFAULT_REDIRECT, xchat_keys_register, xchat_login, xchat_settings
 
 DM_ACCESS_LEVEL = "read-write-directmessages"
 ALREADY_SUBSCRIBED = 355
@@ -239,7 +239,11 @@ def parser() -> argparse.ArgumentParser:
     command(keys, "register", xchat_keys_register).add_argument(
         "--replace", action="store_true", help="replace a key X already holds (its conversations must start again)"
     )
-    for sub in (login, keys.choices["register"]):
+    settings = command(xchat, "settings", xchat_settings)
+    settings.add_argument(
+        "--who-can-message", metavar="VALUE", help="who can message the account: one of the values X shows for it"
+    )
+    for sub in (login, keys.choices["register"], settings):
         sub.add_argument("--account", help="the account's user id (default: the primary account)")
     accounts = commands.add_parser("accounts", help="the bot accounts besides the primary one").add_subparsers(
         dest="action", required=True

@@ -6,6 +6,7 @@ after a failure adopts what X already holds instead of spending another registra
 """
 
 import argparse
+import json
 import sys
 import time
 from typing import Any
@@ -95,6 +96,17 @@ def xchat_login(args: argparse.Namespace) -> str:
 def _chat_api(args: argparse.Namespace, access_token: str) -> ChatApi:
     """X's Chat API with one OAuth 2.0 token."""
     return ChatApi(args.x_api_base_url, requests.Session(), lambda _fresh: access_token)
+
+
+def xchat_settings(args: argparse.Namespace) -> str:
+    """Show the account's chat settings; --who-can-message VALUE sets who can message it (X's values, exactly)."""
+    account_id = args.account or credentials(args).bot_user_id
+    api = _chat_api(args, xchat_token(args, account_id))
+    settings = api.settings()
+    if args.who_can_message:
+        settings = api.update_settings(settings | {"allow_dms_from": args.who_can_message})
+    shown = "\n".join(f"  {name}: {json.dumps(value)}" for name, value in sorted(settings.items()))
+    return f"The chat settings of {account_id}:\n{shown}"
 
 
 def _registered(api: ChatApi, account_id: str) -> list[dict[str, Any]]:

@@ -489,3 +489,16 @@ def test_keys_registered_while_the_keeper_rotates_the_token_keep_the_newest_toke
     stored = json.loads(secrets.get_secret_value(SecretId=own_secret)["SecretString"])["xchat"]
     assert stored["refresh_token"] == "rotated-by-the-keeper"  # never rolled back to the one X has spent
     assert stored["key_version"] and stored["private_keys"]
+
+
+def test_xchat_settings_are_read_and_who_can_message_is_set(setup: Setup) -> None:
+    bot = DEV_CREDENTIALS.bot_user_id
+    secrets = boto3.client("secretsmanager")
+    tokens = setup.fake.xchat.issue_tokens(bot)
+    secrets.create_secret(Name=f"{STACK}/accounts/{bot}", SecretString=json.dumps({"xchat": tokens}))
+    code, out, _ = setup.run("xchat", "settings")
+    assert code == 0 and 'allow_dms_from: "everyone"' in out
+    code, out, _ = setup.run("xchat", "settings", "--who-can-message", "verified")
+    assert code == 0 and 'allow_dms_from: "verified"' in out
+    assert setup.fake.xchat.chat_settings[bot]["allow_dms_from"] == "verified"
+    assert setup.fake.xchat.chat_settings[bot]["dm_quality_filter"] == "enabled"  # the others sent again, unchanged

@@ -22,6 +22,7 @@ EVENTS_PATH = "/2/chat/conversations/{conversation}/events"
 READ_PATH = "/2/chat/conversations/{conversation}/read"
 TYPING_PATH = "/2/chat/conversations/{conversation}/typing"
 MESSAGES_PATH = "/2/chat/conversations/{conversation}/messages"
+SETTINGS_PATH = "/2/chat/settings"
 UNAUTHORIZED = 401
 
 TokenSource = Callable[[bool], str]  # the account's access token; True: read it again, not from the cache
@@ -69,6 +70,16 @@ class ChatApi:
     def me(self) -> str:
         """The id of the user the token belongs to."""
         return str(self._call("read the signed-in user", "GET", ME_PATH).json().get("data", {}).get("id", ""))
+
+    def settings(self) -> dict[str, Any]:
+        """The account's chat settings (who can message it, read receipts, ...), as X names them."""
+        data = self._call("read the chat settings", "GET", SETTINGS_PATH).json().get("data")
+        return dict(data) if isinstance(data, Mapping) else {}
+
+    def update_settings(self, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """Set the account's chat settings: every field as read, with the changes (X wants them all again)."""
+        data = self._call("change the chat settings", "PUT", SETTINGS_PATH, dict(settings)).json().get("data")
+        return dict(data) if isinstance(data, Mapping) else dict(settings)
 
     def public_keys(self, user_id: str) -> list[dict[str, Any]]:
         """A user's registered public keys (identity and signing, with their versions)."""
