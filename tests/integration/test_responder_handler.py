@@ -376,10 +376,8 @@ def test_a_poison_dm_fails_with_its_reason_on_the_dead_letter_queue_and_its_conv
     assert flow.answers() == [flow.responder.settings.bot_apology, "fine"]
 
 
-def test_a_throttled_secret_read_brings_the_dm_back_and_never_unserves_the_account(
-    pipeline: Callable[..., Pipeline], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    flow = pipeline()
+def second_account_throttled(flow: Pipeline, monkeypatch: pytest.MonkeyPatch, times: int) -> tuple[str, list[str]]:
+    """The second account served, its secret's reads throttled the first times; its id, and the reads throttled."""
     second = SECOND_ACCOUNT.bot_user_id
     boto3.client("secretsmanager").create_secret(
         Name=f"x-dm-channel/accounts/{second}", SecretString=account_secret(SECOND_ACCOUNT, "salesbot")
@@ -387,14 +385,22 @@ def test_a_throttled_secret_read_brings_the_dm_back_and_never_unserves_the_accou
     flow.fake.tokens[SECOND_ACCOUNT.access_token] = SECOND_ACCOUNT.access_token_secret
     throttled: list[str] = []
 
-    def throttle_once(params: dict[str, Any], **_: Any) -> None:
-        if params["SecretId"].endswith(second) and not throttled:
+    def throttle(params: dict[str, Any], **_: Any) -> None:
+        if params["SecretId"].endswith(second) and len(throttled) < times:
             throttled.append(params["SecretId"])
             raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "GetSecretValue")
 
     client = boto3.client("secretsmanager")
-    client.meta.events.register("provide-client-params.secrets-manager.GetSecretValue", throttle_once)
+    client.meta.events.register("provide-client-params.secrets-manager.GetSecretValue", throttle)
     monkeypatch.setitem(DEFAULT_PROVIDERS, "secrets", SecretsProvider(boto3_client=client))
+    return second, throttled
+
+
+def test_a_throttled_secret_read_brings_the_dm_back_and_never_unserves_the_account(
+    pipeline: Callable[..., Pipeline], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flow = pipeline()
+    second, throttled = second_account_throttled(flow, monkeypatch, times=1)
     dm_id = flow.user_says("hello", account=second)
     first = flow.poll()
     assert throttled and first.failed and flow.fake.sent == []  # back later: an attempt, not "not served"
@@ -402,6 +408,22 @@ def test_a_throttled_secret_read_brings_the_dm_back_and_never_unserves_the_accou
     flow.expire(first)
     flow.poll()
     assert [dm.sender_id for dm in flow.fake.sent] == [second]
+
+
+def test_a_dm_failing_before_its_responder_is_built_ends_failed_on_its_record(
+    pipeline: Callable[..., Pipeline], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flow = pipeline()
+    second, _ = second_account_throttled(flow, monkeypatch, times=100)  # throttled on every attempt
+    dm_id = flow.user_says("hello", account=second)
+    result = flow.poll()
+    for _ in range(4):
+        flow.expire(result)
+        result = flow.poll()
+    record = table_item(flow.stack, f"dm#{second}#{dm_id}")
+    assert (record["outcome"], record["attempts"]) == ({"S": "failed"}, {"N": "5"})  # its end, not "retry_later"
+    (dead,) = drain(flow.stack.refs["DmDeadLetterQueue"])
+    assert dead["MessageAttributes"]["reason"]["StringValue"].startswith("5 attempts failed, the last: unforeseen")
 
 
 def test_an_account_whose_secret_is_gone_is_no_longer_served_and_its_dms_end_so(

@@ -29,8 +29,8 @@ from dmchannel.responder.lifecycle import (
     Fate,
     Outcome,
     Rule,
+    after_failure,
     hold,
-    retry_delay,
     retry_later,
     unanswered,
 )
@@ -55,7 +55,6 @@ from dmchannel.x.transport import CONNECT_TIMEOUT
 
 BACKOFF_SECONDS = (0.5, 2.0)  # waits between the tries of a send that failed transiently, within one attempt
 SAFETY_MARGIN_SECONDS = 1.0
-MAX_ATTEMPTS = 5  # attempts that failed (the bot, X, anything) before the DM has failed
 APOLOGY_INDEX = 9  # the reply slot of the apology for a DM that failed (a plan has at most 5 replies)
 TOKEN_WAIT_SECONDS = 300  # a DM whose XChat token X refused waits this long before it tries again
 LOG_KEYS = ["dm_id", "sender_id", "attempt", "reply_index"]
@@ -215,7 +214,7 @@ class Responder:
 
     def _answer(self, dm: QueuedDM, record: DmRecord, created_at: float) -> tuple[Fate, dict[str, Any]]:
         """Read the DM, keep its STOP or START, then plan its answer once and send it (Ended: it ends otherwise)."""
-        too_old = self.clock() - created_at > REPLY_WINDOW_SECONDS
+        too_old = self._too_old(created_at)
         try:
             dm = self.x.open(dm)  # XChat: decrypted here, in memory only
         except (Ended, XApiError):
@@ -240,12 +239,16 @@ class Responder:
 
     def _after_failure(self, dm: QueuedDM, fate: Fate, attempts: int, created_at: float) -> Fate:
         """A failed attempt: back later, backed off; after the last, FAILED (the apology, if X allows)."""
-        if self.clock() - created_at > REPLY_WINDOW_SECONDS:
+        if self._too_old(created_at):
             return Fate(Outcome.UNANSWERED, Rule.TOO_OLD)  # X allows no answer any more: no dead letter for it
-        if attempts < MAX_ATTEMPTS:
-            return replace(fate, until=self.clock() + retry_delay(attempts))
-        self._apologise(dm)
-        return Fate(Outcome.FAILED, detail=f"{MAX_ATTEMPTS} attempts failed, the last: {fate.detail or 'unknown'}")
+        fate = after_failure(fate, attempts, self.clock())
+        if fate.outcome is Outcome.FAILED:
+            self._apologise(dm)
+        return fate
+
+    def _too_old(self, created_at: float) -> bool:
+        """Whether X's 24 hours to answer the DM are over."""
+        return self.clock() - created_at > REPLY_WINDOW_SECONDS
 
     def _apologise(self, dm: QueuedDM) -> None:
         """Tell the user, once, that no answer is coming: where nothing of the answer went, and X takes it."""
@@ -440,7 +443,7 @@ class Responder:
 
     def _cut_by(self, dm: QueuedDM, index: int, created_at: float, from_reserve: bool) -> Rule | None:
         """Reserve reply number index (its slot in the limits); the rule that stops the plan here, if one does."""
-        if self.clock() - created_at > REPLY_WINDOW_SECONDS:
+        if self._too_old(created_at):
             return Rule.TOO_OLD
         slot = self.stores.ledger.reserve(dm.dm_id, index, from_reserve=from_reserve)
         if slot is Slot.DAILY_LIMIT:

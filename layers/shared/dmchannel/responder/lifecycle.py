@@ -28,7 +28,7 @@ apology); each carries its metric and its words. ``ReplyState`` is one reply's r
 the ledger; ``Checkpoint`` names the moments where a crash matters (the drills crash there).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Self
 
@@ -114,6 +114,7 @@ class ReplyState(StrEnum):
 
 
 RETRY_BACKOFF_SECONDS = (30, 120, 600, 3_600)  # after each failed attempt: an hour-long outage fails nothing
+MAX_ATTEMPTS = 5  # attempts that failed (the bot, X, anything) before the DM has failed
 
 
 def retry_delay(attempts: int) -> float:
@@ -170,3 +171,10 @@ def unanswered(rule: Rule, detail: str = "") -> Ended:
 def hold(until: float) -> Ended:
     """X's send window is spent until then; the DM waits, costing no attempt."""
     return Ended(Fate(Outcome.HELD, until=until, detail=f"X's send window is spent until {until:.0f}"))
+
+
+def after_failure(fate: Fate, attempts: int, now: float) -> Fate:
+    """A failed attempt's fate: back after its backoff, or, the attempts spent, FAILED with the last reason."""
+    if attempts < MAX_ATTEMPTS:
+        return replace(fate, until=now + retry_delay(attempts))
+    return Fate(Outcome.FAILED, detail=f"{MAX_ATTEMPTS} attempts failed, the last: {fate.detail or 'unknown'}")

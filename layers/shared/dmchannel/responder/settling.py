@@ -8,14 +8,15 @@ receive count: waiting for X's send window or for time costs no attempt.
 """
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from contextlib import suppress
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from dmchannel.observability import Metric, count, logger
 from dmchannel.queued_dm import REASON_ATTRIBUTE, MalformedQueuedDMError, QueuedDM
-from dmchannel.responder.answering import MAX_ATTEMPTS, announce, unforeseen
-from dmchannel.responder.lifecycle import Ended, Fate, Outcome, Rule, retry_delay
+from dmchannel.responder.answering import announce, unforeseen
+from dmchannel.responder.lifecycle import Ended, Fate, Outcome, Rule, after_failure
 from dmchannel.responder.wiring import Wiring
 
 if TYPE_CHECKING:
@@ -120,14 +121,16 @@ def fate_of(wiring: Wiring, dm: QueuedDM, message: QueueMessage, remaining_secon
             return _left(wiring, dm, Rule.FROM_SERVED_ACCOUNT)
         responder = wiring.responder(account, dm, remaining_seconds)
     except Ended as ended:  # the surface could not be opened (XChat without keys)
-        wiring.records(dm.account_id).end(dm.dm_id, ended.fate)
-        announce(ended.fate)
-        return ended.fate
+        return _end(wiring, dm, ended.fate)
     return responder.handle(dm, message.queued_at, message.message_id)
 
 
 def _left(wiring: Wiring, dm: QueuedDM, rule: Rule) -> Fate:
-    fate = Fate(Outcome.UNANSWERED, rule)
+    return _end(wiring, dm, Fate(Outcome.UNANSWERED, rule))
+
+
+def _end(wiring: Wiring, dm: QueuedDM, fate: Fate) -> Fate:
+    """A fate decided before a responder could decide it: written on the DM's record, and announced."""
     wiring.records(dm.account_id).end(dm.dm_id, fate)
     announce(fate, dm_id=dm.dm_id, account_id=dm.account_id)
     return fate
@@ -162,6 +165,8 @@ def _failed_before_counting(wiring: Wiring, dm: QueuedDM, message: QueueMessage,
     except Exception as error:
         logger.warning("The DM's record could not be written", error=type(error).__name__)
         attempts = message.receive_count
-    if attempts >= MAX_ATTEMPTS:
-        return Fate(Outcome.FAILED, detail=f"{MAX_ATTEMPTS} attempts failed, the last: {fate.detail}")
-    return replace(fate, until=wiring.now() + retry_delay(attempts))
+    fate = after_failure(fate, attempts, wiring.now())
+    if fate.outcome is Outcome.FAILED:  # its end on its record too, where the table takes it
+        with suppress(Exception):
+            _end(wiring, dm, fate)
+    return fate

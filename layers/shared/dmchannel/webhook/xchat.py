@@ -24,7 +24,7 @@ from typing import Any
 
 from dmchannel.queued_dm import QueuedDM, Surface
 from dmchannel.webhook.json_values import as_mapping, epoch_ms
-from dmchannel.xchat.envelope import signed_ids
+from dmchannel.xchat.envelope import SignedIds, signed_ids
 
 CHAT_RECEIVED = "chat.received"
 CHAT_SENT = "chat.sent"  # the account's own messages: the channel's, or a person's answering from the account
@@ -36,14 +36,16 @@ def _text_field(payload: Mapping[str, Any], name: str) -> str:
     return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
 
 
-def _account_of(item: Mapping[str, Any], payload: Mapping[str, Any], sender_id: str) -> str:
-    """The account the message was written to: the filter's, else the conversation's other participant."""
-    account_id = _text_field(as_mapping(item.get("filter")), "user_id")
-    if account_id:
-        return account_id
+def _other_participant(payload: Mapping[str, Any], user_id: str) -> str:
+    """The one-to-one conversation's participant who is not user_id ("": a group's, or no such conversation)."""
     pair = TWO_USERS.match(_text_field(payload, "conversation_id"))
-    others = [user for user in pair.groups() if user != sender_id] if pair else []
+    others = [user for user in pair.groups() if user != user_id] if pair else []
     return others[0] if len(others) == 1 else ""
+
+
+def _message_id(payload: Mapping[str, Any], signed: SignedIds | None) -> str:
+    """The message's id: the one signed in its envelope (read without decrypting), else the payload's."""
+    return (signed.message_id if signed else "") or _text_field(payload, "id")
 
 
 def _say(message: str, *, counted: bool = False, **fields: Any) -> None:
@@ -71,14 +73,14 @@ def _message_of(item: Any) -> QueuedDM | None:
     if not (sender_id and encoded_event):
         _not_placed(item, "no sender or no encoded event")
         return None
-    account_id = _account_of(item, payload, sender_id)
+    account_id = _text_field(as_mapping(item.get("filter")), "user_id") or _other_participant(payload, sender_id)
     if not account_id:
         _not_placed(item, "no account: no filter, and no one-to-one conversation id naming one")
         return None
     if sender_id == account_id:
         return None  # the account's own message
     signed = signed_ids(encoded_event)
-    message_id = (signed.message_id if signed else "") or _text_field(payload, "id")
+    message_id = _message_id(payload, signed)
     if not message_id:
         _not_placed(item, "no message id: none signed in the envelope, none in the payload")
         return None
@@ -101,12 +103,10 @@ def _message_of(item: Any) -> QueuedDM | None:
 def _own_message(item: Mapping[str, Any]) -> QueuedDM | None:
     """A chat.sent: the account's message to a user, by its signed id (its text is never read)."""
     payload = as_mapping(item.get("payload"))
-    account_id, encoded_event = _text_field(payload, "sender_id"), _text_field(payload, "encoded_event")
-    pair = TWO_USERS.match(_text_field(payload, "conversation_id"))
-    users = [user for user in pair.groups() if user != account_id] if pair else []
-    signed = signed_ids(encoded_event) if encoded_event else None
-    message_id = (signed.message_id if signed else "") or _text_field(payload, "id")
-    if not (account_id and len(users) == 1 and message_id):
+    account_id = _text_field(payload, "sender_id")
+    user_id = _other_participant(payload, account_id)
+    message_id = _message_id(payload, signed_ids(_text_field(payload, "encoded_event")))
+    if not (account_id and user_id and message_id):
         _not_placed(item, "a chat.sent naming no account, no user or no message")
         return None
     return QueuedDM(
@@ -115,8 +115,8 @@ def _own_message(item: Mapping[str, Any]) -> QueuedDM | None:
         dm_id=message_id,
         sender_id=account_id,
         text="",
-        encoded_event=encoded_event,
-        recipient_id=users[0],
+        encoded_event=_text_field(payload, "encoded_event"),
+        recipient_id=user_id,
     )
 
 
