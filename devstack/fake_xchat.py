@@ -19,11 +19,13 @@ from urllib.parse import parse_qs, urlsplit
 
 from devstack.local_http import json_or_none
 from devstack.x_answers import Answer, v2_error
-from dmchannel.xchat.envelope import STRING, STRUCT, Struct, ThriftError, decode_struct, encode_struct
+from dmchannel.xchat.envelope import I32, STRING, STRUCT, Struct, ThriftError, decode_struct, encode_struct
 
 TOKEN_SECONDS = 7_200  # X's access tokens live about 2 hours
 REGISTRATIONS_PER_DAY = 3  # X allows only a few key registrations a day
-MESSAGE_CREATE, KEY_CHANGE = 1, 3  # MessageEventDetail's union fields
+MESSAGE_CREATE, KEY_CHANGE, FAILURE = 1, 3, 5  # MessageEventDetail's union fields
+# FailureTypes and a RateLimitTier (thrift/event.thrift)
+RECIPIENT_NOT_TRUSTED, RECIPIENT_KEY_HAS_CHANGED, RATE_LIMIT_UPSELL, PREMIUM = 7, 8, 12, 3
 CHAT_ROUTE = "/2/chat/conversations/"
 SETTINGS_ROUTE = "/2/chat/settings"
 DEFAULT_SETTINGS = {"allow_dms_from": "everyone", "dm_receipt_settings": "all_enabled", "dm_quality_filter": "enabled"}
@@ -70,6 +72,7 @@ class XChatFake:
     _delivered_versions: set[tuple[str, str]] = field(default_factory=set)
     _failures: dict[str, list[int | None]] = field(default_factory=dict)
     _late: list[float] = field(default_factory=list)
+    _undelivered: dict[str, list[int]] = field(default_factory=dict)  # sender -> FailureTypes of their next messages
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
     # Tokens ---------------------------------------------------------------------------------------
@@ -113,6 +116,11 @@ class XChatFake:
         """Take the next messages as usual but answer only after that long (a read timeout for the sender)."""
         with self._lock:
             self._late.extend([0.0] * after + [seconds] * times)
+
+    def fail_delivery(self, sender_id: str, failure_type: int = RATE_LIMIT_UPSELL, *, times: int = 1) -> None:
+        """Take the sender's next messages (201), then fail them: the recipient never sees them, the sender gets a Failure."""
+        with self._lock:
+            self._undelivered.setdefault(sender_id, []).extend([failure_type] * times)
 
     def _failure(self, route: str) -> Answer | None:
         with self._lock:
@@ -286,6 +294,8 @@ class XChatFake:
             events = self.conversations.setdefault(conversation, [])
             if any(event.message_id == message_id for event in events):
                 return v2_error(409, "Conflict", "a message with this id was already sent")  # never shown twice
+            if self._undelivered.get(sender_id):
+                return self._fail_after_taking(sender_id, recipient, conversation, message_id)
             sequence_id, encoded = self._frame(
                 message_id, sender_id, conversation, {MESSAGE_CREATE: (STRUCT, create)}, signature
             )
@@ -300,6 +310,16 @@ class XChatFake:
         with self._lock:
             late = self._late.pop(0) if self._late else 0.0
         time.sleep(late)
+        return Answer(201, {"data": {"message_id": message_id, "sequence_id": sequence_id}})
+
+    def _fail_after_taking(self, sender_id: str, recipient: str, conversation: str, message_id: str) -> Answer:
+        """A 201, then a Failure event to the sender (unsigned, with an id of its own, as in X's test vectors)."""
+        failure_type = self._undelivered[sender_id].pop(0)
+        detail: Struct = {1: (I32, failure_type)} | ({2: (I32, PREMIUM)} if failure_type == RATE_LIMIT_UPSELL else {})
+        failure_id = f"failure-{secrets.token_hex(6)}"
+        sequence_id, encoded = self._frame(failure_id, recipient, conversation, {FAILURE: (STRUCT, detail)}, {})
+        if self.on_message:
+            self.on_message(recipient, sender_id, ChatEvent(sequence_id, failure_id, recipient, encoded, False), "")
         return Answer(201, {"data": {"message_id": message_id, "sequence_id": sequence_id}})
 
     def messages(self, conversation: str) -> list[ChatEvent]:

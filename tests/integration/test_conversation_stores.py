@@ -9,6 +9,7 @@ from dmchannel.bots.base import Button
 from dmchannel.storage.kept_menus import KeptMenus
 from dmchannel.storage.loop_breaker import Loop, LoopBreaker
 from dmchannel.storage.opt_out import OptOuts
+from dmchannel.storage.takeover import OwnSend, Takeovers
 
 NOW = 1_795_521_600.0
 
@@ -68,3 +69,16 @@ def test_more_buttons_are_kept(stack: LocalStack) -> None:
     menus.save("more#in-1", buttons)
     assert menus.buttons("more#in-1") == buttons
     assert menus.buttons("more#unknown") == []
+
+
+def test_a_failure_finds_the_send_it_names_else_the_newest_send_shortly_before_it(stack: LocalStack) -> None:
+    clock = [NOW]
+    sends: Takeovers = made(Takeovers, stack, clock)
+    sends.note_outgoing_id("1", "m-a", "dm-1", 0)
+    clock[0] += 5
+    sends.note_outgoing_id("1", "m-b", "dm-1", 1)
+    assert sends.sent_id_by_channel("1", "m-a") and not sends.sent_id_by_channel("2", "m-a")
+    assert sends.failed_send("1", "m-a", NOW + 60) == OwnSend("dm-1", 0, NOW)  # X named our message
+    assert sends.failed_send("1", "failure-9", NOW + 60) == OwnSend("dm-1", 1, NOW + 5)  # else our newest
+    assert sends.failed_send("1", "failure-9", NOW + 3_600) is None  # too long after it to be about it
+    assert sends.failed_send("2", "failure-9", NOW + 60) is None  # nothing of ours in that conversation

@@ -14,7 +14,13 @@ import time_machine
 from aws_lambda_powertools.utilities import parameters
 
 from devstack.fake_x import FakeX
-from devstack.fake_xchat import ChatEvent, chat_delivery
+from devstack.fake_xchat import (
+    RATE_LIMIT_UPSELL,
+    RECIPIENT_KEY_HAS_CHANGED,
+    RECIPIENT_NOT_TRUSTED,
+    ChatEvent,
+    chat_delivery,
+)
 from devstack.local_http import LocalHTTPServer, serve_in_background, write_answer
 from devstack.provision import LocalStack
 from devstack.xchat_user import XChatUser, bot_identity
@@ -309,3 +315,56 @@ def test_a_person_answering_in_xchat_takes_the_conversation_and_the_channels_own
     xchat.flow.poll()
     xchat.user_says("thanks, Sam")
     assert xchat.flow.poll().failed == [] and len(xchat.answers()) == 2  # the bot stays quiet
+
+
+def test_a_reply_x_fails_after_taking_it_is_sent_again_once_after_the_hold(xchat: XChatFlow) -> None:
+    records = DmRecords(boto3.client("dynamodb"), xchat.flow.stack.refs["StateTable"], BOT_ID)
+    xchat.fake.xchat.fail_delivery(
+        BOT_ID, RATE_LIMIT_UPSELL, times=2
+    )  # our tier is throttled: the answer and its resend fail
+    message_id = xchat.user_says("hello")
+    assert xchat.flow.poll().failed == [] and xchat.answers() == []  # X took the answer (201), then failed it
+    first = xchat.deliveries[-1]["data"]["payload"]["id"]
+    xchat.flow.deliver(xchat.deliveries.pop())  # X's Failure event reaches the account as a message does
+    held = xchat.flow.poll()
+    assert held.failed and xchat.answers() == []  # every send of the account waits out the throttle
+    record = records.read(first)
+    assert record is not None and record.outcome is Outcome.HELD and record.attempts == 0
+    assert record.retry_at - time.time() > 14 * 60
+    with time_machine.travel(time.time() + 16 * 60, tick=True):
+        xchat.flow.expire(held)
+        assert xchat.flow.poll().failed == [] and xchat.answers() == []  # sent again, the same bytes: failed again
+        second = xchat.deliveries[-1]["data"]["payload"]["id"]
+        xchat.flow.deliver(xchat.deliveries.pop())
+        assert xchat.flow.poll().failed == []  # a resend that failed is not sent a third time
+    ended = records.read_many([message_id, first, second])
+    assert [(ended[dm_id].outcome, ended[dm_id].rule) for dm_id in (message_id, first, second)] == [
+        (Outcome.ANSWERED, None),
+        (Outcome.ANSWERED, Rule.RESENT),
+        (Outcome.UNANSWERED, Rule.SEND_FAILED),
+    ]
+    assert len(bot_sends(xchat)) == 2
+
+
+@pytest.mark.parametrize("failure_type", [RECIPIENT_KEY_HAS_CHANGED, RECIPIENT_NOT_TRUSTED])
+def test_a_reply_the_same_bytes_cannot_cure_ends_named_and_is_not_sent_again(
+    xchat: XChatFlow, failure_type: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logs = capture_service_logs(monkeypatch)
+    xchat.fake.xchat.fail_delivery(BOT_ID, failure_type)
+    message_id = xchat.user_says("hello")
+    assert xchat.flow.poll().failed == []
+    failure_id = xchat.deliveries[-1]["data"]["payload"]["id"]
+    xchat.flow.deliver(xchat.deliveries.pop())
+    assert xchat.flow.poll().failed == []  # neither held nor retried
+    records = DmRecords(boto3.client("dynamodb"), xchat.flow.stack.refs["StateTable"], BOT_ID)
+    record = records.read(failure_id)
+    assert record is not None and (record.outcome, record.rule) == (Outcome.UNANSWERED, Rule.SEND_FAILED)
+    assert len(bot_sends(xchat)) == 1
+    said = [line for line in map(json.loads, logs.getvalue().splitlines()) if line.get("rule") == "send_failed"]
+    assert message_id in said[-1]["detail"]  # names the DM whose reply failed
+
+
+def bot_sends(xchat: XChatFlow) -> list[str]:
+    """The messages the bot posted to the user."""
+    return [p for m, p, _ in xchat.fake.xchat.calls if m == "POST" and p == f"/2/chat/conversations/{USER_ID}/messages"]

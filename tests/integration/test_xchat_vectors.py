@@ -15,6 +15,7 @@ import responses
 
 from dmchannel.queued_dm import QueuedDM, Surface
 from dmchannel.responder.lifecycle import Ended, Outcome, Rule
+from dmchannel.x.surface_client import SendFailed
 from dmchannel.xchat.api import ChatApi
 from dmchannel.xchat.envelope import signed_ids
 from dmchannel.xchat.keyring import Keyring, signing_key
@@ -88,17 +89,18 @@ def test_a_forged_reply_preview_never_reaches_the_bot() -> None:
 
 
 @pytest.mark.usefixtures("x")
-@pytest.mark.parametrize(
-    ("name", "rule"),
-    [("event_failure_b64", Rule.NOT_ANSWERABLE), ("event_garbage_b64", Rule.UNREADABLE)],
-    ids=["Failure", "garbage"],
-)
-def test_failure_and_garbage_events_are_refused_without_a_crash(
-    name: str, rule: Rule, capsys: pytest.CaptureFixture[str]
+def test_the_failure_event_is_read_as_xs_report_on_a_send_and_counted_by_kind(
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    with pytest.raises(SendFailed) as failed:
+        session().open(delivered("event_failure_b64", with_key_change=True))
+    assert (failed.value.kind, failed.value.hold_seconds, failed.value.resendable) == ("RateLimitUpsell", 900, True)
+    metric = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert (metric["kind"], metric["XChatFailures"]) == ("RateLimitUpsell", [1.0])
+
+
+@pytest.mark.usefixtures("x")
+def test_the_garbage_event_is_refused_without_a_crash() -> None:
     with pytest.raises(Ended) as ended:
-        session().open(delivered(name, with_key_change=True))
-    assert (ended.value.fate.outcome, ended.value.fate.rule) == (Outcome.UNANSWERED, rule)
-    if name == "event_failure_b64":  # counted by kind
-        metric = json.loads(capsys.readouterr().out.splitlines()[-1])
-        assert (metric["kind"], metric["XChatFailures"]) == ("RateLimitUpsell", [1.0])
+        session().open(delivered("event_garbage_b64", with_key_change=True))
+    assert (ended.value.fate.outcome, ended.value.fate.rule) == (Outcome.UNANSWERED, Rule.UNREADABLE)

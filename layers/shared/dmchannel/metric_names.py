@@ -45,6 +45,8 @@ class Metric(StrEnum):
     XCHAT_UNREADABLE = "XChatMessagesUnreadable"  # an encrypted message that did not verify or decrypt: unanswered
     XCHAT_DELIVERIES_NOT_PLACED = "XChatDeliveriesNotPlaced"  # a chat.received naming no account or no message
     XCHAT_FAILURES = "XChatFailures"  # dimension kind: X's Failure events (RateLimitUpsell, ...), never answered
+    XCHAT_REPLIES_RESENT = "XChatRepliesResent"  # a reply X reported failed (a Failure event), sent again once
+    XCHAT_REPLIES_FAILED = "XChatRepliesFailed"  # a reply X reported failed that cannot go again (keys, trust, twice)
     XCHAT_NOT_ANSWERED = "XChatEventsNotAnswered"  # reactions, edits, media, groups: logged and counted only
     XCHAT_TOKEN_REFUSED = "XChatTokenRefused"  # noqa: S105 - X refused an account's XChat token: its DMs are held
     XCHAT_TOKEN_REFRESH_FAILED = "XChatTokenRefreshFailed"  # noqa: S105 - the token keeper could not refresh an OAuth 2.0 token

@@ -50,7 +50,7 @@ from dmchannel.x.errors import ErrorKind, XApiError
 from dmchannel.x.limits import REPLY_WINDOW_SECONDS
 from dmchannel.x.message import OutboundMessage
 from dmchannel.x.sent import Sent
-from dmchannel.x.surface_client import Plan, SurfaceClient
+from dmchannel.x.surface_client import Plan, SendFailed, SurfaceClient
 from dmchannel.x.transport import CONNECT_TIMEOUT
 
 BACKOFF_SECONDS = (0.5, 2.0)  # waits between the tries of a send that failed transiently, within one attempt
@@ -60,7 +60,9 @@ TOKEN_WAIT_SECONDS = 300  # a DM whose XChat token X refused waits this long bef
 LOG_KEYS = ["dm_id", "sender_id", "attempt", "reply_index"]
 
 
-WARNED = frozenset({Rule.TOO_OLD, Rule.DAILY_LIMIT, Rule.X_REFUSED, Rule.UNREADABLE, Rule.ACCOUNT_NOT_SERVED})
+WARNED = frozenset(
+    {Rule.TOO_OLD, Rule.DAILY_LIMIT, Rule.X_REFUSED, Rule.UNREADABLE, Rule.ACCOUNT_NOT_SERVED, Rule.SEND_FAILED}
+)
 OUTCOME_METRICS = {Outcome.HELD: Metric.DIRECT_MESSAGES_HELD, Outcome.NOT_STARTED: Metric.DIRECT_MESSAGES_DEFERRED}
 HEADLINES = {
     Outcome.ANSWERED: "DM answered",
@@ -217,6 +219,8 @@ class Responder:
         too_old = self._too_old(created_at)
         try:
             dm = self.x.open(dm)  # XChat: decrypted here, in memory only
+        except SendFailed as failure:
+            return self._send_again(dm, record, failure, created_at)
         except (Ended, XApiError):
             if too_old:  # whatever keeps it from being read (a refused token, X failing), its time is up
                 raise unanswered(Rule.TOO_OLD) from None
@@ -229,6 +233,39 @@ class Responder:
             raise hold(held_until)
         planned = record.plan or self._plan(dm, created_at, record.attempts, opt_choice_kept=kept)
         return self._send_plan(dm, planned, created_at)
+
+    def _send_again(
+        self, dm: QueuedDM, record: DmRecord, failure: SendFailed, created_at: float
+    ) -> tuple[Fate, dict[str, Any]]:
+        """X reported a reply of ours failed: the same bytes go again, once, after any hold X implies.
+
+        The resend is this report's own plan: its slot, its limits and its retries are a DM's.
+        """
+        planned = record.plan or self._resend_plan(dm, failure)
+        held_until = self.stores.window.held_until()
+        if held_until:
+            raise hold(held_until)
+        return self._send_plan(dm, planned, created_at)
+
+    def _resend_plan(self, dm: QueuedDM, failure: SendFailed) -> Planned:
+        """The failed reply, as stored when it was planned (Ended: unanswered when it cannot or must not go again)."""
+        own = self.stores.takeovers.failed_send(dm.sender_id, failure.message_id, failure.at or self.clock())
+        if own is None:
+            raise unanswered(Rule.NOT_ANSWERABLE, f"X reported {failure.kind} about no recent message of ours")
+        logger.warning("X reported a reply failed", kind=failure.kind, failed_dm_id=own.dm_id, reply_index=own.index)
+        if failure.hold_seconds:  # our tier is throttled: every send of the account waits
+            self.stores.window.observe(0, self.clock() + failure.hold_seconds)
+        answered = self.stores.records.read(own.dm_id)
+        plan = answered.plan if answered else None
+        if plan is None or own.index >= len(plan.messages):
+            why = "its plan is gone"
+        elif plan.rule is Rule.RESENT:
+            why = "it was sent again once already"
+        elif not failure.resendable:
+            why = f"{failure.kind} needs more than the same bytes sent again"
+        else:
+            return self.stores.records.save_plan(dm.dm_id, Planned((plan.messages[own.index],), Rule.RESENT))
+        raise unanswered(Rule.SEND_FAILED, f"reply {own.index + 1} of DM {own.dm_id} failed at X: {why}")
 
     def _token_refused(self) -> Fate:
         """X refused the account's XChat token (revoked, or mid-rotation): the DM is held, costing no attempt."""
@@ -431,7 +468,7 @@ class Responder:
             if not self._send(dm, index, message):
                 cut = Rule.X_REFUSED
                 break
-            if index == 0:
+            if index == 0 and planned.rule is not Rule.RESENT:
                 count(Metric.ANSWER_LATENCY, (self.clock() - created_at) * 1000, MetricUnit.Milliseconds)
             sent += 1
             delivered += 1
@@ -456,7 +493,8 @@ class Responder:
         """Send one claimed reply; False when X refused it (no more replies then), Ended when the DM must wait."""
         takeovers = self.stores.takeovers  # noted before X is called: its echo may come back first
         if message.encrypted_body:
-            takeovers.note_outgoing_id(dm.sender_id, str(json.loads(message.encrypted_body)["message_id"]))
+            message_id = str(json.loads(message.encrypted_body)["message_id"])
+            takeovers.note_outgoing_id(dm.sender_id, message_id, dm.dm_id, index)
         else:
             takeovers.note_outgoing(dm.sender_id, message.text)
         ledger = self.stores.ledger

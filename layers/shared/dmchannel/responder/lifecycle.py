@@ -97,6 +97,12 @@ class Rule(StrEnum):
         Metric.XCHAT_NOT_ANSWERED,
         "the XChat event is no one-to-one text message",
     )
+    RESENT = "resent", Metric.XCHAT_REPLIES_RESENT, "X reported a reply of ours failed: the same reply was sent again"
+    SEND_FAILED = (
+        "send_failed",
+        Metric.XCHAT_REPLIES_FAILED,
+        "X reported a reply of ours failed, and it cannot be sent again",
+    )
 
 
 def rule_of(value: str) -> Rule:

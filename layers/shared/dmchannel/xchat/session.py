@@ -21,7 +21,7 @@ from dmchannel.responder.lifecycle import Ended, Rule, dead_letter, retry_later,
 from dmchannel.x.errors import ErrorKind, XApiError
 from dmchannel.x.message import OutboundMessage
 from dmchannel.x.sent import Sent
-from dmchannel.x.surface_client import Plan
+from dmchannel.x.surface_client import Plan, SendFailed
 from dmchannel.xchat.api import ChatApi, TokenSource
 from dmchannel.xchat.keyring import Keyring, keyring_of, newest
 from dmchannel.xchat.secret import XChatSecretError, xchat_secret_from
@@ -118,11 +118,12 @@ class XChatSession:
 
     def _verified(self, dm: QueuedDM) -> dict[str, Any]:
         event = self._decrypt(dm)
-        if event.get("type") == "Failure":  # X saying a message failed (RateLimitUpsell, ...): never a person's
+        if event.get("type") == "Failure":  # X saying a message of ours failed (RateLimitUpsell, ...): never a person's
             kind = str(event.get("failure") or "unknown")
             count_by(Metric.XCHAT_FAILURES, "kind", kind)
             count(Metric.XCHAT_FAILURES)  # all kinds together, for the alarm
-            raise unanswered(Rule.NOT_ANSWERABLE, f"an XChat Failure event ({kind})")
+            at = float(event.get("created_at_msec") or dm.created_at_ms or 0) / 1000
+            raise SendFailed(kind, str(event.get("id") or ""), at)
         if not event.get("verified"):
             raise unanswered(Rule.UNREADABLE, "not verified")
         return event
