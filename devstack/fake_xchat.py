@@ -28,6 +28,7 @@ MESSAGE_CREATE, KEY_CHANGE, FAILURE = 1, 3, 5  # MessageEventDetail's union fiel
 RECIPIENT_NOT_TRUSTED, RECIPIENT_KEY_HAS_CHANGED, RATE_LIMIT_UPSELL, PREMIUM = 7, 8, 12, 3
 CHAT_ROUTE = "/2/chat/conversations/"
 SETTINGS_ROUTE = "/2/chat/settings"
+REQUESTS_ROUTE = "/2/chat/message_requests"
 DEFAULT_SETTINGS = {"allow_dms_from": "everyone", "dm_receipt_settings": "all_enabled", "dm_quality_filter": "enabled"}
 
 
@@ -72,6 +73,9 @@ class XChatFake:
     _delivered_versions: set[tuple[str, str]] = field(default_factory=set)
     _failures: dict[str, list[int | None]] = field(default_factory=dict)
     _late: list[float] = field(default_factory=list)
+    strangers: set[str] = field(default_factory=set)  # users whose first messages to an account wait as requests
+    message_requests: dict[str, dict[str, str]] = field(default_factory=dict)  # account -> request id -> user
+    _accepted: set[tuple[str, str]] = field(default_factory=set)  # (account, user) whose requests were accepted
     _undelivered: dict[str, list[int]] = field(default_factory=dict)  # sender -> FailureTypes of their next messages
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -164,6 +168,9 @@ class XChatFake:
             answer = self._authorized(headers, lambda user: self._keys(method, path.split("/")[3], user, body))
         elif path == SETTINGS_ROUTE:
             answer = self._authorized(headers, lambda user: self._settings(method, user, body))
+        elif path.startswith(REQUESTS_ROUTE):
+            query = parse_qs(urlsplit(url).query)
+            answer = self._authorized(headers, lambda user: self._requests(method, path, user, query))
         elif path.startswith(CHAT_ROUTE):
             answer = self._authorized(headers, lambda user: self._chat(method, path[len(CHAT_ROUTE) :], user, body))
         else:
@@ -182,6 +189,24 @@ class XChatFake:
             return v2_error(400, "Invalid Request", "send every chat setting")
         current.update(wanted)
         return Answer(200, {"data": current})
+
+    def _requests(self, method: str, path: str, account_id: str, query: Mapping[str, list[str]]) -> Answer:
+        """Pending message requests: listed with an empty first page (X says one may come), accepted by id."""
+        with self._lock:
+            pending = dict(self.message_requests.get(account_id, {}))
+            if method == "GET" and path == REQUESTS_ROUTE:
+                if pending and not query.get("pagination_token"):
+                    return Answer(200, {"data": [], "meta": {"result_count": 0, "next_token": "rest"}})
+                data = [
+                    {"id": request_id, "sender_id": user, "conversation_id": conversation_of(account_id, user)}
+                    for request_id, user in pending.items()
+                ]
+                return Answer(200, {"data": data, "meta": {"result_count": len(data)}})
+            request_id = path.removeprefix(REQUESTS_ROUTE + "/").removesuffix("/accept")
+            if method != "POST" or not path.endswith("/accept") or request_id not in pending:
+                return v2_error(404, "Not Found", "no pending message request")
+            self._accepted.add((account_id, self.message_requests[account_id].pop(request_id)))
+        return Answer(200, {"data": {"accepted": True}})
 
     def _authorized(self, headers: Mapping[str, str], handle: Callable[[str], Answer]) -> Answer:
         user_id = self.user_of(headers)
@@ -305,12 +330,24 @@ class XChatFake:
             first = (recipient, key_version) not in self._delivered_versions
             self._delivered_versions.add((recipient, key_version))
         key_change = key_changes[-1].encoded_event if key_changes and first and self.include_key_change else ""
+        if self._held_as_request(sender_id, recipient):
+            return Answer(201, {"data": {"message_id": message_id, "sequence_id": sequence_id}})
         if self.on_message:
             self.on_message(sender_id, recipient, event, key_change)
         with self._lock:
             late = self._late.pop(0) if self._late else 0.0
         time.sleep(late)
         return Answer(201, {"data": {"message_id": message_id, "sequence_id": sequence_id}})
+
+    def _held_as_request(self, sender_id: str, recipient: str) -> bool:
+        """A stranger's message waits in the recipient's requests until accepted, never delivered to its webhook."""
+        with self._lock:
+            if sender_id not in self.strangers or (recipient, sender_id) in self._accepted:
+                return False
+            requests = self.message_requests.setdefault(recipient, {})
+            if sender_id not in requests.values():
+                requests[f"mr{next(self._sequence)}"] = sender_id
+            return True
 
     def _fail_after_taking(self, sender_id: str, recipient: str, conversation: str, message_id: str) -> Answer:
         """A 201, then a Failure event to the sender (unsigned, with an id of its own, as in X's test vectors)."""

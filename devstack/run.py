@@ -36,7 +36,11 @@ HOST = "127.0.0.1"
 LEX_ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_LEX_RUNTIME_V2"
 BEDROCK_ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_BEDROCK_RUNTIME"
 POLL_INTERVAL_SECONDS = 0.2
-TOKEN_KEEPER_SECONDS = 60
+SCHEDULED = (  # (function, logical id): each run every minute here, whichever X it talks to
+    ("token_keeper", "TokenKeeperFunction"),  # tokens live 2 hours: it refreshes only what expires soon
+    ("message_requests", "MessageRequestFunction"),
+)
+SCHEDULE_SECONDS = 60
 
 
 def function_environment(stack: LocalStack, logical_id: str) -> dict[str, str]:
@@ -51,16 +55,22 @@ def function_environment(stack: LocalStack, logical_id: str) -> dict[str, str]:
     return {name: os.environ.get(name, value) if name in tunable else value for name, value in environment.items()}
 
 
-def start_token_keeper(stack: LocalStack, stop: threading.Event) -> None:
-    """Run the XChat token keeper now and then, as its schedule does (it refreshes only what expires soon)."""
-    os.environ.update({**function_environment(stack, "TokenKeeperFunction"), "OAUTHLIB_INSECURE_TRANSPORT": "1"})
-    keeper = LocalFunction("token_keeper", import_function("token_keeper"), timeout_seconds=30)
+def start_scheduled(stack: LocalStack, stop: threading.Event) -> None:
+    """Run the scheduled functions (the XChat token keeper, the message-request pick-up) now and then."""
+    functions = []
+    for name, logical_id in SCHEDULED:
+        os.environ.update({**function_environment(stack, logical_id), "OAUTHLIB_INSECURE_TRANSPORT": "1"})
+        functions.append(LocalFunction(name, import_function(name), timeout_seconds=30))
 
-    def keep() -> None:
-        while not stop.wait(TOKEN_KEEPER_SECONDS):
-            keeper.invoke({})
+    def run() -> None:
+        while not stop.wait(SCHEDULE_SECONDS):
+            for function in functions:
+                try:
+                    function.invoke({})
+                except Exception as error:  # a failed run, as Lambda has them: logged, and the next one goes on
+                    print(f"{function.name} failed: {type(error).__name__}: {error}", file=sys.stderr, flush=True)
 
-    threading.Thread(target=keep, daemon=True).start()
+    threading.Thread(target=run, daemon=True).start()
 
 
 def poll_forever(stack: LocalStack, responder: LocalFunction, stop: threading.Event) -> None:
@@ -312,7 +322,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     poller = threading.Thread(target=poll_forever, args=(stack, responder, stop), daemon=True)
     poller.start()
-    start_token_keeper(stack, stop)  # whichever X it talks to: tokens live 2 hours, and the keeper refreshes them
+    start_scheduled(stack, stop)
 
     print(banner(port, fake is not None, responder_env, bot_line, accounts), flush=True)
     try:

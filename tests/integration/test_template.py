@@ -239,3 +239,31 @@ def test_the_handover_topic_may_only_be_published_to() -> None:
     (handover,) = [p for p in policies if isinstance(p, dict) and p.get("Fn::If", [""])[0] == "HasHandoverTopic"]
     (statement,) = handover["Fn::If"][1]["Statement"]
     assert (statement["Action"], statement["Resource"]) == ("sns:Publish", {"Ref": "HandoverTopicArn"})
+
+
+def test_only_the_functions_that_answer_or_keep_xchat_read_the_accounts_secrets() -> None:
+    readers = set()
+    for name, resource in TEMPLATE["Resources"].items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        statements = [
+            s for p in resource["Properties"].get("Policies", []) if isinstance(p, dict) for s in p.get("Statement", [])
+        ]
+        for statement in statements:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            if "secretsmanager:GetSecretValue" in actions and any("accounts/*" in json.dumps(r) for r in resources):
+                readers.add(name)
+    assert readers == {"ResponderFunction", "TokenKeeperFunction", "MessageRequestFunction"}
+
+
+def test_message_requests_are_checked_on_their_schedule_by_their_policy() -> None:
+    function = TEMPLATE["Resources"]["MessageRequestFunction"]["Properties"]
+    assert function["Events"]["Check"]["Properties"]["Schedule"] == {
+        "Fn::Sub": "rate(${MessageRequestMinutes} minutes)"
+    }
+    assert function["Environment"]["Variables"]["XCHAT_ACCEPT_REQUESTS"] == {"Ref": "XChatAcceptRequests"}
+    parameters = TEMPLATE["Parameters"]
+    assert parameters["MessageRequestMinutes"]["Default"] == 5
+    assert parameters["XChatAcceptRequests"]["AllowedValues"] == ["everyone", "none"]
+    assert parameters["XChatAcceptRequests"]["Default"] == "everyone"

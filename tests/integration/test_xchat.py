@@ -30,7 +30,7 @@ from dmchannel.responder.lifecycle import Outcome, Rule
 from dmchannel.storage.dm_records import DmRecords
 from dmchannel.xchat.envelope import STRING, STRUCT, decode_struct, encode_struct
 from dmchannel.xchat.session import XChatSession
-from tests.integration.conftest import BOT_ID, USER_ID, Pipeline, capture_service_logs
+from tests.integration.conftest import BOT_ID, USER_ID, Loader, Pipeline, capture_service_logs
 
 
 @dataclass
@@ -368,3 +368,28 @@ def test_a_reply_the_same_bytes_cannot_cure_ends_named_and_is_not_sent_again(
 def bot_sends(xchat: XChatFlow) -> list[str]:
     """The messages the bot posted to the user."""
     return [p for m, p, _ in xchat.fake.xchat.calls if m == "POST" and p == f"/2/chat/conversations/{USER_ID}/messages"]
+
+
+@pytest.mark.parametrize("policy", ["everyone", "none"])
+def test_a_strangers_message_request_is_picked_up_by_the_policy_and_answered_once(
+    xchat: XChatFlow, load_function: Loader, fake_x: tuple[FakeX, str], policy: str
+) -> None:
+    fake = xchat.fake.xchat
+    fake.strangers.add(USER_ID)  # the person's first message waits in the account's requests
+    xchat.user.says(BOT_ID, "hello")
+    assert xchat.deliveries == []  # and never reaches the webhook
+    requests = load_function(
+        "message_requests", "MessageRequestFunction", X_API_BASE_URL=fake_x[1], XCHAT_ACCEPT_REQUESTS=policy
+    )
+    picked = requests.lambda_handler({}, xchat.flow.context)
+    if policy == "none":
+        assert picked == {BOT_ID: "0 queued"} and list(fake.message_requests[BOT_ID].values()) == [USER_ID]
+        assert xchat.flow.poll().delivered == []
+        return
+    assert picked == {BOT_ID: "1 queued"} and fake.message_requests[BOT_ID] == {}
+    assert xchat.flow.poll().failed == []
+    (answer,) = xchat.answers()
+    assert answer["content"]["text"].startswith("Hi")
+    assert requests.lambda_handler({}, xchat.flow.context) == {BOT_ID: "0 queued"}  # nothing pending, nothing again
+    xchat.user_says("what are the limits?")  # accepted: the conversation's messages now reach the webhook
+    assert xchat.flow.poll().failed == [] and len(xchat.answers()) == 2

@@ -47,6 +47,9 @@ class Metric(StrEnum):
     XCHAT_FAILURES = "XChatFailures"  # dimension kind: X's Failure events (RateLimitUpsell, ...), never answered
     XCHAT_REPLIES_RESENT = "XChatRepliesResent"  # a reply X reported failed (a Failure event), sent again once
     XCHAT_REPLIES_FAILED = "XChatRepliesFailed"  # a reply X reported failed that cannot go again (keys, trust, twice)
+    XCHAT_MESSAGE_REQUESTS = "XChatMessageRequests"  # pending message requests seen (each run counts them again)
+    XCHAT_REQUEST_MESSAGES_QUEUED = "XChatRequestMessagesQueued"  # a request's message the webhook never delivered
+    XCHAT_REQUEST_CHECKS_FAILED = "XChatRequestChecksFailed"  # an account's requests could not be read this run
     XCHAT_NOT_ANSWERED = "XChatEventsNotAnswered"  # reactions, edits, media, groups: logged and counted only
     XCHAT_TOKEN_REFUSED = "XChatTokenRefused"  # noqa: S105 - X refused an account's XChat token: its DMs are held
     XCHAT_TOKEN_REFRESH_FAILED = "XChatTokenRefreshFailed"  # noqa: S105 - the token keeper could not refresh an OAuth 2.0 token

@@ -8,7 +8,7 @@ webhook's cold start.
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dmchannel.x.endpoints import DEFAULT_BASE_URL
 
@@ -116,6 +116,24 @@ class TokenKeeperSettings:
             table_name=env.required("TABLE_NAME"),
             accounts_secret_prefix=env.text("ACCOUNTS_SECRET_PREFIX", ""),
             x_api_base_url=env.text("X_API_BASE_URL", DEFAULT_BASE_URL),
+        )
+
+
+@dataclass(frozen=True)
+class MessageRequestSettings(TokenKeeperSettings):
+    """The XChat message-request pick-up's configuration: the keeper's, and the queue and policy."""
+
+    queue_url: str = field(default="", kw_only=True)
+    accept_requests: str = field(default="everyone", kw_only=True)  # XChatAcceptRequests: everyone or none
+
+    @classmethod
+    def from_env(cls, values: Mapping[str, str] = ENVIRONMENT) -> "MessageRequestSettings":
+        """Read and check the environment."""
+        env = Environment(values)
+        return cls(
+            **vars(TokenKeeperSettings.from_env(values)),
+            queue_url=env.required("QUEUE_URL"),
+            accept_requests=env.choice("XCHAT_ACCEPT_REQUESTS", ("everyone", "none"), "everyone"),
         )
 
 

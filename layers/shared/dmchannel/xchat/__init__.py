@@ -7,6 +7,7 @@ calls X's Chat API with the account's OAuth 2.0 token; ``sdk`` is the one seam t
 identity in the SDK, the signing keys of the users it talks to and the
 conversation keys it has opened; ``session`` reads one DM and encrypts its answer (the
 responder's surface client); ``oauth2`` refreshes and exchanges tokens for ``token_keeper``
-(the one writer of each account's tokens) and the set-up command. Plaintext exists only
-in memory.
+(the one writer of each account's tokens) and the set-up command; ``message_requests``
+accepts pending message requests and queues the messages the webhook never got. Plaintext
+exists only in memory.
 """

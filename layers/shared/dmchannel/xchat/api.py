@@ -23,6 +23,9 @@ READ_PATH = "/2/chat/conversations/{conversation}/read"
 TYPING_PATH = "/2/chat/conversations/{conversation}/typing"
 MESSAGES_PATH = "/2/chat/conversations/{conversation}/messages"
 SETTINGS_PATH = "/2/chat/settings"
+REQUESTS_PATH = "/2/chat/message_requests"
+ACCEPT_PATH = "/2/chat/message_requests/{request_id}/accept"
+NOT_FOUND = 404
 UNAUTHORIZED = 401
 
 TokenSource = Callable[[bool], str]  # the account's access token; True: read it again, not from the cache
@@ -91,6 +94,22 @@ class ChatApi:
         path = EVENTS_PATH.format(conversation=other_id)
         answer = self._call("read the conversation's events", "GET", path).json()
         return answer if isinstance(answer, dict) else {}
+
+    def message_requests(self, next_token: str = "") -> dict[str, Any]:
+        """One page of the account's pending message requests (``data``, and ``meta.next_token`` for the next)."""
+        path = REQUESTS_PATH + (f"?pagination_token={next_token}" if next_token else "")
+        answer = self._call("read the pending message requests", "GET", path).json()
+        return answer if isinstance(answer, dict) else {}
+
+    def accept_request(self, request_id: str) -> bool:
+        """Accept a message request; False when none is pending under that id (already accepted, or withdrawn)."""
+        try:
+            self._call("accept a message request", "POST", ACCEPT_PATH.format(request_id=request_id), {})
+        except XApiError as error:
+            if error.status != NOT_FOUND:
+                raise
+            return False
+        return True
 
     def mark_read(self, other_id: str, sequence_id: str) -> None:
         """Mark the conversation read up to a message."""

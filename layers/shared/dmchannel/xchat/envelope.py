@@ -100,7 +100,8 @@ def decode_struct(data: bytes) -> Struct:
 
 
 # MessageEvent's fields that the webhook reads (the detail and the signature it leaves to the responder).
-MESSAGE_ID, SENDER_ID, CONVERSATION_ID, CREATED_AT_MS = 2, 3, 4, 6
+MESSAGE_ID, SENDER_ID, CONVERSATION_ID, CREATED_AT_MS, DETAIL = 2, 3, 4, 6, 7
+MESSAGE_CREATE = 1  # the detail's union field of a message (others: key changes, failures, typing, ...)
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ class SignedIds:
     sender_id: str
     conversation_id: str
     created_at_ms: str
+    is_message: bool = False  # a message someone wrote (not a key change, a failure, typing, ...)
 
 
 def signed_ids(encoded_event: str) -> SignedIds | None:
@@ -124,4 +126,6 @@ def signed_ids(encoded_event: str) -> SignedIds | None:
         kind, value = fields.get(field_id, (STOP, b""))
         return value.decode("utf-8", "replace") if kind == STRING and isinstance(value, bytes) else ""
 
-    return SignedIds(text(MESSAGE_ID), text(SENDER_ID), text(CONVERSATION_ID), text(CREATED_AT_MS))
+    kind, detail = fields.get(DETAIL, (STOP, {}))
+    is_message = kind == STRUCT and MESSAGE_CREATE in detail
+    return SignedIds(text(MESSAGE_ID), text(SENDER_ID), text(CONVERSATION_ID), text(CREATED_AT_MS), is_message)

@@ -6,10 +6,11 @@ client and tokens (the token keeper alone writes the newest pair; responders onl
 
 import base64
 import binascii
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from dmchannel.credentials import load_secret
 from dmchannel.xchat import sdk
 
 if TYPE_CHECKING:
@@ -45,6 +46,15 @@ def xchat_secret_from(value: Mapping[str, Any], secret_id: str) -> XChatSecret:
     except binascii.Error as error:
         raise XChatSecretError(f"secret {secret_id}: the XChat private keys are not base64") from error
     return XChatSecret(blob, str(xchat["key_version"]), xchat["registration"], str(xchat["access_token"]))
+
+
+def token_source(secret_id: str) -> Callable[[bool], str]:
+    """The account's access token as its secret holds it (True: read past the cache: the keeper may have rotated it)."""
+
+    def token(fresh: bool) -> str:
+        return xchat_secret_from(load_secret(secret_id, fresh=fresh), secret_id).access_token
+
+    return token
 
 
 def registration_body(registration: "PublicKeyRegistrationPayload") -> dict[str, Any]:

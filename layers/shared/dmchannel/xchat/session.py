@@ -24,7 +24,7 @@ from dmchannel.x.sent import Sent
 from dmchannel.x.surface_client import Plan, SendFailed
 from dmchannel.xchat.api import ChatApi, TokenSource
 from dmchannel.xchat.keyring import Keyring, keyring_of, newest
-from dmchannel.xchat.secret import XChatSecretError, xchat_secret_from
+from dmchannel.xchat.secret import XChatSecretError, token_source, xchat_secret_from
 
 TYPING_EVERY_SECONDS = 4.0  # XChat's typing indicator expires within seconds
 PREVIEW_CHARS = 140  # of the user's text, shown by the later replies of an answer as what they answer
@@ -242,8 +242,4 @@ def xchat_session(account_id: str, secret_ids: tuple[str, ...], api: Callable[[T
         secret = xchat_secret_from(load_secret(secret_id), secret_id)
     except XChatSecretError as error:
         raise dead_letter(str(error)) from error
-
-    def token(fresh: bool) -> str:
-        return xchat_secret_from(load_secret(secret_id, fresh=fresh), secret_id).access_token
-
-    return XChatSession(api(token), keyring_of(account_id, secret))
+    return XChatSession(api(token_source(secret_id)), keyring_of(account_id, secret))
