@@ -40,7 +40,7 @@ from devstack.deliveries import BOT_USER, activity_delivery, dm_delivery, dm_eve
 from devstack.dev_credentials import DEV_CREDENTIALS
 from devstack.drill_bot import DrillBot, serve_drill_bot
 from devstack.fake_x import FakeX, SentDM, serve
-from devstack.fake_xchat import ChatEvent, chat_delivery
+from devstack.fake_xchat import RATE_LIMIT_UPSELL, ChatEvent, chat_delivery, conversation_of
 from devstack.lambda_runtime import FunctionDied, LocalFunction, import_function
 from devstack.log_capture import LogCapture
 from devstack.moto_server import RequestCounter, start_local_aws
@@ -88,10 +88,12 @@ class Row:
     sent_twice: int = 0
     mixed: int = 0
     limit_violations: int = 0
+    unreadable: int = 0  # XChat: answers at X that the person cannot decrypt and verify
 
     def add(self, other: "Row") -> None:
         """Sum another row into this one."""
-        for name in ("received", "answered", "late", "lost", "no_outcome", "sent_twice", "mixed", "limit_violations"):
+        counts = ("received", "answered", "late", "lost", "no_outcome", "sent_twice", "mixed", "limit_violations")
+        for name in (*counts, "unreadable"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.unanswered.update(other.unanswered)
         self.dead_lettered.update(other.dead_lettered)
@@ -117,6 +119,7 @@ class Harness:
         variables = {
             **self.stack.function_environment("WebhookFunction"),
             **self.stack.function_environment("ResponderFunction"),
+            **self.stack.function_environment("MessageRequestFunction"),
             "X_API_BASE_URL": x_url,
             "BOT_KIND": "http",
             "BOT_URL": bot_url,
@@ -125,11 +128,12 @@ class Harness:
         os.environ.update(variables)
         # XChat: the account's keys and token in its secret; the users write encrypted, each with their own keys.
         self.xchat_users: dict[str, XChatUser] | None = {} if xchat else None
-        self._chat_messages: list[tuple[str, ChatEvent, str]] = []
+        self.former_devices: list[XChatUser] = []  # users' earlier keys: they read what was sent to them
+        self._chat_messages: list[tuple[str, ChatEvent, str]] = []  # what X has for the account, not yet delivered
         if xchat:
             self.fake.xchat.token_seconds = 10**9  # a drill may jump days; the token keeper's work is drilled apart
-            self.fake.xchat.on_message = lambda sender, _to, event, key: self._chat_messages.append(
-                (sender, event, key)
+            self.fake.xchat.on_message = lambda sender, to, event, key: (
+                self._chat_messages.append((sender, event, key)) if to == ACCOUNT else None
             )
             secret = json.dumps(DEV_CREDENTIALS.secret_values() | {"xchat": bot_identity(self.fake.xchat, ACCOUNT)})
             boto3.client("secretsmanager").put_secret_value(
@@ -180,7 +184,9 @@ class Harness:
         """
         if self.xchat_users is not None:
             for event in events:
-                self._post(encode(self._chat_delivery(event)), times)
+                delivery = self._chat_delivery(event)
+                if delivery:
+                    self._post(encode(delivery), times)
             return
         users = [{"id": e["message_create"]["sender_id"], "name": "User", "screen_name": "user"} for e in events]
         delivery = (
@@ -197,31 +203,76 @@ class Harness:
             answer = self.webhook.invoke(http_api_event("POST", "/webhook", headers=headers, body=body))
             assert answer["statusCode"] == 200, answer
 
-    def _chat_delivery(self, event: dict[str, Any]) -> dict[str, Any]:
-        """The chat.received delivery of a DM event's text, written encrypted by its user."""
+    def _chat_delivery(self, event: dict[str, Any], group: str = "") -> dict[str, Any] | None:
+        """The chat.received delivery of a DM event's text, written encrypted by its user (in a group with the account).
+
+        None when X keeps it from the webhook (a stranger's message request).
+        """
         assert self.xchat_users is not None
-        sender = event["message_create"]["sender_id"]
+        sender, text = event["message_create"]["sender_id"], event["message_create"]["message_data"]["text"]
         if sender not in self.xchat_users:
             self.xchat_users[sender] = XChatUser(sender, self.fake.xchat, self.x_url)
-        self.xchat_users[sender].says(ACCOUNT, event["message_create"]["message_data"]["text"])
-        _, chat_event, key_change = self._chat_messages.pop()
-        self.received.add(chat_event.message_id)
+        message_id = self.xchat_users[sender].says(group or ACCOUNT, text, members=(ACCOUNT,) if group else ())
+        self.received.add(message_id)
+        found = [entry for entry in self._chat_messages if entry[1].message_id == message_id]
+        if not found:
+            return None
+        self._chat_messages.remove(found[0])
+        _, chat_event, key_change = found[0]
         delivery = chat_delivery(ACCOUNT, sender, chat_event, key_change, int(event["created_timestamp"]))
+        if group:
+            delivery["data"]["payload"]["conversation_id"] = group
         if self.live_shape:
             data = delivery["data"]
             del data["filter"], data["tag"], data["payload"]["id"], data["payload"]["created_at_msec"]
         return delivery
 
+    def deliver_in_group(self, event: dict[str, Any], group: str) -> None:
+        """The DM event's user writes it in a group they share with the account; X delivers it."""
+        delivery = self._chat_delivery(event, group)
+        if delivery:
+            self._post(encode(delivery), 1)
+
+    def _deliver_reports(self) -> None:
+        """Deliver what X has for the account besides the users' messages (Failure events on our sends)."""
+        while self._chat_messages:
+            sender, chat_event, key_change = self._chat_messages.pop(0)
+            created = int(self.clock.now() * 1000)
+            self._post(encode(chat_delivery(ACCOUNT, sender, chat_event, key_change, created)), 1)
+
+    def new_device(self, user_id: str) -> None:
+        """The user moves to a device with new keys, registered at X (the old one keeps what it could read)."""
+        assert self.xchat_users is not None
+        self.former_devices.append(self.xchat_users[user_id])
+        self.xchat_users[user_id] = XChatUser(user_id, self.fake.xchat, self.x_url)
+
+    def pick_up_message_requests(self) -> None:
+        """The scheduled message-request function runs, as it does every MessageRequestMinutes."""
+        LocalFunction("message_requests", import_function("message_requests")).invoke({})
+
     def sent(self) -> list[SentDM]:
         """Every reply X took: the fake's record, or (XChat) what each user decrypts of the conversation."""
         if self.xchat_users is None:
             return self.fake.sent
-        return [
-            SentDM(m["id"], user_id, m["content"].get("text", ""), [], int(m["created_at_msec"]), ACCOUNT)
-            for user_id, user in self.xchat_users.items()
+        read = {
+            m["id"]: SentDM(m["id"], user.user_id, m["content"].get("text", ""), [], int(m["created_at_msec"]), ACCOUNT)
+            for user in [*self.former_devices, *self.xchat_users.values()]
             for m in user.read(ACCOUNT)
             if m["sender_id"] == ACCOUNT
-        ]
+        }
+        return list(read.values())
+
+    def unreadable(self, sent: list[SentDM]) -> int:
+        """XChat: the account's messages at X that no device of their person can decrypt and verify."""
+        if self.xchat_users is None:
+            return 0
+        at_x = {
+            event.message_id
+            for user_id in self.xchat_users
+            for event in self.fake.xchat.messages(conversation_of(user_id, ACCOUNT))
+            if event.sender_id == ACCOUNT
+        }
+        return len(at_x - {dm.event_id for dm in sent})
 
     def _poll(self, responder: LocalFunction) -> BatchResult:
         queue = "DmQueue"
@@ -246,9 +297,10 @@ class Harness:
                         dm = QueuedDM.from_body(result.bodies[message_id])
                         self.retried.add(dm.dm_id)
                         self.waiting[message_id] = (result.receipts[message_id], dm)
+                self._deliver_reports()
                 if any(result.delivered for result in results):
                     continue
-                if sum(self._depth()) == 0:
+                if sum(self._depth()) == 0 and not self.scheduled:
                     return
                 # Nothing deliverable, though DMs remain: they wait (FIFO holds back a conversation's
                 # later DMs while one is in flight). Let the time they wait for pass.
@@ -316,6 +368,7 @@ class Harness:
         sent = self.sent()
         row.sent_twice = max(0, len(sent) - sum(replies.values())) + _repeated_texts(sent)
         row.mixed = _mixed(sent)
+        row.unreadable = self.unreadable(sent)
         limit = int(os.environ["DAILY_MESSAGE_LIMIT"])
         per_message = int(os.environ["REPLIES_PER_MESSAGE"])
         row.limit_violations = _over_daily_limit(sent, limit) + sum(n > per_message for n in replies.values())
@@ -564,6 +617,43 @@ def _xchat_live_shape(harness: Harness, small: bool) -> None:
     _each_user_writes(harness, 2 if small else 5, 1)
 
 
+def _xchat_group_first(harness: Harness, small: bool) -> None:
+    """Each person writes in a group they share with the account, then to it alone: only the latter is answered."""
+    for n, user in enumerate(_users(2 if small else 5)):
+        harness.deliver_in_group(harness.dm(user, "in our group"), f"g{4_000_000_000 + n}")
+        harness.deliver([harness.dm(user, "and to you alone")])
+        harness.deliver([harness.dm(user, "still to you alone")])
+
+
+def _xchat_new_device(harness: Harness, small: bool) -> None:
+    """Each person writes, then moves to a device with new keys five minutes later, and writes again."""
+    users = _users(2 if small else 5)
+    for user in users:
+        harness.deliver([harness.dm(user, "from my old phone")])
+
+    def move() -> None:
+        for user in users:
+            harness.new_device(user)
+            harness.deliver([harness.dm(user, "from my new phone")])
+
+    harness.scheduled.append((harness.clock.now() + 5 * 60, move))
+
+
+def _xchat_message_requests(harness: Harness, small: bool) -> None:
+    """Strangers write: their messages wait in the account's requests, never delivered, until the pick-up runs."""
+    users = _users(2 if small else 5)
+    harness.fake.xchat.strangers.update(users)
+    for user in users:
+        harness.deliver([harness.dm(user, "hello, stranger here")])
+    harness.scheduled.append((harness.clock.now() + 5 * 60, harness.pick_up_message_requests))
+
+
+def _xchat_failure_after_send(harness: Harness, small: bool) -> None:
+    """X takes the first answers (201), then reports them failed (RateLimitUpsell): they go again after the hold."""
+    harness.fake.xchat.fail_delivery(ACCOUNT, RATE_LIMIT_UPSELL, times=2 if small else 4)
+    _each_user_writes(harness, 3 if small else 8, 1)
+
+
 DRILLS = (
     Drill("X 429, reset in minutes", _x_429_minutes),
     Drill("X 429, reset 20 h away", _x_429_hours),
@@ -590,6 +680,10 @@ DRILLS = (
     Drill("XChat: token revoked 20 min", _xchat_token_revoked, xchat=True),
     Drill("XChat: key turned mid-talk", _xchat_key_rotation, xchat=True),
     Drill("XChat: live delivery shape", _xchat_live_shape, xchat=True),
+    Drill("XChat: a group, then alone", _xchat_group_first, xchat=True),
+    Drill("XChat: new device, new keys", _xchat_new_device, xchat=True),
+    Drill("XChat: message requests", _xchat_message_requests, xchat=True),
+    Drill("XChat: Failure after a send", _xchat_failure_after_send, xchat=True),
 )
 
 
@@ -644,6 +738,7 @@ def render(rows: list[Row]) -> str:
         "twice",
         "mixed",
         "over limit",
+        "unreadable",
     )
     lines = [
         (
@@ -658,6 +753,7 @@ def render(rows: list[Row]) -> str:
             str(row.sent_twice),
             str(row.mixed),
             str(row.limit_violations),
+            str(row.unreadable),
         )
         for row in [*rows, total]
     ]
@@ -681,7 +777,9 @@ def main() -> int:
                 rows.append(run_drill(drill, url, small=args.small))
             print(f"  {drill.name}: {time.perf_counter() - started:.1f} s", flush=True)
     print(render(rows))
-    bad = sum(row.lost + row.no_outcome + row.sent_twice + row.mixed + row.limit_violations for row in rows)
+    bad = sum(
+        row.lost + row.no_outcome + row.sent_twice + row.mixed + row.limit_violations + row.unreadable for row in rows
+    )
     return 1 if bad else 0
 
 

@@ -70,9 +70,10 @@ class XChatFake:
     token_seconds: int = TOKEN_SECONDS
     on_message: Callable[[str, str, ChatEvent, str], None] | None = None  # (sender, recipient, event, key change)
     _sequence: "count[int]" = field(default_factory=lambda: count(1_000))
-    _delivered_versions: set[tuple[str, str]] = field(default_factory=set)
+    _delivered_versions: set[tuple[str, str, str]] = field(default_factory=set)  # (recipient, conversation, key)
     _failures: dict[str, list[int | None]] = field(default_factory=dict)
     _late: list[float] = field(default_factory=list)
+    groups: dict[str, set[str]] = field(default_factory=dict)  # group conversation id (g...) -> its members
     strangers: set[str] = field(default_factory=set)  # users whose first messages to an account wait as requests
     message_requests: dict[str, dict[str, str]] = field(default_factory=dict)  # account -> request id -> user
     _accepted: set[tuple[str, str]] = field(default_factory=set)  # (account, user) whose requests were accepted
@@ -242,14 +243,25 @@ class XChatFake:
             self.public_keys[user_id] = [{**entry, "public_key_version": version}]
         return version
 
+    def _members(self, conversation: str, user_id: str, action: str, request: Any) -> list[str]:
+        """A conversation's participants: the two of a one-to-one, or those a group's key changes gave its key to."""
+        if not conversation.startswith("g"):
+            return conversation.split(":")
+        with self._lock:
+            members = self.groups.setdefault(conversation, {user_id})
+            if action == "keys" and isinstance(request, dict):
+                members.update(str(k.get("user_id")) for k in request.get("conversation_participant_keys") or [])
+            return sorted(members)
+
     def _chat(self, method: str, rest: str, user_id: str, body: bytes) -> Answer:
         other, _, action = rest.partition("/")
         other = other.replace("-", ":")
-        conversation = other if ":" in other else conversation_of(user_id, other)
-        if user_id not in conversation.split(":"):
-            return v2_error(403, "Forbidden", "not a participant of the conversation")
-        recipient = next((member for member in conversation.split(":") if member != user_id), user_id)
+        conversation = other if ":" in other or other.startswith("g") else conversation_of(user_id, other)
         request = json_or_none(body)
+        members = self._members(conversation, user_id, action, request)
+        if user_id not in members:
+            return v2_error(403, "Forbidden", "not a participant of the conversation")
+        recipients = [member for member in members if member != user_id] or [user_id]
         if method == "GET" and action == "events":
             return self._failure("events") or self._events(conversation)
         if method == "POST" and action in ("read", "typing"):
@@ -257,7 +269,7 @@ class XChatFake:
         if method == "POST" and action == "keys":
             return self._key_change(user_id, conversation, request)
         if method == "POST" and action == "messages":
-            return self._failure("messages") or self._message(user_id, recipient, conversation, request)
+            return self._failure("messages") or self._message(user_id, recipients, conversation, request)
         return v2_error(404, "Not Found", "no such route")
 
     def _events(self, conversation: str) -> Answer:
@@ -306,7 +318,7 @@ class XChatFake:
             self.conversations.setdefault(conversation, []).append(event)
         return Answer(201, {"data": {"conversation_id": conversation, "sequence_id": sequence_id}})
 
-    def _message(self, sender_id: str, recipient: str, conversation: str, request: Any) -> Answer:
+    def _message(self, sender_id: str, recipients: list[str], conversation: str, request: Any) -> Answer:
         try:
             message_id = str(request["message_id"])
             create = decode_struct(base64.b64decode(request["encoded_message_create_event"]))
@@ -320,20 +332,20 @@ class XChatFake:
             if any(event.message_id == message_id for event in events):
                 return v2_error(409, "Conflict", "a message with this id was already sent")  # never shown twice
             if self._undelivered.get(sender_id):
-                return self._fail_after_taking(sender_id, recipient, conversation, message_id)
+                return self._fail_after_taking(sender_id, recipients[0], conversation, message_id)
             sequence_id, encoded = self._frame(
                 message_id, sender_id, conversation, {MESSAGE_CREATE: (STRUCT, create)}, signature
             )
             event = ChatEvent(sequence_id, message_id, sender_id, encoded, False, key_version)
             events.append(event)
             key_changes = [e for e in events if e.key_change and e.key_version == key_version]
-            first = (recipient, key_version) not in self._delivered_versions
-            self._delivered_versions.add((recipient, key_version))
-        key_change = key_changes[-1].encoded_event if key_changes and first and self.include_key_change else ""
-        if self._held_as_request(sender_id, recipient):
-            return Answer(201, {"data": {"message_id": message_id, "sequence_id": sequence_id}})
-        if self.on_message:
-            self.on_message(sender_id, recipient, event, key_change)
+        for recipient in recipients:
+            with self._lock:
+                first = (recipient, conversation, key_version) not in self._delivered_versions
+                self._delivered_versions.add((recipient, conversation, key_version))
+            key_change = key_changes[-1].encoded_event if key_changes and first and self.include_key_change else ""
+            if not self._held_as_request(sender_id, recipient) and self.on_message:
+                self.on_message(sender_id, recipient, event, key_change)
         with self._lock:
             late = self._late.pop(0) if self._late else 0.0
         time.sleep(late)

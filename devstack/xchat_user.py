@@ -65,11 +65,14 @@ class XChatUser:
             for key in self._call("GET", f"/2/users/{user}/public_keys")["data"]
         ]
 
-    def open_conversation(self, account_id: str) -> None:
-        """Make the conversation's key and give it to both, in a signed key change (as X's apps do first)."""
+    def open_conversation(self, account_id: str, members: tuple[str, ...] = ()) -> None:
+        """Make the conversation's key and give it to all, in a signed key change (as X's apps do first).
+
+        account_id: the other person of a one-to-one conversation, or a group's id (g...) with its other members.
+        """
         publics = [
             {"user_id": user, "public_key": key["public_key"], "key_version": key["public_key_version"]}
-            for user in (self.user_id, account_id)
+            for user in (self.user_id, *(members or (account_id,)))
             for key in self._call("GET", f"/2/users/{user}/public_keys")["data"]
         ]
         prepared = self.chat.prepare_conversation_key_change(publics)
@@ -101,10 +104,15 @@ class XChatUser:
         self._call("POST", f"/2/chat/conversations/{account_id}/keys", body)
         self._keys[account_id] = (str(prepared["conversation_key_version"]), bytes(prepared["conversation_key"]))
 
-    def says(self, account_id: str, text: str, *, option: dict[str, Any] | None = None) -> str:
-        """Encrypt and send a message (option: a quick-reply option of the bot's, tapped); return its id."""
+    def says(
+        self, account_id: str, text: str, *, option: dict[str, Any] | None = None, members: tuple[str, ...] = ()
+    ) -> str:
+        """Encrypt and send a message (option: a quick-reply option of the bot's, tapped); return its id.
+
+        account_id: the bot account, or a group's id (g...) whose other members are given.
+        """
         if account_id not in self._keys:
-            self.open_conversation(account_id)
+            self.open_conversation(account_id, members)
         version, key = self._keys[account_id]
         tapped = (
             {
@@ -120,7 +128,7 @@ class XChatUser:
             else None
         )
         payload = self.chat.encrypt_message(
-            conversation_of(self.user_id, account_id),
+            account_id if members else conversation_of(self.user_id, account_id),
             text,
             conversation_key=key,
             conversation_key_version=version,

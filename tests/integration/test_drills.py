@@ -7,6 +7,7 @@ import pytest
 from devstack.drill import DRILLS, Drill, Row, render, run_drill
 
 EXPECTED_UNANSWERED = {
+    "XChat: a group, then alone": "not_answerable",  # the group's messages: only one-to-one ones are answered
     "16 at the daily limit": "daily_limit",
     "hour's end at the limit": "daily_limit",
     "12 DMs in 10 s, then STOP": "muted",
@@ -21,7 +22,8 @@ def rows(moto_url: str) -> Iterator[dict[str, Row]]:
 @pytest.mark.parametrize("drill", DRILLS, ids=[drill.name for drill in DRILLS])
 def test_every_dm_is_accounted_for(drill: Drill, rows: dict[str, Row]) -> None:
     row = rows[drill.name]
-    assert (row.lost, row.no_outcome, row.sent_twice, row.mixed, row.limit_violations) == (0, 0, 0, 0, 0), render([row])
+    faults = (row.lost, row.no_outcome, row.sent_twice, row.mixed, row.limit_violations, row.unreadable)
+    assert faults == (0, 0, 0, 0, 0, 0), render([row])
     assert row.received > 0 and sum(row.dead_lettered.values()) == (drill.name == "a poison DM"), render([row])
     assert row.answered + sum(row.unanswered.values()) + sum(row.dead_lettered.values()) == row.received, render([row])
     assert set(row.unanswered) <= {EXPECTED_UNANSWERED.get(drill.name)}, render([row])
@@ -47,3 +49,8 @@ def test_the_drills_exercise_what_they_name(rows: dict[str, Row]) -> None:
     assert rows["Secrets Manager throttled"].late > 0  # throttled reads brought DMs back; none was un-served
     assert rows["XChat: key turned mid-talk"].answered == rows["XChat: key turned mid-talk"].received
     assert rows["XChat: live delivery shape"].answered == rows["XChat: live delivery shape"].received
+    group = rows["XChat: a group, then alone"]
+    assert (group.answered, group.unanswered["not_answerable"]) == (group.received * 2 // 3, group.received // 3)
+    for name in ("XChat: new device, new keys", "XChat: message requests", "XChat: Failure after a send"):
+        assert rows[name].answered == rows[name].received, render([rows[name]])
+    assert rows["XChat: message requests"].late == 0 and rows["XChat: message requests"].received > 0

@@ -12,6 +12,8 @@ import boto3
 import pytest
 import time_machine
 from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.parameters import SecretsProvider
+from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
 
 from devstack.fake_x import FakeX
 from devstack.fake_xchat import (
@@ -20,6 +22,7 @@ from devstack.fake_xchat import (
     RECIPIENT_NOT_TRUSTED,
     ChatEvent,
     chat_delivery,
+    conversation_of,
 )
 from devstack.local_http import LocalHTTPServer, serve_in_background, write_answer
 from devstack.provision import LocalStack
@@ -393,3 +396,39 @@ def test_a_strangers_message_request_is_picked_up_by_the_policy_and_answered_onc
     assert requests.lambda_handler({}, xchat.flow.context) == {BOT_ID: "0 queued"}  # nothing pending, nothing again
     xchat.user_says("what are the limits?")  # accepted: the conversation's messages now reach the webhook
     assert xchat.flow.poll().failed == [] and len(xchat.answers()) == 2
+
+
+def test_each_reply_goes_under_the_key_version_of_the_message_it_answers(xchat: XChatFlow) -> None:
+    xchat.fake.xchat.include_key_change = False  # the bot reads both keys from X at its first message
+    xchat.user.says(BOT_ID, "under the first key")
+    first = xchat.deliveries.pop()
+    xchat.user.open_conversation(BOT_ID)  # the person turns the key before the bot has answered
+    xchat.user.says(BOT_ID, "under the second key")
+    second = xchat.deliveries.pop()
+    versions = [d["data"]["payload"]["conversation_key_version"] for d in (first, second)]
+    assert versions[0] != versions[1]  # the first message's reply goes under its key, though the bot knows a newer
+    for delivery in (first, second):
+        xchat.flow.deliver(delivery)
+        assert xchat.flow.poll().failed == []
+    conversation = conversation_of(USER_ID, BOT_ID)
+    replies = [e for e in xchat.fake.xchat.messages(conversation) if e.sender_id == BOT_ID]
+    assert [reply.key_version for reply in replies] == versions
+    assert len(xchat.answers()) == 2  # and the person reads both
+
+
+def test_material_where_it_was_set_up_before_costs_one_failed_read_not_one_per_dm(
+    xchat: XChatFlow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+    client = boto3.client("secretsmanager")
+    client.meta.events.register(
+        "provide-client-params.secrets-manager.GetSecretValue",
+        lambda params, **_: asked.append(params["SecretId"]),
+    )
+    monkeypatch.setitem(DEFAULT_PROVIDERS, "secrets", SecretsProvider(boto3_client=client))
+    for text in ("hello", "what are the limits?", "thanks"):
+        xchat.user_says(text)
+        assert xchat.flow.poll().failed == []
+    assert len(xchat.answers()) == 3
+    own = [secret for secret in asked if secret.endswith(f"accounts/{BOT_ID}")]
+    assert len(own) == 1  # the primary's own XChat secret is not there: asked once, then remembered

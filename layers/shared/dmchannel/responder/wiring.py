@@ -37,7 +37,7 @@ from dmchannel.storage.token_budget import TokenBudget
 from dmchannel.x.direct_messages import XClient
 from dmchannel.x.surface_client import SurfaceClient
 from dmchannel.xchat.api import ChatApi, TokenSource
-from dmchannel.xchat.session import xchat_session
+from dmchannel.xchat.session import FirstSecret, xchat_session
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -58,6 +58,11 @@ class Wiring:
     bot_override: Bot | None = None  # a test's bot instead of the configured one
     _stores: dict[tuple[str, ResponderSettings], Stores] = field(default_factory=dict, init=False)
     _bots: dict[tuple[ResponderSettings, str, str], Bot] = field(default_factory=dict, init=False)
+    _xchat_secrets: FirstSecret = field(init=False)
+
+    def __post_init__(self) -> None:
+        """Where each account's XChat material is, learnt by the responder's clock."""
+        self._xchat_secrets = FirstSecret(self.now)
 
     def now(self) -> float:
         """The clock's time (read through here, so that a clock set later is the one used)."""
@@ -135,7 +140,9 @@ class Wiring:
         def api(token: TokenSource) -> ChatApi:
             return ChatApi(own.x_api_base_url, self.http, token, own.x_read_timeout, seconds_left)
 
-        session = xchat_session(account.id, account.xchat_secret_ids or (account.secret_id,), api)
+        secret_id = self._xchat_secrets.of(account.xchat_secret_ids or (account.secret_id,))
+        session = xchat_session(account.id, secret_id, api)
+        session.keyring.clock = self.clock  # the keys it learns are dated by the responder's clock
         return session, session  # an XChat conversation's kept menus and memory are sealed with its key
 
     def responder(self, account: Account, dm: QueuedDM, remaining_seconds: Callable[[], float]) -> Responder:

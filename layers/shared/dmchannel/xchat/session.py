@@ -8,13 +8,14 @@ the user sees one message (the SDK mints the message id inside the signature).
 """
 
 import json
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
-from dmchannel.credentials import load_secret, not_found
+from dmchannel.credentials import SECRET_MAX_AGE_SECONDS, load_secret, not_found
 from dmchannel.observability import Metric, count, count_by
 from dmchannel.queued_dm import QueuedDM
 from dmchannel.responder.lifecycle import Ended, Rule, dead_letter, retry_later, unanswered
@@ -23,6 +24,7 @@ from dmchannel.x.message import OutboundMessage
 from dmchannel.x.sent import Sent
 from dmchannel.x.surface_client import Plan, SendFailed
 from dmchannel.xchat.api import ChatApi, TokenSource
+from dmchannel.xchat.envelope import signed_ids
 from dmchannel.xchat.keyring import Keyring, keyring_of, newest
 from dmchannel.xchat.secret import XChatSecretError, token_source, xchat_secret_from
 
@@ -40,6 +42,12 @@ class _Opened:
     encoded_event: str  # the user's message, which the first reply quotes whole
     preview: str  # the start of the user's text, which the later replies show as what they answer
     key_version: str  # the conversation key the message came under: its replies go under it too
+
+
+def _is_group(conversation_id: str) -> bool:
+    """Whether a conversation id names a group (g...), not two people (the lower user id, a colon, the higher)."""
+    people = conversation_id.split(":")
+    return bool(conversation_id) and not (len(people) == 2 and all(person.isdigit() for person in people))
 
 
 def _button_payload(content: dict[str, Any]) -> str | None:
@@ -134,6 +142,10 @@ class XChatSession:
         A message that does not verify is tried once more with the sender's keys read again from X
         (at most once a minute): a person who registered new keys is answered at once.
         """
+        signed = signed_ids(dm.encoded_event)
+        if signed and _is_group(signed.conversation_id):
+            # A group's message (its envelope says so): never answered, so neither keys nor X are needed for it.
+            raise unanswered(Rule.NOT_ANSWERABLE, "not a one-to-one conversation with the account")
         try:
             event = self._verified(dm)
         except Ended:
@@ -146,7 +158,7 @@ class XChatSession:
         conversation_id = str(event.get("conversation_id", ""))
         if kind != "Message":
             raise unanswered(Rule.NOT_ANSWERABLE, f"an XChat {kind} event: only text messages are answered")
-        if set(conversation_id.split(":")) != {dm.account_id, dm.sender_id}:
+        if not self._one_to_one(conversation_id, dm):
             raise unanswered(Rule.NOT_ANSWERABLE, "not a one-to-one conversation with the account")
         content = event.get("content") or {}
         if content.get("content_type") != "Text" or content.get("attachments"):
@@ -157,6 +169,11 @@ class XChatSession:
             dm.sender_id, conversation_id, sequence_id, dm.encoded_event, text[:PREVIEW_CHARS], dm.key_version
         )
         return replace(dm, text=text, button_payload=_button_payload(content))
+
+    @staticmethod
+    def _one_to_one(conversation_id: str, dm: QueuedDM) -> bool:
+        """Whether the conversation is the account's with the DM's sender alone."""
+        return set(conversation_id.split(":")) == {dm.account_id, dm.sender_id}
 
     def _conversation(self) -> tuple[_Opened, str, bytes]:
         if self._opened is None:
@@ -218,26 +235,38 @@ class XChatSession:
         return self.keyring.unseal_text(self._conversation()[0].user_id, stored)
 
 
-def _found(secret_ids: tuple[str, ...]) -> str:
-    """The first of the secrets that exists (a secret not found is no answer: the next is looked at)."""
-    for secret_id in secret_ids[:-1]:
-        try:
-            load_secret(secret_id)
-        except GetParameterError as error:
-            if not not_found(error):
-                raise
-            continue
-        return secret_id
-    return secret_ids[-1]
+@dataclass
+class FirstSecret:
+    """Which of the places an account's XChat material may be holds it (a secret not found: the next is looked at).
+
+    One found missing is not asked for again while a found one would be cached, so that an account
+    whose material is where it was set up before costs no failed read per DM.
+    """
+
+    clock: Callable[[], float] = time.time
+    _absent: dict[str, float] = field(default_factory=dict)  # secret id -> when it was found missing
+
+    def of(self, secret_ids: tuple[str, ...]) -> str:
+        """The first of the secrets that exists, else the last."""
+        for secret_id in secret_ids[:-1]:
+            if self.clock() - self._absent.get(secret_id, -SECRET_MAX_AGE_SECONDS) < SECRET_MAX_AGE_SECONDS:
+                continue
+            try:
+                load_secret(secret_id)
+            except GetParameterError as error:
+                if not not_found(error):
+                    raise
+                self._absent[secret_id] = self.clock()
+                continue
+            return secret_id
+        return secret_ids[-1]
 
 
-def xchat_session(account_id: str, secret_ids: tuple[str, ...], api: Callable[[TokenSource], ChatApi]) -> XChatSession:
+def xchat_session(account_id: str, secret_id: str, api: Callable[[TokenSource], ChatApi]) -> XChatSession:
     """The session of one DM to the account: its keyring (cached) and the Chat API with its newest token.
 
-    secret_ids: where the account's XChat material may be, in order. Ended (dead-lettered) when none
-    holds XChat keys: the DM waits on the dead-letter queue.
+    Ended (dead-lettered) when the secret holds no XChat keys: the DM waits on the dead-letter queue.
     """
-    secret_id = _found(secret_ids)
     try:
         secret = xchat_secret_from(load_secret(secret_id), secret_id)
     except XChatSecretError as error:
