@@ -563,6 +563,12 @@ def _x_down_for_an_hour(harness: Harness, small: bool) -> None:
     _each_user_writes(harness, 3 if small else 10, 1)
 
 
+def _x_out_of_credits(harness: Harness, small: bool) -> None:
+    """X answers every send 402 for an hour (the app's credits are spent), then takes them again."""
+    harness.fake.credits_until = harness.clock.now() + 3_600
+    _each_user_writes(harness, 3 if small else 10, 1)
+
+
 def _x_down_then_redrive(harness: Harness, small: bool) -> None:
     """X fails longer than every attempt lasts: the DMs fail; X comes back, and the operator redrives them."""
     harness.fake.down_until = harness.clock.now() + 3 * 3_600
@@ -671,6 +677,7 @@ DRILLS = (
     Drill("a poison DM", _poison),
     Drill("Secrets Manager throttled", _secrets_throttled),
     Drill("X down for an hour", _x_down_for_an_hour),
+    Drill("X out of credits for an hour", _x_out_of_credits),
     Drill("X down 3 h, then redrive", _x_down_then_redrive, then=_redrive_every_dead_letter),
     Drill("hour's end at the limit", _hour_boundary_at_the_limit, {"DAILY_MESSAGE_LIMIT": "9"}, pollers=4),
     Drill("XChat: X 5xx and read timeouts", _xchat_x_errors, {"X_READ_TIMEOUT": "1"}, xchat=True),

@@ -108,6 +108,8 @@ class FakeX:
     send_window: tuple[int, float] | None = None
     answer_headers: dict[str, str] = field(default_factory=dict)  # added to every DM send X takes
     down_until: float = 0.0  # until then (by the fake's clock), every DM send is answered 503
+    credits_until: float = 0.0  # until then, every send (legacy or XChat) is refused for want of credits
+    usage_capped: bool = False  # refused as X's monthly usage cap does (429 usage-capped), not 402
     clock: Callable[[], float] = time.time
     _window_start: float = 0.0
     _window_used: int = 0
@@ -183,6 +185,23 @@ class FakeX:
         answer.headers = {**answer.headers, **window, **self.answer_headers}
         return answer
 
+    @staticmethod
+    def _is_send(path: str) -> bool:
+        """Whether the path sends a DM: v1.1's, v2's, or an XChat message."""
+        return (
+            path == SEND_PATH
+            or bool(V2_SEND.fullmatch(path))
+            or (path.startswith("/2/chat/conversations/") and path.endswith("/messages"))
+        )
+
+    def _credits_refusal(self) -> Answer:
+        """X's answer once the app's credits are spent (402), or its monthly usage cap (a 429 that is no rate limit)."""
+        if self.usage_capped:
+            problem = {"title": "UsageCapExceeded", "type": "https://api.x.com/2/problems/usage-capped"}
+            body = problem | {"detail": "Monthly usage cap exceeded", "period": "Monthly"}
+            return Answer(429, body, {"x-rate-limit-remaining": "100"})
+        return Answer(402, {"title": "Payment Required", "detail": "Your credits are depleted", "status": 402})
+
     def _next_failure(self, path: str) -> Answer | None:
         if path in (SEND_PATH, SEND_V2_ROUTE) and self.clock() < self.down_until:
             return x_error(503, 131, "Internal error")
@@ -196,6 +215,11 @@ class FakeX:
     def handle(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> Answer:
         """Answer one request as X would."""
         path = urlsplit(url).path
+        if method == "POST" and self.clock() < self.credits_until and self._is_send(path):
+            refused = self._credits_refusal()
+            with self._lock:
+                self.calls.append((path, refused.status))
+            return refused
         chat = self.xchat.route(method, url, headers, body)
         if chat is not None:
             return chat

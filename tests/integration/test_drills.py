@@ -41,6 +41,8 @@ def test_the_drills_exercise_what_they_name(rows: dict[str, Row]) -> None:
     poison = rows["a poison DM"]
     assert (poison.answered, sum(poison.dead_lettered.values())) == (poison.received - 1, 1)  # alone; the rest go on
     assert rows["X down for an hour"].late == rows["X down for an hour"].received  # all answered once X is back
+    credits = rows["X out of credits for an hour"]
+    assert credits.answered == credits.late == credits.received  # held, then all answered by the probes
     assert rows["X down 3 h, then redrive"].answered == rows["X down 3 h, then redrive"].received  # after the redrive
     assert (
         rows["XChat: token revoked 20 min"].late == rows["XChat: token revoked 20 min"].received

@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
+import time_machine
 from aws_lambda_powertools.utilities import parameters as powertools_parameters
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
@@ -442,3 +443,28 @@ def test_an_account_whose_secret_is_gone_is_no_longer_served_and_its_dms_end_so(
     dm_id = flow.user_says("hello again", account=second)
     assert flow.poll().failed == []  # not retried: only "not found" un-serves, and it is not found
     assert table_item(flow.stack, f"dm#{second}#{dm_id}")["rule"] == {"S": "account_not_served"}
+
+
+@pytest.mark.parametrize("capped", [False, True], ids=["402", "monthly usage cap"])
+def test_spent_credits_hold_every_dm_and_one_probe_at_a_time_resumes_sending(
+    pipeline: Callable[..., Pipeline], capped: bool
+) -> None:
+    flow = pipeline()
+    flow.fake.credits_until, flow.fake.usage_capped = time.time() + 3_600, capped
+    other = {"id": "3001969358", "name": "Sam", "screen_name": "sam"}
+    dm_ids = [flow.user_says("hello"), flow.user_says("hello", sender=other)]
+    held = flow.poll()
+    refused = [status for path, status in flow.fake.calls if status in (402, 429)]
+    assert len(held.failed) == 2 and flow.fake.sent == [] and len(refused) == 1  # the second never called X
+    for dm_id in dm_ids:
+        item = table_item(flow.stack, f"dm#{BOT_ID}#{dm_id}")
+        assert item["outcome"] == {"S": "held"} and item["attempts"] == {"N": "0"}  # no attempt spent
+    with time_machine.travel(time.time() + 16 * 60, tick=True):  # the next probe: X still refuses
+        flow.expire(held)
+        held = flow.poll()
+        assert len([s for _, s in flow.fake.calls if s in (402, 429)]) == 2  # one probe, the other DM waited
+    flow.fake.credits_until = 0.0  # credits added at X
+    with time_machine.travel(time.time() + 32 * 60, tick=True):
+        flow.expire(held)
+        assert flow.poll().failed == []
+    assert sorted(dm.recipient_id for dm in flow.fake.sent) == sorted([USER_ID, other["id"]])

@@ -45,6 +45,8 @@ class Metric(StrEnum):
     XCHAT_UNREADABLE = "XChatMessagesUnreadable"  # an encrypted message that did not verify or decrypt: unanswered
     XCHAT_DELIVERIES_NOT_PLACED = "XChatDeliveriesNotPlaced"  # a chat.received naming no account or no message
     XCHAT_FAILURES = "XChatFailures"  # dimension kind: X's Failure events (RateLimitUpsell, ...), never answered
+    X_CREDITS_EXHAUSTED = "XCreditsExhausted"  # X refused a send for want of credits (402) or its usage cap
+    X_CREDITS_RESTORED = "XCreditsRestored"  # the probe went through: sending resumed by itself
     XCHAT_REPLIES_RESENT = "XChatRepliesResent"  # a reply X reported failed (a Failure event), sent again once
     XCHAT_REPLIES_FAILED = "XChatRepliesFailed"  # a reply X reported failed that cannot go again (keys, trust, twice)
     XCHAT_MESSAGE_REQUESTS = "XChatMessageRequests"  # pending message requests seen (each run counts them again)

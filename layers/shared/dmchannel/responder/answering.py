@@ -37,6 +37,7 @@ from dmchannel.responder.lifecycle import (
 from dmchannel.responder.numbered_choices import chosen_payload, render_choices
 from dmchannel.responder.rules import Answer, Conversation, Leave, decide, keyword_of
 from dmchannel.responder.settings import ResponderSettings
+from dmchannel.storage.credits import CreditsHold
 from dmchannel.storage.dm_records import DmRecord, DmRecords, Planned
 from dmchannel.storage.kept_menus import KeptMenus, more_key, offered_key
 from dmchannel.storage.ledger import Ledger, Slot
@@ -56,6 +57,7 @@ from dmchannel.x.transport import CONNECT_TIMEOUT
 BACKOFF_SECONDS = (0.5, 2.0)  # waits between the tries of a send that failed transiently, within one attempt
 SAFETY_MARGIN_SECONDS = 1.0
 APOLOGY_INDEX = 9  # the reply slot of the apology for a DM that failed (a plan has at most 5 replies)
+CREDITS_SPENT = "X's credits are spent (HTTP 402) or its usage cap is reached: sends wait for the next probe"
 TOKEN_WAIT_SECONDS = 300  # a DM whose XChat token X refused waits this long before it tries again
 LOG_KEYS = ["dm_id", "sender_id", "attempt", "reply_index"]
 
@@ -130,6 +132,7 @@ class Stores:
     opt_outs: OptOuts
     takeovers: Takeovers
     loops: LoopBreaker
+    credits: CreditsHold  # the app's, shared by every account's stores
 
 
 @dataclass
@@ -206,8 +209,11 @@ class Responder:
             fate, fields = self._answer(dm, record, created_at)
         except Ended as ended:
             fate = ended.fate
-        except XApiError as error:  # what _send and XChat's reading let through: a refused token
-            fate = self._token_refused() if error.kind is ErrorKind.UNAUTHORIZED else unforeseen(error)
+        except XApiError as error:  # what _send and XChat's reading let through: a refused token, no credits
+            if error.kind is ErrorKind.OUT_OF_CREDITS:
+                fate = self._out_of_credits(error)
+            else:
+                fate = self._token_refused() if error.kind is ErrorKind.UNAUTHORIZED else unforeseen(error)
         except Exception as error:  # an error no one foresaw is an outcome too: counted, backed off
             fate = unforeseen(error)
         if fate.outcome is Outcome.RETRY_LATER:
@@ -228,9 +234,7 @@ class Responder:
         kept = self._keep_opt_choice(dm, created_at)  # STOP holds from when it is seen, even if it cannot be answered
         if too_old:
             raise unanswered(Rule.TOO_OLD)
-        held_until = self.stores.window.held_until()
-        if held_until:
-            raise hold(held_until)
+        self._wait_for_x()
         planned = record.plan or self._plan(dm, created_at, record.attempts, opt_choice_kept=kept)
         return self._send_plan(dm, planned, created_at)
 
@@ -242,9 +246,7 @@ class Responder:
         The resend is this report's own plan: its slot, its limits and its retries are a DM's.
         """
         planned = record.plan or self._resend_plan(dm, failure)
-        held_until = self.stores.window.held_until()
-        if held_until:
-            raise hold(held_until)
+        self._wait_for_x()
         return self._send_plan(dm, planned, created_at)
 
     def _resend_plan(self, dm: QueuedDM, failure: SendFailed) -> Planned:
@@ -266,6 +268,21 @@ class Responder:
         else:
             return self.stores.records.save_plan(dm.dm_id, Planned((plan.messages[own.index],), Rule.RESENT))
         raise unanswered(Rule.SEND_FAILED, f"reply {own.index + 1} of DM {own.dm_id} failed at X: {why}")
+
+    def _wait_for_x(self) -> None:
+        """Ended (HELD) while X takes no sends: the account's send window is spent, or the app's credits."""
+        held_until = self.stores.window.held_until()
+        if held_until:
+            raise hold(held_until)
+        credits_back = self.stores.credits.wait_until()
+        if credits_back:
+            raise Ended(Fate(Outcome.HELD, detail=CREDITS_SPENT, until=credits_back))
+
+    def _out_of_credits(self, error: XApiError) -> Fate:
+        """X refused for want of credits: every send of the app waits for the next probe, costing no attempt."""
+        logger.error("X's credits are spent (or its usage cap is reached): every DM waits", status=error.status)
+        count(Metric.X_CREDITS_EXHAUSTED)
+        return Fate(Outcome.HELD, detail=CREDITS_SPENT, until=self.stores.credits.spent())
 
     def _token_refused(self) -> Fate:
         """X refused the account's XChat token (revoked, or mid-rotation): the DM is held, costing no attempt."""
@@ -508,7 +525,7 @@ class Responder:
                 logger.error("X did not answer; the reply is not sent again", status=status, codes=codes)
                 raise retry_later(str(error)) from error
             ledger.release(dm.dm_id, index)
-            if error.kind is ErrorKind.UNAUTHORIZED:
+            if error.kind in (ErrorKind.UNAUTHORIZED, ErrorKind.OUT_OF_CREDITS):
                 raise
             if error.kind is ErrorKind.RATE_LIMITED:
                 self.stores.window.observe(0, error.retry_at)
@@ -519,6 +536,9 @@ class Responder:
             raise retry_later(str(error)) from error
         self.checkpoint(Checkpoint.SENT, dm.dm_id)  # a crash here leaves the reply "sending": never sent again
         ledger.record_sent(dm.dm_id, index, sent.event_id)
+        if self.stores.credits.accepted():
+            logger.info("X takes sends again: the credits hold is over")
+            count(Metric.X_CREDITS_RESTORED)
         if sent.remaining == 0 and sent.reset:
             self.stores.window.observe(0, sent.reset)  # the next DM waits for the reset instead of meeting a 429
         count(Metric.REPLIES_SENT)

@@ -59,6 +59,7 @@ class ResponderSettings:
     human_keywords: frozenset[str] = frozenset({"human", "agent"})
     human_handover_text: str = "I've asked a person from our team to take over. They will answer you here."
     human_takeover_minutes: int = 60  # how long the bot stays quiet once a person has a conversation
+    credits_probe_minutes: int = 15  # once X's credits are spent: how often one DM is let through to try again
     handover_topic_arn: str = ""  # an SNS topic told of each handover (optional)
     x_dm_api: str = "v1.1"
     x_read_timeout: float = 10.0  # seconds to wait for X's answer to a send
@@ -117,6 +118,7 @@ class ResponderSettings:
             human_keywords=env.keywords("HUMAN_KEYWORDS", defaults.human_keywords),
             human_handover_text=env.text("HUMAN_HANDOVER_TEXT", defaults.human_handover_text),
             human_takeover_minutes=env.integer("HUMAN_TAKEOVER_MINUTES", defaults.human_takeover_minutes, 1, 10_080),
+            credits_probe_minutes=env.integer("CREDITS_PROBE_MINUTES", defaults.credits_probe_minutes, 1, 720),
             handover_topic_arn=env.text("HANDOVER_TOPIC_ARN", ""),
             x_dm_api=env.choice("X_DM_API", X_APIS, defaults.x_dm_api),
             x_read_timeout=env.number("X_READ_TIMEOUT", defaults.x_read_timeout, 0.5, 30),

@@ -24,6 +24,7 @@ from dmchannel.queued_dm import QueuedDM, Surface
 from dmchannel.responder.answering import SAFETY_MARGIN_SECONDS, Responder, Stores, no_checkpoint
 from dmchannel.responder.lifecycle import Checkpoint
 from dmchannel.responder.settings import ResponderSettings
+from dmchannel.storage.credits import CreditsHold
 from dmchannel.storage.dm_records import DmRecords
 from dmchannel.storage.kept_menus import KeptMenus
 from dmchannel.storage.ledger import Ledger
@@ -59,10 +60,13 @@ class Wiring:
     _stores: dict[tuple[str, ResponderSettings], Stores] = field(default_factory=dict, init=False)
     _bots: dict[tuple[ResponderSettings, str, str], Bot] = field(default_factory=dict, init=False)
     _xchat_secrets: FirstSecret = field(init=False)
+    _credits: CreditsHold = field(init=False)
 
     def __post_init__(self) -> None:
-        """Where each account's XChat material is, learnt by the responder's clock."""
+        """What the container learns of X for every account: where XChat material is, and whether X's credits hold."""
         self._xchat_secrets = FirstSecret(self.now)
+        probe_seconds = self.settings.credits_probe_minutes * 60
+        self._credits = CreditsHold(self.dynamodb, self.settings.table_name, probe_seconds, clock=self.now)
 
     def now(self) -> float:
         """The clock's time (read through here, so that a clock set later is the one used)."""
@@ -98,6 +102,7 @@ class Wiring:
                 opt_outs=OptOuts(dynamodb, table, account_id, clock=clock),
                 takeovers=Takeovers(dynamodb, table, account_id, clock=clock),
                 loops=LoopBreaker(dynamodb, table, account_id, clock=clock),
+                credits=self._credits,
             )
         return self._stores[key]
 

@@ -7,6 +7,8 @@ import requests
 from urllib3.exceptions import NewConnectionError
 
 RATE_LIMIT_CODE = 88
+PAYMENT_REQUIRED = 402
+USAGE_CAPPED = "usage-capped"  # in the problem type of X's 429 for a spent monthly cap (UsageCapExceeded)
 TRANSIENT_CODES = frozenset({130, 131})  # over capacity, internal error
 DEFAULT_RATE_LIMIT_WAIT = 60
 
@@ -19,6 +21,7 @@ class ErrorKind(Enum):
     PERMANENT = "permanent"  # not done; retrying cannot help
     AMBIGUOUS = "ambiguous"  # may have been done (no answer read): never retry a send
     UNAUTHORIZED = "unauthorized"  # not done: the account's XChat token was refused (rotating, or revoked)
+    OUT_OF_CREDITS = "out_of_credits"  # not done: the app's credits or its monthly usage cap are spent (402)
 
 
 class XApiError(Exception):
@@ -55,10 +58,23 @@ def error_details(response: requests.Response) -> tuple[tuple[int, ...], str]:
     return (), str(body)
 
 
+def _usage_capped(response: requests.Response) -> bool:
+    """Whether a 429 is X's monthly usage cap (not a rate limit: waiting for a reset does not lift it)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and (
+        USAGE_CAPPED in str(body.get("type", "")) or body.get("title") == "UsageCapExceeded"
+    )
+
+
 def error_from_response(action: str, response: requests.Response, now: float | None = None) -> XApiError:
     """Sort an error answer from X: rate limit, transient or permanent."""
     codes, message = error_details(response)
     status = response.status_code
+    if status == PAYMENT_REQUIRED or (status == 429 and _usage_capped(response)):
+        return XApiError(ErrorKind.OUT_OF_CREDITS, action, message, status=status, codes=codes)
     if status == 429 or RATE_LIMIT_CODE in codes:
         reset = response.headers.get("x-rate-limit-reset", "")
         retry_at = float(reset) if reset.isdigit() else (now or time.time()) + DEFAULT_RATE_LIMIT_WAIT

@@ -90,8 +90,8 @@ class XChatSession:
         try:
             return call(*args)
         except XApiError as error:
-            if error.kind is ErrorKind.UNAUTHORIZED:
-                raise  # the responder holds the DM until the account has a token X takes
+            if error.kind in (ErrorKind.UNAUTHORIZED, ErrorKind.OUT_OF_CREDITS):
+                raise  # the responder holds the DM until X takes the account's token, or the app's sends
             if error.kind is ErrorKind.PERMANENT:
                 raise unanswered(Rule.UNREADABLE, f"X refused: {error}") from error
             raise retry_later(str(error)) from error

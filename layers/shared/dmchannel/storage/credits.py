@@ -1,0 +1,80 @@
+"""X's credits for the whole app (``credits#app``): once X answers a send 402 (credits spent) or with its usage cap.
+
+Every send of every account then waits (HELD: no attempt spent, nothing dead-lettered). One DM
+is let through every CreditsProbeMinutes as a probe, by a conditional write, so that only one
+goes whichever the concurrency; when X takes it, the hold ends and sending resumes by itself.
+While nothing is held, a container reads the item at most once a minute.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from dmchannel.storage.table import Key, Prefix, conditional
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+OPEN_CHECK_SECONDS = 60  # how long a container trusts that nothing is held before reading again
+APP = "app"
+
+
+@dataclass
+class CreditsHold:
+    """Whether X takes the app's sends, as the last refusal and the probes say."""
+
+    dynamodb: "DynamoDBClient"
+    table: str
+    probe_seconds: int
+    clock: Callable[[], float] = field(default=time.time)
+    _open_until: float = field(default=0.0, init=False)  # nothing was held when last read: trusted until then
+    _probing: bool = field(default=False, init=False)  # this container's send is the probe
+
+    def _key(self) -> Key:
+        return Prefix.CREDITS.key(APP)
+
+    def wait_until(self) -> float:
+        """0 when a send may go (nothing held, or this one is the probe); else when the next probe may go."""
+        now = self.clock()
+        if now < self._open_until:
+            return 0.0
+        item = self.dynamodb.get_item(TableName=self.table, Key=self._key(), ConsistentRead=True).get("Item")
+        if not item:
+            self._open_until = now + OPEN_CHECK_SECONDS
+            return 0.0
+        probe_at = item["probe_at"]["N"]
+        if now < float(probe_at):
+            return float(probe_at)
+        next_probe = str(int(now) + self.probe_seconds)
+        self._probing = conditional(  # one probe, whichever the concurrency
+            lambda: self.dynamodb.update_item(
+                TableName=self.table,
+                Key=self._key(),
+                UpdateExpression="SET probe_at = :next",
+                ConditionExpression="probe_at = :seen",
+                ExpressionAttributeValues={":next": {"N": next_probe}, ":seen": {"N": probe_at}},
+            )
+        )
+        return 0.0 if self._probing else float(next_probe)
+
+    def spent(self) -> float:
+        """X refused a send for want of credits: every send waits for the next probe; when that is."""
+        now = int(self.clock())
+        self._open_until, self._probing = 0.0, False
+        self.dynamodb.update_item(
+            TableName=self.table,
+            Key=self._key(),
+            UpdateExpression="SET probe_at = :next, since = if_not_exists(since, :now)",
+            ExpressionAttributeValues={":next": {"N": str(now + self.probe_seconds)}, ":now": {"N": str(now)}},
+        )
+        return float(now + self.probe_seconds)
+
+    def accepted(self) -> bool:
+        """X took a send: if it was the probe, the hold ends (True)."""
+        if not self._probing:
+            return False
+        self._probing = False
+        self.dynamodb.delete_item(TableName=self.table, Key=self._key())
+        self._open_until = self.clock() + OPEN_CHECK_SECONDS
+        return True
