@@ -4,7 +4,7 @@ For each surface (Account Activity, X Activity API, XChat) and bot kind (FAQ, HT
 several users go through the deployed handlers on moto and the fake X. Every request moto
 serves is counted by service and operation (DynamoDB's capacity units estimated from each
 request), with the functions' invocations and busy time, X's calls and the log bytes, then
-priced with scripts/prices.toml. Run it with `make bench`.
+priced with the layer's dmchannel/prices.toml. Run it with `make bench`.
 """
 
 import io
@@ -13,14 +13,14 @@ import math
 import tomllib
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from devstack.drill import Harness, moto_endpoint
 from devstack.fake_lex import serve_lex
 from devstack.moto_server import RequestCounter
+from dmchannel.x.prices import PRICES_FILE
 
-PRICES = tomllib.loads((Path(__file__).resolve().parent / "prices.toml").read_text(encoding="utf-8"))
+PRICES = tomllib.loads(PRICES_FILE.read_text(encoding="utf-8"))
 USERS, DMS_EACH = 10, 4
 MEMORY_GB = 0.25  # the functions' 256 MB
 MILLION = 1_000_000

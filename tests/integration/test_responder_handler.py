@@ -468,3 +468,20 @@ def test_spent_credits_hold_every_dm_and_one_probe_at_a_time_resumes_sending(
         flow.expire(held)
         assert flow.poll().failed == []
     assert sorted(dm.recipient_id for dm in flow.fake.sent) == sorted([USER_ID, other["id"]])
+
+
+def test_the_spend_limit_stops_answers_at_its_boundary_and_the_24_hours_lift_it(
+    pipeline: Callable[..., Pipeline],
+) -> None:
+    flow = pipeline(DAILY_X_SPEND_LIMIT_USD="0.05")  # a DM received $0.010 and an answer $0.015: two answers
+    dm_ids = []
+    for text in ("hello", "what are the limits?", "and now?"):
+        dm_ids.append(flow.user_says(text))
+        assert flow.poll().failed == []
+    assert len(flow.fake.sent) == 2
+    last = table_item(flow.stack, f"dm#{BOT_ID}#{dm_ids[-1]}")
+    assert (last["outcome"], last["rule"]) == ({"S": "unanswered"}, {"S": "spend_limit"})
+    with time_machine.travel(time.time() + 25 * 3_600, tick=True):  # a day on, the bill of the last 24 hours is 0
+        flow.user_says("hello again")
+        assert flow.poll().failed == []
+    assert len(flow.fake.sent) == 3

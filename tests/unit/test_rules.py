@@ -51,6 +51,7 @@ def texts(decision: Answer | Leave | None) -> list[str]:
 
 def test_the_rules_are_in_their_documented_order() -> None:
     assert [rule.__name__ for rule in RULES] == [
+        "spend_limit",
         "stop",
         "start",
         "start_over",
@@ -151,3 +152,26 @@ def test_a_stop_or_start_older_than_the_users_newest_choice_is_superseded() -> N
         table = Table()
         stale = Conversation(replace(dm, text=keyword), 0.0, SETTINGS, False, table, table, table, table, False)
         assert decide(stale) == Leave(Rule.SUPERSEDED)
+
+
+@dataclass
+class Bill:
+    """The account's X bill for the last 24 hours, held in memory."""
+
+    spent: float
+    limit_usd: float = 5.0
+
+    def spent_usd(self) -> float:
+        return self.spent
+
+
+@pytest.mark.parametrize(("spent", "left"), [(4.99, False), (5.0, True), (7.5, True)])
+def test_the_spend_limit_leaves_every_dm_unanswered_once_reached_stop_included(spent: float, left: bool) -> None:
+    table = Table()
+    for text in ("hello", "STOP", "human"):
+        decided = decide(replace(conversation(text, table), spend=Bill(spent)))
+        assert (decided == Leave(Rule.SPEND_LIMIT)) is left
+
+
+def test_without_a_spend_limit_nothing_is_read_for_it() -> None:
+    assert decide(conversation("hello", Table())) is None  # spend is None: the bot answers

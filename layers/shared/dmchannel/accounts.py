@@ -3,8 +3,8 @@
 The stack's secret holds the app's consumer key and secret and the primary account's
 access token. Every other account has a secret of its own, named ACCOUNTS_SECRET_PREFIX
 + its user id, holding its access token and secret, its screen name and, optionally,
-settings of its own (``settings``: DAILY_MESSAGE_LIMIT, BOT_KIND, BOT_URL, FAQ_PATH,
-GREETING). One secret per account scales to hundreds with no template change, keeps
+settings of its own (``settings``: DAILY_MESSAGE_LIMIT, DAILY_X_SPEND_LIMIT_USD, BOT_KIND,
+BOT_URL, FAQ_PATH, GREETING). One secret per account scales to hundreds with no template change, keeps
 each token apart (IAM allows only that prefix), and rotates like any secret.
 The webhook only asks whether an account's secret exists (DescribeSecret: it never
 reads a token); the responder reads the tokens. Both cache what they learn for 5 minutes.
@@ -32,7 +32,9 @@ from dmchannel.observability import logger
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
-ACCOUNT_SETTINGS = frozenset({"DAILY_MESSAGE_LIMIT", "BOT_KIND", "BOT_URL", "FAQ_PATH", "GREETING"})
+ACCOUNT_SETTINGS = frozenset(
+    {"DAILY_MESSAGE_LIMIT", "DAILY_X_SPEND_LIMIT_USD", "BOT_KIND", "BOT_URL", "FAQ_PATH", "GREETING"}
+)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ from dmchannel.storage.opt_out import OptOuts
 from dmchannel.storage.send_window import SendWindow
 from dmchannel.storage.takeover import Takeovers
 from dmchannel.storage.token_budget import TokenBudget
+from dmchannel.storage.x_spend import XSpend
 from dmchannel.x.errors import ErrorKind, XApiError
 from dmchannel.x.limits import REPLY_WINDOW_SECONDS
 from dmchannel.x.message import OutboundMessage
@@ -133,6 +134,7 @@ class Stores:
     takeovers: Takeovers
     loops: LoopBreaker
     credits: CreditsHold  # the app's, shared by every account's stores
+    spend: XSpend | None = None  # the account's X bill, where it has a limit
 
 
 @dataclass
@@ -202,8 +204,10 @@ class Responder:
         if record.outcome and record.outcome.closed:
             logger.info("DM already closed (a replay or a redrive): nothing more to do", outcome=record.outcome)
             return Fate(record.outcome, record.rule)
-        if record.attempts == 1:
+        if record.attempts == 1 and record.outcome is None:  # its first attempt (a held one gave its attempt back)
             count(Metric.DIRECT_MESSAGES_RECEIVED)
+            if self.stores.spend:
+                self.stores.spend.note_received()
         fields: dict[str, Any] = {}
         try:
             fate, fields = self._answer(dm, record, created_at)
@@ -348,6 +352,7 @@ class Responder:
             stores.loops,
             stores.ledger,
             opt_choice_kept,
+            stores.spend,
         )
         decision = decide(conversation)
         if decision is None:

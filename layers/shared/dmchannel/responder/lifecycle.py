@@ -78,6 +78,7 @@ class Rule(StrEnum):
     WITH_PERSON = "with_person", Metric.LEFT_TO_PERSON, "a person has this conversation"
     MUTED = "muted", Metric.CONVERSATION_MUTED, "the conversation is muted"
     DAILY_LIMIT = "daily_limit", Metric.UNANSWERED_DAILY_LIMIT, "the daily DM limit is reached"
+    SPEND_LIMIT = "spend_limit", Metric.UNANSWERED_SPEND_LIMIT, "the account's daily X spend limit is reached"
     MESSAGE_LIMIT = "message_limit", Metric.REPLIES_DROPPED, "the per-message limit is reached"
     TOKEN_BUDGET = "token_budget", Metric.DAILY_TOKENS_SPENT, "the assistant's daily token budget is spent"
     X_REFUSED = "x_refused", Metric.REPLIES_REFUSED, "X refused the reply"

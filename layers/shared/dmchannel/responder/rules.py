@@ -2,6 +2,9 @@
 
     rule              decides                                       why here
     ----------------  --------------------------------------------  -------------------------------------
+    spend_limit       unanswered: the account's X bill for 24 hours  first: a limit on money stops
+                      reached DailyXSpendLimitUsd (the user is told  everything (STOP is still kept)
+                      nothing)
     stop              STOP is confirmed (an older one than the       first: STOP always works
                       user's newest choice: unanswered, superseded)
     start             START is welcomed back (likewise)              before the opt-out it ends
@@ -54,6 +57,15 @@ class LoopPort(Protocol):
         """Count the DM; tell whether the conversation goes faster than a person writes."""
 
 
+class SpendPort(Protocol):
+    """What the account's billable X events of the last 24 hours cost, against its limit."""
+
+    limit_usd: float
+
+    def spent_usd(self) -> float:
+        """The cost of the last 24 hours' billable events, in USD."""
+
+
 class DailyPort(Protocol):
     """The account's DMs in the rolling 24 hours."""
 
@@ -82,6 +94,7 @@ class Conversation:
     loops: LoopPort
     daily: DailyPort
     opt_choice_kept: bool = True  # False: the DM is a STOP or START older than the user's newest choice
+    spend: SpendPort | None = None  # None: the account has no X spend limit
 
     @property
     def keyword(self) -> str:
@@ -189,7 +202,17 @@ def daily_limit(c: Conversation) -> Decision | None:
     return Leave(Rule.DAILY_LIMIT) if used >= limit - c.daily.reserved else None
 
 
+def spend_limit(c: Conversation) -> Decision | None:
+    """The account's X bill for the rolling 24 hours reached its limit: unanswered, the user told nothing."""
+    if c.spend is None:
+        return None
+    spent, limit = c.spend.spent_usd(), c.spend.limit_usd
+    count(Metric.X_SPEND_USED, 100 * spent / limit, MetricUnit.Percent)
+    return Leave(Rule.SPEND_LIMIT) if spent >= limit else None
+
+
 RULES: tuple[Callable[[Conversation], Decision | None], ...] = (
+    spend_limit,
     stop,
     start,
     start_over,

@@ -59,6 +59,7 @@ class ResponderSettings:
     human_keywords: frozenset[str] = frozenset({"human", "agent"})
     human_handover_text: str = "I've asked a person from our team to take over. They will answer you here."
     human_takeover_minutes: int = 60  # how long the bot stays quiet once a person has a conversation
+    daily_x_spend_limit_usd: float = 0.0  # the account's X bill over 24 hours at which answers stop (0: no limit)
     credits_probe_minutes: int = 15  # once X's credits are spent: how often one DM is let through to try again
     handover_topic_arn: str = ""  # an SNS topic told of each handover (optional)
     x_dm_api: str = "v1.1"
@@ -118,6 +119,7 @@ class ResponderSettings:
             human_keywords=env.keywords("HUMAN_KEYWORDS", defaults.human_keywords),
             human_handover_text=env.text("HUMAN_HANDOVER_TEXT", defaults.human_handover_text),
             human_takeover_minutes=env.integer("HUMAN_TAKEOVER_MINUTES", defaults.human_takeover_minutes, 1, 10_080),
+            daily_x_spend_limit_usd=env.number("DAILY_X_SPEND_LIMIT_USD", defaults.daily_x_spend_limit_usd, 0),
             credits_probe_minutes=env.integer("CREDITS_PROBE_MINUTES", defaults.credits_probe_minutes, 1, 720),
             handover_topic_arn=env.text("HANDOVER_TOPIC_ARN", ""),
             x_dm_api=env.choice("X_DM_API", X_APIS, defaults.x_dm_api),

@@ -35,7 +35,9 @@ from dmchannel.storage.sealing import PLAIN, Sealer
 from dmchannel.storage.send_window import SendWindow
 from dmchannel.storage.takeover import Takeovers
 from dmchannel.storage.token_budget import TokenBudget
+from dmchannel.storage.x_spend import XSpend
 from dmchannel.x.direct_messages import XClient
+from dmchannel.x.prices import x_prices
 from dmchannel.x.surface_client import SurfaceClient
 from dmchannel.xchat.api import ChatApi, TokenSource
 from dmchannel.xchat.session import FirstSecret, xchat_session
@@ -85,24 +87,30 @@ class Wiring:
         key = (account_id, own)
         if key not in self._stores:
             table, dynamodb, clock = own.table_name, self.dynamodb, self.now
+            ledger = Ledger(
+                dynamodb,
+                table,
+                account_id,
+                daily_limit=own.daily_limit,
+                replies_per_message=own.replies_per_message,
+                reserved=min(own.reserved_for_opt_outs, own.daily_limit // 2),  # a small limit keeps half for answers
+                clock=clock,
+            )
+            limit = own.daily_x_spend_limit_usd
+            spend = (
+                XSpend(dynamodb, table, account_id, limit_usd=limit, prices=x_prices(), ledger=ledger, clock=clock)
+                if limit
+                else None  # no limit: no prices read, no request made
+            )
             self._stores[key] = Stores(
-                ledger=Ledger(
-                    dynamodb,
-                    table,
-                    account_id,
-                    daily_limit=own.daily_limit,
-                    replies_per_message=own.replies_per_message,
-                    reserved=min(
-                        own.reserved_for_opt_outs, own.daily_limit // 2
-                    ),  # a small limit keeps half for answers
-                    clock=clock,
-                ),
+                ledger=ledger,
                 records=self.records(account_id),
                 window=SendWindow(dynamodb, table, account_id, clock=clock),
                 opt_outs=OptOuts(dynamodb, table, account_id, clock=clock),
                 takeovers=Takeovers(dynamodb, table, account_id, clock=clock),
                 loops=LoopBreaker(dynamodb, table, account_id, clock=clock),
                 credits=self._credits,
+                spend=spend,
             )
         return self._stores[key]
 

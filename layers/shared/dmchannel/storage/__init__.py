@@ -27,12 +27,14 @@ Key prefixes (``table.Prefix``), each followed by the bot account's id:
 - ``buttons#ACCOUNT#more#DM_ID`` and ``buttons#ACCOUNT#offered#USER``: ``buttons`` (JSON), those
   behind "More options" and the menu last offered as a numbered list.
 - ``tokenlease#SECRET_ID``: ``until``, the token keeper's lease on one secret's refresh.
+- ``spend#ACCOUNT#HOUR``: ``received``, the billable DM events X delivered to the account in that hour
+  (counted only for an account with a DailyXSpendLimitUsd; its sends are the ``hour#`` counts).
 - ``credits#app``: X refused a send for want of credits (402, or the monthly usage cap): ``since``,
   and ``probe_at``, when one DM may go to try X again; for the whole app, deleted once X takes one.
 
 Modules, one behaviour each: ``table`` (the prefixes, the conditional write), ``ledger`` (the
 counters and reply records), ``dm_records`` (plans and outcomes), ``send_window``,
-``opt_out``, ``takeover``, ``loop_breaker``, ``kept_menus``, ``memory``, ``token_budget``, ``credits`` and
+``opt_out``, ``takeover``, ``loop_breaker``, ``kept_menus``, ``memory``, ``token_budget``, ``x_spend``, ``credits`` and
 ``sealing`` (how kept text is stored). A DM's items outlive the dead-letter queue's 14 days,
 so that a late redrive finds them.
 """

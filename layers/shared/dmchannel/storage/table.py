@@ -37,6 +37,7 @@ class Prefix(StrEnum):
     RATE = "rate"  # rate#ACCOUNT#USER#EPOCH_MINUTE
     MUTE = "mute"  # mute#ACCOUNT#USER
     BUTTONS = "buttons"  # buttons#ACCOUNT#more#DM_ID, buttons#ACCOUNT#offered#USER
+    SPEND = "spend"  # spend#ACCOUNT#EPOCH_HOUR
     CREDITS = "credits"  # credits#app: X's credits spent, for the whole app
     TOKEN_LEASE = "tokenlease"  # noqa: S105 - tokenlease#SECRET_ID, a key prefix
 
