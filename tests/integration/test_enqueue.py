@@ -17,7 +17,7 @@ def test_25_dms_go_in_order_in_three_batches(stack: LocalStack) -> None:
     assert [json.loads(m["Body"])["dm_id"] for m in messages] == [str(1000 + i) for i in range(25)]
     attributes = messages[0]["Attributes"]
     assert attributes["MessageGroupId"] == f"{BOT_USER['id']}-{USER['id']}"
-    assert attributes["MessageDeduplicationId"] == f"{BOT_USER['id']}-1000"
+    assert attributes["MessageDeduplicationId"] == f"{BOT_USER['id']}-1000-account_activity"
 
 
 def test_redelivered_dm_is_dropped_by_the_queue(stack: LocalStack) -> None:

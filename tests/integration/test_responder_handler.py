@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
 from botocore.exceptions import ClientError
 
-from devstack.deliveries import BOT_USER, USER
+from devstack.deliveries import BOT_USER, USER, activity_delivery, dm_delivery, dm_event
 from devstack.dev_credentials import DEV_CREDENTIALS, SECOND_ACCOUNT, account_secret
 from devstack.fake_x import MARK_READ_PATH, SEND_PATH, TYPING_PATH
 from devstack.lambda_runtime import FunctionDied
@@ -485,3 +485,20 @@ def test_the_spend_limit_stops_answers_at_its_boundary_and_the_24_hours_lift_it(
         flow.user_says("hello again")
         assert flow.poll().failed == []
     assert len(flow.fake.sent) == 3
+
+
+@pytest.mark.parametrize("first", ["aa", "xaa"], ids=["Account Activity first", "X Activity API first"])
+def test_a_dm_from_both_surfaces_up_to_a_day_apart_is_answered_once_and_both_are_recorded(
+    pipeline: Callable[..., Pipeline], first: str
+) -> None:
+    flow = pipeline()
+    event = dm_event("1795600000000000777", USER_ID, BOT_ID, "hello", created_ms=int(time.time() * 1000))
+    deliveries = {"aa": dm_delivery([event], [USER]), "xaa": activity_delivery([event], [USER])}
+    flow.deliver(deliveries[first])
+    assert flow.poll().failed == []
+    with time_machine.travel(time.time() + 23 * 3_600, tick=True):  # the other surface, most of a day later
+        flow.deliver(deliveries["xaa" if first == "aa" else "aa"])
+        assert flow.poll().failed == []
+    assert len(flow.fake.sent) == 1
+    item = table_item(flow.stack, f"dm#{BOT_ID}#{event['id']}")
+    assert set(item["surfaces"]["SS"]) == {"account_activity", "activity_api"}

@@ -42,7 +42,7 @@ def test_failed_entries_are_retried_once_and_only_them() -> None:
                     "Id": "0",
                     "MessageBody": dms[1].to_body(),
                     "MessageGroupId": ANY,
-                    "MessageDeduplicationId": f"{BOT_USER['id']}-1001",
+                    "MessageDeduplicationId": f"{BOT_USER['id']}-1001-account_activity",
                 }
             ],
         },

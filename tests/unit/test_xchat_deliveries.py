@@ -29,7 +29,7 @@ def test_a_received_message_is_queued_encrypted_with_its_key_change() -> None:
         "17",
         1795521600000,
     )
-    assert dm.conversation_id == f"{ACCOUNT}-{USER}" and dm.deduplication_id == f"{ACCOUNT}-m-1"
+    assert dm.conversation_id == f"{ACCOUNT}-{USER}" and dm.deduplication_id == f"{ACCOUNT}-m-1-xchat"
     assert QueuedDM.from_body(dm.to_body()) == dm
 
 
@@ -78,7 +78,7 @@ def test_the_live_shape_is_placed_by_its_conversation_and_its_signed_id() -> Non
 
 def test_the_signed_id_wins_over_the_payloads() -> None:
     (dm,) = dms_in({"data": chat(id="payload-id", encoded_event=envelope("signed-2"))})
-    assert dm.dm_id == "signed-2" and dm.deduplication_id == f"{ACCOUNT}-signed-2"
+    assert dm.dm_id == "signed-2" and dm.deduplication_id == f"{ACCOUNT}-signed-2-xchat"
 
 
 @pytest.mark.parametrize(

@@ -79,8 +79,12 @@ class QueuedDM:
 
     @property
     def deduplication_id(self) -> str:
-        """The account and X's id of the DM: the same DM delivered twice (by any surface) is queued once."""
-        return f"{self.account_id}-{self.dm_id}"
+        """The account, X's id of the DM and its surface: a surface's re-deliveries are queued once.
+
+        The same DM from the Account Activity API and the X Activity API is queued once from each, so
+        that its record learns both (``migrate status``); its record answers it once.
+        """
+        return f"{self.account_id}-{self.dm_id}-{self.surface.value}"
 
     def to_body(self) -> str:
         """The queue message body (compact JSON, with its format's version)."""

@@ -199,7 +199,7 @@ class Responder:
     def _attempt(self, dm: QueuedDM, created_at: float, chain: str) -> Fate:
         if self.remaining_seconds() < self.settings.bot_timeout + self._send_seconds():
             return self._ended(dm, Fate(Outcome.NOT_STARTED), counted=False)
-        record = self.stores.records.start(dm.dm_id, chain)
+        record = self.stores.records.start(dm.dm_id, chain, dm.surface.value)
         logger.thread_safe_append_keys(attempt=record.attempts)
         if record.outcome and record.outcome.closed:
             logger.info("DM already closed (a replay or a redrive): nothing more to do", outcome=record.outcome)

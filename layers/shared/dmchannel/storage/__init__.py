@@ -10,7 +10,7 @@ Key prefixes (``table.Prefix``), each followed by the bot account's id:
 - ``dm#ACCOUNT#DM_ID``: one DM received: ``attempts`` in its ``chain`` (the queue message; a
   redrive starts another), its answer ``plan`` (the DMs to send, as JSON, stored before anything
   is sent, with ``plan_rule`` and ``reserve``), ``last_error``, ``retry_at`` (a held or failed
-  attempt: when it comes back), and how it ended: ``outcome``,
+  attempt: when it comes back), ``surfaces`` (each that delivered it) and ``seen_at``, and how it ended: ``outcome``,
   ``rule`` and ``outcome_at`` (``lifecycle.Outcome`` and ``lifecycle.Rule``).
 - ``planpart#ACCOUNT#DM_ID#PLAN_ID#INDEX``: ``message``, one message of a plan too large to keep in its
   record (over 100 KB: XChat's encrypted replies to a long message); the record names them.

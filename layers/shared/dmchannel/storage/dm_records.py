@@ -97,19 +97,30 @@ class DmRecords(AccountItems):
     def _key(self, dm_id: str) -> Key:
         return Prefix.DM.key(self.account_id, dm_id)
 
-    def start(self, dm_id: str, chain: str = "") -> DmRecord:
-        """Count one more attempt at answering the DM; return its record.
+    def start(self, dm_id: str, chain: str = "", surface: str = "") -> DmRecord:
+        """Count one more attempt at answering the DM, and the surface it came by; return its record.
 
         chain: the queue message the attempt came in. A failed or dead-lettered DM that comes
-        in another (a redrive) starts a new chain: its attempts count from one again.
+        in another (a redrive) starts a new chain: its attempts count from one again. The record
+        keeps every surface that delivered the DM (``surfaces``) and when it was first seen (``seen_at``).
         """
+        values: dict[str, Any] = {
+            ":one": {"N": "1"},
+            ":expires": {"N": self._expiry()},
+            ":chain": {"S": chain},
+            ":now": {"N": str(int(self.clock()))},
+        }
+        add = "ADD attempts :one"
+        if surface:
+            add, values[":surface"] = add + ", surfaces :surface", {"SS": [surface]}
         answer = self.dynamodb.update_item(
             TableName=self.table,
             Key=self._key(dm_id),
             UpdateExpression=(
-                "ADD attempts :one SET expires_at = if_not_exists(expires_at, :expires), chain = if_not_exists(chain, :chain)"
+                f"{add} SET expires_at = if_not_exists(expires_at, :expires), chain = if_not_exists(chain, :chain), "
+                "seen_at = if_not_exists(seen_at, :now)"
             ),
-            ExpressionAttributeValues={":one": {"N": "1"}, ":expires": {"N": self._expiry()}, ":chain": {"S": chain}},
+            ExpressionAttributeValues=values,
             ReturnValues="ALL_NEW",
         )["Attributes"]
         record = record_from_item(answer)
