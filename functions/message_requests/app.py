@@ -7,6 +7,7 @@ import boto3
 import requests
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from dmchannel.accounts import account_secrets
 from dmchannel.credentials import load_credentials
 from dmchannel.observability import logger, metrics
 from dmchannel.settings import MessageRequestSettings
@@ -14,7 +15,6 @@ from dmchannel.storage.dm_records import DmRecords
 from dmchannel.webhook.enqueue import enqueue
 from dmchannel.xchat.api import ChatApi
 from dmchannel.xchat.message_requests import AcceptPolicy, RequestPicker, pick_up_all
-from dmchannel.xchat.token_keeper import account_secrets
 
 settings = MessageRequestSettings.from_env()
 secrets, sqs, dynamodb = boto3.client("secretsmanager"), boto3.client("sqs"), boto3.client("dynamodb")

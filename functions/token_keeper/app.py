@@ -5,9 +5,10 @@ from typing import Any
 import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from dmchannel.accounts import account_secrets
 from dmchannel.observability import logger, metrics
 from dmchannel.settings import TokenKeeperSettings
-from dmchannel.xchat.token_keeper import TokenKeeper, account_secrets
+from dmchannel.xchat.token_keeper import TokenKeeper
 
 settings = TokenKeeperSettings.from_env()
 secrets = boto3.client("secretsmanager")

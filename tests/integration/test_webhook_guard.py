@@ -36,7 +36,7 @@ def test_healthy_webhook(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     register(fake_x[0], live_webhook, valid=True)
-    assert guard() == {"healthy": True, "detail": "webhook 7 is valid"}
+    assert guard() == {"healthy": True, "detail": "webhook 7 is valid", "subscription_gaps": []}
     assert '"WebhookHealthy":[1.0]' in capsys.readouterr().out
 
 
@@ -66,3 +66,27 @@ def test_failing_crc_is_reported_for_the_alarm(
 def test_missing_webhook_is_unhealthy(guard: Callable[[], dict[str, Any]]) -> None:
     result = guard()
     assert result["healthy"] is False and "no webhook is registered" in result["detail"]
+
+
+def test_subscriptions_missing_or_on_another_webhook_are_counted_for_the_alarm(
+    load_function: Callable[..., ModuleType],
+    live_webhook: str,
+    fake_x: tuple[FakeX, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    fake = fake_x[0].account_activity
+    fake.webhooks["8"] = {"url": live_webhook, "valid": True, "env": None}
+    fake.webhooks["9"] = {"url": "https://old.example/webhook", "valid": True, "env": None}
+    primary = DEV_CREDENTIALS.bot_user_id
+    fake.activity["1"] = {"id": "1", "event_type": "dm.received", "filter": {"user_id": primary}, "webhook_id": "8"}
+    fake.activity["2"] = {"id": "2", "event_type": "dm.sent", "filter": {"user_id": primary}, "webhook_id": "9"}
+    guard = load_function(
+        "webhook_guard", "WebhookGuardFunction", WEBHOOK_URL=live_webhook, X_API_BASE_URL=fake_x[1], X_WEBHOOK_API="v2"
+    )
+    checked = guard.lambda_handler({"source": "aws.events"}, LocalLambdaContext())
+    assert checked["healthy"] is True
+    assert checked["subscription_gaps"] == [f"account {primary}: its dm.sent subscription 2 goes to webhook 9, not 8"]
+    assert '"SubscriptionsMissing":[1.0]' in capsys.readouterr().out
+    del fake.activity["1"]  # deleted at X
+    checked = guard.lambda_handler({"source": "aws.events"}, LocalLambdaContext())
+    assert f"account {primary}: no dm.received subscription on webhook 8" in checked["subscription_gaps"]

@@ -127,3 +127,12 @@ class AccountDirectory:
         credentials = replace(app, access_token=token, access_token_secret=token_secret)
         self._remember(account_id, True)
         return Account(credentials, str(value.get("screen_name", "")), account_settings(value), name, (name,))
+
+
+def account_secrets(secrets: "SecretsManagerClient", primary: str, prefix: str) -> list[str]:
+    """The stack's secret and every account's under the prefix."""
+    names = [primary]
+    if prefix:
+        pages = secrets.get_paginator("list_secrets").paginate(Filters=[{"Key": "name", "Values": [prefix]}])
+        names += sorted(s["Name"] for page in pages for s in page.get("SecretList", []) if s["Name"].startswith(prefix))
+    return names

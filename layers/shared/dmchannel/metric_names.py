@@ -45,6 +45,9 @@ class Metric(StrEnum):
     XCHAT_UNREADABLE = "XChatMessagesUnreadable"  # an encrypted message that did not verify or decrypt: unanswered
     XCHAT_DELIVERIES_NOT_PLACED = "XChatDeliveriesNotPlaced"  # a chat.received naming no account or no message
     XCHAT_FAILURES = "XChatFailures"  # dimension kind: X's Failure events (RateLimitUpsell, ...), never answered
+    SUBSCRIPTIONS_MISSING = (
+        "SubscriptionsMissing"  # an account's X Activity API subscription missing, or on another webhook
+    )
     X_SPEND_USED = "XSpendUsed"  # percent of the account's DailyXSpendLimitUsd its last 24 hours cost (alarms: 80, 100)
     UNANSWERED_SPEND_LIMIT = "UnansweredSpendLimit"  # a DM left unanswered: the account's X spend limit is reached
     X_CREDITS_EXHAUSTED = "XCreditsExhausted"  # X refused a send for want of credits (402) or its usage cap

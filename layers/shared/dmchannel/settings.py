@@ -146,6 +146,7 @@ class WebhookCheckSettings:
     x_webhook_api: str = "v1.1"
     x_env_label: str = ""
     x_api_base_url: str = DEFAULT_BASE_URL
+    accounts_secret_prefix: str = ""  # every account's secret is named this and its id (only the names are read)
 
     @classmethod
     def from_env(cls, values: Mapping[str, str] = ENVIRONMENT) -> "WebhookCheckSettings":
@@ -157,4 +158,5 @@ class WebhookCheckSettings:
             x_webhook_api=env.choice("X_WEBHOOK_API", X_APIS, "v1.1"),
             x_env_label=env.text("X_ENV_LABEL", ""),
             x_api_base_url=env.text("X_API_BASE_URL", DEFAULT_BASE_URL),
+            accounts_secret_prefix=env.text("ACCOUNTS_SECRET_PREFIX", ""),
         )

@@ -1,9 +1,12 @@
-"""Checks that X still holds the channel's webhook as valid, and asks X to re-validate it when not."""
+"""Checks that X still holds the channel's webhook as valid (a CRC re-validates it when not), and each account's subscriptions."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from dmchannel.x.account_activity import AccountActivity, Webhook
 from dmchannel.x.errors import XApiError
+
+NEEDED_EVENTS = ("dm.received",)  # what every account needs delivered to the channel's webhook (X Activity API)
 
 
 @dataclass(frozen=True)
@@ -30,3 +33,22 @@ def check_webhook(activity: AccountActivity, url: str) -> WebhookStatus:
     if again.valid:
         return WebhookStatus(True, f"webhook {ours.id} was invalid; X re-validated it", again)
     return WebhookStatus(False, f"webhook {ours.id} is still invalid after a CRC", again)
+
+
+def subscription_gaps(activity: AccountActivity, webhook_id: str, account_ids: Iterable[str]) -> list[str]:
+    """What is wrong with the accounts' X Activity API subscriptions at X: missing ones, and theirs on another webhook."""
+    held = activity.activity_subscriptions()
+    gaps = []
+    for account_id in account_ids:
+        own = [s for s in held if s.user_id == account_id]
+        gaps += [
+            f"account {account_id}: no {event} subscription on webhook {webhook_id}"
+            for event in NEEDED_EVENTS
+            if not any(s.event_type == event and s.webhook_id == webhook_id for s in own)
+        ]
+        gaps += [
+            f"account {account_id}: its {s.event_type} subscription {s.id} goes to webhook {s.webhook_id}, not {webhook_id}"
+            for s in own
+            if s.webhook_id != webhook_id
+        ]
+    return gaps

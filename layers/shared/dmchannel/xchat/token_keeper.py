@@ -130,12 +130,3 @@ def take_lease(dynamodb: "DynamoDBClient", table: str, secret_id: str, now: floa
 def release_lease(dynamodb: "DynamoDBClient", table: str, secret_id: str) -> None:
     """Let the secret's lease go before its minute is up."""
     dynamodb.delete_item(TableName=table, Key=Prefix.TOKEN_LEASE.key(secret_id))
-
-
-def account_secrets(secrets: "SecretsManagerClient", primary: str, prefix: str) -> list[str]:
-    """The stack's secret and every account's under the prefix."""
-    names = [primary]
-    if prefix:
-        pages = secrets.get_paginator("list_secrets").paginate(Filters=[{"Key": "name", "Values": [prefix]}])
-        names += sorted(s["Name"] for page in pages for s in page.get("SecretList", []) if s["Name"].startswith(prefix))
-    return names
