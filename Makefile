@@ -1,6 +1,6 @@
 # The two commands a new user needs: `make run` and `make test` (`make` alone lists every target).
 # Both create .venv and install the pinned dependencies on first use: `make run` only what running
-# needs (requirements/run.txt), `make test` the tools as well (requirements/dev.txt).
+# needs (requirements/run.txt) and the `x-dm-channel` command, `make test` the tools as well (requirements/dev.txt).
 
 # The Lambda runtime's Python (3.13) when the machine has one that runs (pyenv's included), else python3 (3.11+).
 PYTHON ?= $(shell for p in python3.13 $$HOME/.pyenv/versions/3.13*/bin/python3.13 python3; do \
@@ -31,9 +31,16 @@ BENCH_STAMP := $(BENCH_VENV)/.installed-$(PY_VERSION)-$(shell cat requirements/b
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-# A new venv when the Python changes (the stamps go with the old one, so everything is installed again).
+# A venv made with another Python is replaced only when the user chose that Python (PYTHON=...); else make stops
+# and says so (a `make run` may be using it). The stamps go with the old venv, so everything is installed again.
 $(VENV_STAMP):
 	@test -n "$(PY_VERSION)" || { echo "Python 3.11 or newer is needed (python3 on PATH, or PYTHON=...)"; exit 1; }
+	@made=$$($(VENV)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); \
+	if [ -n "$$made" ] && [ "$$made" != "$(PY_VERSION)" ] && [ "$(origin PYTHON)" = file ]; then \
+		echo "$(VENV) is for Python $$made, but this shell finds Python $(PY_VERSION) ($(PYTHON)); nothing was changed: make Python $$made findable, or choose: \`make clean\`, or PYTHON=$(PYTHON) make ..."; \
+		exit 1; \
+	fi; \
+	if [ -d $(VENV) ]; then echo "Replacing $(VENV) (Python $${made:-that no longer runs}) with one for Python $(PY_VERSION)"; fi
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -41,6 +48,7 @@ $(VENV_STAMP):
 
 $(RUN_STAMP): requirements/run.txt $(VENV_STAMP)
 	$(BIN)/python -m pip install --quiet -r requirements/run.txt
+	$(BIN)/python -m pip install --quiet --no-deps --editable .
 	rm -f $(VENV)/.run-*
 	touch $@
 

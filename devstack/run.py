@@ -27,12 +27,13 @@ from devstack.poller import poll_once
 from devstack.provision import LocalStack, provision
 from devstack.xchat_local import LocalXChat
 from dmchannel.credentials import ENVIRONMENT_NAMES, XCredentials
-from dmchannel.settings import SettingsError
+from dmchannel.settings import Environment, SettingsError
 from dmchannel.storage.dm_records import DmRecords
 from dmchannel.storage.ledger import Ledger
 from dmchannel.webhook.signature import SIGNATURE_HEADER, sign
 
 HOST = "127.0.0.1"
+DEFAULT_PORT = 3000
 LEX_ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_LEX_RUNTIME_V2"
 BEDROCK_ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_BEDROCK_RUNTIME"
 POLL_INTERVAL_SECONDS = 0.2
@@ -256,13 +257,48 @@ def stop_servers(servers: list[Any]) -> None:
         server.shutdown()
 
 
+def refuse(line: str, servers: list[Any]) -> int:
+    """Stop what started, and say why in one line."""
+    stop_servers(servers)
+    print(f"error: {line}", file=sys.stderr)
+    return 1
+
+
+def listen_problem(error: OSError, port: int) -> str:
+    """Why the local endpoint could not listen, and what to do."""
+    if error.errno == errno.EADDRINUSE:
+        return f"Port {port} on {HOST} is already in use. Stop what uses it, or choose another: LOCAL_PORT={port + 1} make run"
+    return f"cannot listen on {HOST}:{port} ({error.strerror}): choose another LOCAL_PORT"
+
+
+def run_until_stopped(stack: LocalStack, responder: LocalFunction, servers: list[Any], banner_text: str) -> None:
+    """Feed the responder, keep the tokens fresh, and wait for Ctrl-C or SIGTERM; then stop every server."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    poller = threading.Thread(target=poll_forever, args=(stack, responder, stop), daemon=True)
+    poller.start()
+    start_token_keeper(stack, stop)  # whichever X it talks to: tokens live 2 hours, and the keeper refreshes them
+    print(banner_text, flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        stop.set()
+    poller.join(timeout=5)
+    stop_servers(servers)
+    print("Stopped.", flush=True)
+
+
 def main() -> int:
     """Start everything, print where it is, and run until Ctrl-C or SIGTERM."""
-    port = int(os.environ.get("LOCAL_PORT", "3000"))
+    try:
+        port = Environment(os.environ).integer("LOCAL_PORT", DEFAULT_PORT, 1, 65535)
+        credentials = local_credentials()
+        others = local_accounts(credentials)
+    except SettingsError as error:
+        return refuse(str(error), [])
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     moto = start_local_aws(HOST)
-    credentials = local_credentials()
-    others = local_accounts(credentials)
     stack = provision(secret_values={"XCredentialsSecret": json.dumps(credentials.secret_values())})
     accounts = add_accounts(stack, stack.function_environment("ResponderFunction")["ACCOUNTS_SECRET_PREFIX"], others)
     accounts[0]["id"] = credentials.bot_user_id
@@ -278,9 +314,7 @@ def main() -> int:
         responder = LocalFunction("responder", import_function("responder"), timeout_seconds=30)
         chat_log.install(os.environ["POWERTOOLS_SERVICE_NAME"])
     except SettingsError as error:  # what a deployed function's cold start would fail with, in one line
-        stop_servers(servers)
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+        return refuse(str(error), servers)
 
     config = {
         "bot": accounts[0],
@@ -299,30 +333,11 @@ def main() -> int:
             HOST, port, webhook, state, config, conversations=conversations, xchat=xchat.send if xchat else None
         )
     except OSError as error:
-        stop_servers(servers)
-        if error.errno == errno.EADDRINUSE:
-            print(
-                f"Port {port} on {HOST} is already in use. Stop what uses it, or choose another: LOCAL_PORT={port + 1} make run",
-                file=sys.stderr,
-            )
-            return 1
-        raise
+        return refuse(listen_problem(error, port), servers)
     serve_in_background(api)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    poller = threading.Thread(target=poll_forever, args=(stack, responder, stop), daemon=True)
-    poller.start()
-    start_token_keeper(stack, stop)  # whichever X it talks to: tokens live 2 hours, and the keeper refreshes them
-
-    print(banner(port, fake is not None, responder_env, bot_line, accounts), flush=True)
-    try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        stop.set()
-    poller.join(timeout=5)
-    stop_servers([api, *servers])
-    print("Stopped.", flush=True)
+    run_until_stopped(
+        stack, responder, [api, *servers], banner(port, fake is not None, responder_env, bot_line, accounts)
+    )
     return 0
 
 
