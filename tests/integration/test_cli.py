@@ -18,8 +18,8 @@ from dmchannel.storage.takeover import Takeovers
 from dmchannel.x.account_activity import AccountActivity
 from dmchannel.x.errors import XApiError
 from tests.integration.conftest import Pipeline
-from xdm_cli.activity import DM_EVENTS
 from xdm_cli.main import main
+from xdm_cli.subscriptions import DM_EVENTS
 
 STACK = "x-dm-channel"
 OUTPUTS = ("WebhookUrl", "SecretArn", "StateTableName", "AccountsSecretPrefix", "QueueUrl", "DeadLetterQueueUrl")
