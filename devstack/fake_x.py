@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from itertools import count
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from oauthlib.oauth1 import RequestValidator, ResourceEndpoint
 
@@ -24,6 +24,7 @@ from devstack.x_answers import Answer, v2_error, x_error
 from dmchannel.credentials import XCredentials
 
 SEND_PATH = "/1.1/direct_messages/events/new.json"
+AUTHORIZE_PATH = "/i/oauth2/authorize"  # X's consent screen (on x.com; the fake serves it beside the API)
 TYPING_PATH = "/1.1/direct_messages/indicate_typing.json"
 MARK_READ_PATH = "/1.1/direct_messages/mark_read.json"
 SEND_V2_ROUTE = "/2/dm_conversations/with/:participant_id/messages"
@@ -196,6 +197,8 @@ class FakeX:
     def handle(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> Answer:
         """Answer one request as X would."""
         path = urlsplit(url).path
+        if method == "GET" and path == AUTHORIZE_PATH:
+            return self._consent(url)
         chat = self.xchat.route(method, url, headers, body)
         if chat is not None:
             return chat
@@ -227,6 +230,16 @@ class FakeX:
         with self._lock:
             self.calls.append((path, answer.status))
         return answer
+
+    def _consent(self, url: str) -> Answer:
+        """X's OAuth 2.0 consent screen, answered at once: the account named by user_id (the primary's by default)."""
+        query = {name: values[0] for name, values in parse_qs(urlsplit(url).query).items()}
+        if not (query.get("redirect_uri") and query.get("state")):
+            return v2_error(400, "Invalid Request", "redirect_uri and state are required")
+        code = self.xchat.issue_code(query.get("user_id", self.credentials.bot_user_id))
+        return Answer(
+            302, None, {"Location": f"{query['redirect_uri']}?{urlencode({'code': code, 'state': query['state']})}"}
+        )
 
     def _signer(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> str | None:
         """The account whose token signs the request (OAuth 1.0a), or None when no account's does."""

@@ -24,7 +24,7 @@ from devstack.local_api import api_gateway_answer, make_server
 from devstack.local_http import serve_in_background
 from devstack.moto_server import start_local_aws
 from devstack.poller import poll_once
-from devstack.provision import LocalStack, provision
+from devstack.provision import STACK_NAME, LocalStack, provision, publish_stack, stack_outputs
 from devstack.xchat_local import LocalXChat
 from dmchannel.credentials import ENVIRONMENT_NAMES, XCredentials
 from dmchannel.settings import Environment, SettingsError
@@ -140,6 +140,27 @@ def state_source(
         }
 
     return state
+
+
+def local_parameters(stack: LocalStack, environments: dict[str, dict[str, str]]) -> dict[str, str]:
+    """The template's parameters as the local stack runs them: defaults, and each one a function's variable sets."""
+    parameters = dict(stack.parameters)
+    for logical_id, environment in environments.items():
+        variables = stack.template["Resources"][logical_id]["Properties"].get("Environment", {}).get("Variables", {})
+        for name, value in variables.items():
+            if isinstance(value, dict) and value.get("Ref") in parameters:
+                parameters[value["Ref"]] = environment[name]
+    return parameters
+
+
+def where_it_runs() -> dict[str, str]:
+    """What `x-dm-channel --local` needs to reach this stack: its AWS stand-in, its X, its region and its name."""
+    return {
+        "aws_endpoint_url": os.environ["AWS_ENDPOINT_URL"],
+        "x_api_base_url": os.environ["X_API_BASE_URL"],
+        "region": boto3.session.Session().region_name or "us-east-1",
+        "stack": STACK_NAME,
+    }
 
 
 def add_accounts(stack: LocalStack, prefix: str, accounts: list[XCredentials]) -> list[dict[str, str]]:
@@ -330,10 +351,19 @@ def main() -> int:
         account_ids = [account["id"] for account in accounts]
         state = state_source(stack, fake, responder_env, account_ids, conversations=conversations, xchat=xchat)
         api = make_server(
-            HOST, port, webhook, state, config, conversations=conversations, xchat=xchat.send if xchat else None
+            HOST,
+            port,
+            webhook,
+            state,
+            config,
+            conversations=conversations,
+            xchat=xchat.send if xchat else None,
+            local_stack=where_it_runs(),
         )
     except OSError as error:
         return refuse(listen_problem(error, port), servers)
+    environments = {"WebhookFunction": webhook_env, "ResponderFunction": responder_env}
+    publish_stack(stack_outputs(stack, f"http://{HOST}:{port}/webhook"), local_parameters(stack, environments))
     serve_in_background(api)
     run_until_stopped(
         stack, responder, [api, *servers], banner(port, fake is not None, responder_env, bot_line, accounts)

@@ -21,6 +21,7 @@ from xdm_cli.conversations import conversations_resume
 from xdm_cli.credentials import credentials_check, credentials_set
 from xdm_cli.dead_letters import dead_letters_list, dead_letters_redrive
 from xdm_cli.explain import explain
+from xdm_cli.local import LOCAL_VARIABLE, use_local_stack, wanted
 from xdm_cli.replay import replay, utc
 from xdm_cli.status import status
 from xdm_cli.subscriptions import subscribe, subscriptions, unsubscribe
@@ -29,8 +30,8 @@ from xdm_cli.webhook import webhook_check, webhook_delete, webhook_list, webhook
 from xdm_cli.xchat import DEFAULT_REDIRECT, xchat_keys_register, xchat_login, xchat_settings
 
 
-def parser() -> argparse.ArgumentParser:
-    """The command line."""
+def common_options(local_help: str) -> argparse.ArgumentParser:
+    """The options every command takes: which stack, where (AWS, or the local stack), and which of X's APIs."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--stack",
@@ -45,7 +46,9 @@ def parser() -> argparse.ArgumentParser:
         help="X's API: Account Activity v1.1 (default) or v2, or the X Activity API (xaa, on a v2 webhook)",
     )
     common.add_argument("--env", help="v1.1: the Account Activity environment label")
-    common.add_argument("--region", help="the AWS region of the stack (default: AWS_REGION, or the profile's)")
+    common.add_argument(
+        "--region", help="the AWS region of the stack (default: AWS_REGION, AWS_DEFAULT_REGION, or the profile's)"
+    )
     common.add_argument("--profile", help="the AWS profile (default: AWS_PROFILE, or the default credentials)")
     common.add_argument(
         "--api-base",
@@ -53,7 +56,16 @@ def parser() -> argparse.ArgumentParser:
         default=DEFAULT_BASE_URL,
         help=f"X's API (default {DEFAULT_BASE_URL}): the credentials go only there",
     )
+    common.add_argument("--local", action="store_true", default=argparse.SUPPRESS, help=local_help)
+    return common
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line."""
+    local_help = f"against the running `make run` stack (its AWS stand-in and its X), as {LOCAL_VARIABLE}=1 does"
+    common = common_options(local_help)
     top = argparse.ArgumentParser(prog="x-dm-channel", description=__doc__)
+    top.add_argument("--local", action="store_true", help=local_help)
     commands = top.add_subparsers(dest="command", required=True)
 
     def command(
@@ -145,7 +157,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; problems are one line on stderr and exit status 1."""
     args = parser().parse_args(argv)
     try:
-        boto3.setup_default_session(region_name=args.region, profile_name=args.profile)
+        if wanted(args):
+            args.local = True
+            use_local_stack(args)
+        region = args.region or os.environ.get("AWS_REGION") or None  # boto3 reads only AWS_DEFAULT_REGION itself
+        boto3.setup_default_session(region_name=region, profile_name=args.profile)
         print(args.run(args))
     except XApiError as error:
         return _fail(explain(error, getattr(args, "url", None) or "", args.env or ""))
