@@ -18,7 +18,8 @@ export SAM_CLI_TELEMETRY := 0
 .DEFAULT_GOAL := help
 .PHONY: help run test unit integration future e2e drill lint typecheck scan browser events bench screenshot build deploy destroy clean
 
-STACK ?= x-dm-channel
+# The stack deploy and destroy work on: empty for the one samconfig.toml names (x-dm-channel at first).
+STACK ?=
 
 # The security scan runs checkov from a virtual environment of its own (its pins would clash with ours).
 SCAN_VENV := .venv-scan
@@ -126,19 +127,17 @@ bench: $(BENCH_STAMP) $(DEV_STAMP) ## cold start against import boto3; latency, 
 build: $(DEV_STAMP) ## sam build (no Docker needed)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build
 
-# Guided the first time (the stack does not exist yet), then with samconfig.toml's answers.
-deploy: build ## sam build, then sam deploy (guided the first time), then the stack's outputs
-	if $(BIN)/x-dm-channel status --stack $(STACK) >/dev/null 2>&1; then \
-		$(BIN)/sam deploy --stack-name $(STACK); \
-	else \
-		$(BIN)/sam deploy --guided --stack-name $(STACK); \
-	fi
-	$(BIN)/x-dm-channel status --stack $(STACK)
+# AWS checked first (credentials and region, one line each, before building); the first time, a few
+# questions (scripts/deploy.py); PARAMETERS="BotKind=http BotUrl=https://..." sets template parameters.
+deploy: $(DEV_STAMP) ## check AWS, sam build, sam deploy (at most 6 questions the first time), then the outputs
+	@STACK=$(STACK) SAM=$(BIN)/sam $(LOCAL_PATH) $(BIN)/python scripts/deploy.py
 
 # At X first (the stack's accounts unsubscribed, its webhook deleted), then the stack; every step asks first.
+# The stack is STACK, else the one the first `make deploy` saved in samconfig.toml.
 destroy: $(DEV_STAMP) ## remove the channel: unsubscribe at X, delete the webhook, delete the stack (each step asked)
-	$(BIN)/x-dm-channel teardown --stack $(STACK)
-	$(BIN)/sam delete --stack-name $(STACK)
+	stack=$$(STACK=$(STACK) $(LOCAL_PATH) $(BIN)/python scripts/deploy.py --stack-name) && \
+	$(BIN)/x-dm-channel teardown --stack $$stack && \
+	$(BIN)/sam delete --stack-name $$stack
 
 clean: ## remove the virtual environments and build output
 	rm -rf $(VENV) $(BENCH_VENV) $(SCAN_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

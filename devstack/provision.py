@@ -5,7 +5,6 @@ tables as the deployed stack, derived from the template rather than copied by ha
 """
 
 import json
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -142,10 +141,8 @@ def publish_stack(outputs: Mapping[str, str], parameters: Mapping[str, str], nam
         "Resources": {"Described": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},  # a template needs one
         "Outputs": {key: {"Value": value} for key, value in outputs.items()},
     }
-    with warnings.catch_warnings():  # moto creates nothing for the handle, and says so
-        warnings.filterwarnings("ignore", message="Tried to parse AWS::CloudFormation::WaitConditionHandle")
-        boto3.client("cloudformation").create_stack(
-            StackName=name,
-            TemplateBody=json.dumps(template),
-            Parameters=[{"ParameterKey": key, "ParameterValue": value} for key, value in parameters.items()],
-        )
+    boto3.client("cloudformation").create_stack(
+        StackName=name,
+        TemplateBody=json.dumps(template),
+        Parameters=[{"ParameterKey": key, "ParameterValue": value} for key, value in parameters.items()],
+    )
