@@ -16,7 +16,7 @@ LOCAL_PATH := PYTHONPATH=layers/shared:.
 export SAM_CLI_TELEMETRY := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help run test unit integration future e2e drill lint typecheck scan browser events bench screenshot build deploy destroy clean
+.PHONY: help run test unit integration future e2e drill lint typecheck scan browser events bench screenshot docs build deploy destroy clean
 
 # The stack deploy and destroy work on: empty for the one samconfig.toml names (x-dm-channel at first).
 STACK ?=
@@ -111,6 +111,9 @@ screenshot: $(DEV_STAMP) browser ## refresh docs/simulator.png from the browser 
 events: $(DEV_STAMP) ## write the sample events in events/ again
 	$(LOCAL_PATH) $(BIN)/python -m devstack.sample_events
 
+docs: $(RUN_STAMP) ## write docs/configuration.md again from template.yaml
+	$(LOCAL_PATH) $(BIN)/python scripts/docs.py
+
 $(BENCH_STAMP): requirements/bench.txt layers/deps/requirements.txt
 	rm -rf $(BENCH_VENV)
 	$(PYTHON) -m venv $(BENCH_VENV)
@@ -124,8 +127,9 @@ bench: $(BENCH_STAMP) $(DEV_STAMP) ## cold start against import boto3; latency, 
 	$(LOCAL_PATH) $(BIN)/python scripts/bench_cost.py
 	$(LOCAL_PATH) $(BIN)/python scripts/bench_xchat.py
 
-build: $(DEV_STAMP) ## sam build (no Docker needed)
+build: $(DEV_STAMP) ## sam build (no Docker needed), the dashboard's body from dashboard.json
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build
+	$(LOCAL_PATH) $(BIN)/python scripts/include_dashboard.py
 
 # AWS checked first (credentials and region, one line each, before building); the first time, a few
 # questions (scripts/deploy.py); PARAMETERS="BotKind=http BotUrl=https://..." sets template parameters.

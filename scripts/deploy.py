@@ -18,6 +18,7 @@ from pathlib import Path
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, PartialCredentialsError
 
+from scripts.include_dashboard import include_dashboard
 from xdm_cli.main import main as x_dm_channel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,6 +109,7 @@ def deploy(ask: Ask, parameters: list[str]) -> int:
     sam = os.environ.get("SAM", str(Path(sys.executable).parent / "sam"))
     environment = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     subprocess.run([sam, "build"], cwd=ROOT, env=environment, check=True)
+    include_dashboard()
     overrides = ["--parameter-overrides", *parameters] if parameters else []
     command = [sam, "deploy", "--stack-name", stack, "--region", region, *overrides, *save]
     subprocess.run(command, cwd=ROOT, env=environment, check=True)

@@ -4,21 +4,26 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from devstack.provision import LocalStack
+from devstack.template import load_template
+from scripts.include_dashboard import BUILT, DASHBOARD
 from tests.conftest import ROOT
 
 MAKE = shutil.which("make") or "/usr/bin/make"
 SAM_CHANGESET_QUESTION = 1  # samconfig.toml's confirm_changeset: SAM asks "Deploy this changeset?" once
 # A stand-in for the SAM CLI: it notes each call; a first deploy describes the stack on moto as CloudFormation would.
 FAKE_SAM = """#!{python}
-import json, sys
+import json, shutil, sys
 from devstack.provision import publish_stack
 with open({calls!r}, "a") as calls:
     calls.write(json.dumps(sys.argv[1:]) + "\\n")
+if sys.argv[1] == "build":  # what the deploy reads of a build: the built template
+    shutil.copy("template.yaml", ".aws-sam/build/template.yaml")
 if "--save-params" in sys.argv:  # a first deploy creates the stack
     publish_stack({{"WebhookUrl": "https://example.invalid/webhook"}}, {{}}, sys.argv[sys.argv.index("--stack-name") + 1])
 """
@@ -57,6 +62,18 @@ def test_make_deploy_without_aws_fails_in_one_line_before_building(
     assert "Build" not in ran.stdout + ran.stderr and "?" not in ran.stdout  # nothing built, nothing asked
 
 
+@pytest.fixture
+def built() -> Iterator[Path]:
+    """The built template's place, given back as it was (the SAM stand-in writes one there)."""
+    (BUILT.parent).mkdir(parents=True, exist_ok=True)
+    before = BUILT.read_bytes() if BUILT.exists() else None
+    yield BUILT
+    if before is None:
+        BUILT.unlink(missing_ok=True)
+    else:
+        BUILT.write_bytes(before)
+
+
 def deploy(tmp_path: Path, answers: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
     """scripts/deploy.py on moto with the SAM stand-in; what it printed and each call SAM got."""
     calls = tmp_path / "sam-calls"
@@ -84,7 +101,9 @@ def questions(ran: subprocess.CompletedProcess[str]) -> int:
     return ran.stdout.count("]: ")
 
 
-def test_a_first_deploy_asks_at_most_six_questions_and_the_next_none(stack: LocalStack, tmp_path: Path) -> None:
+def test_a_first_deploy_asks_at_most_six_questions_and_the_next_none(
+    stack: LocalStack, built: Path, tmp_path: Path
+) -> None:
     first, calls = deploy(tmp_path, "\n\n\n\n")  # Enter to each: the defaults
     assert first.returncode == 0, first.stderr
     assert first.stdout.startswith("AWS region: us-east-1\nAWS credentials: arn:aws:")
@@ -95,6 +114,8 @@ def test_a_first_deploy_asks_at_most_six_questions_and_the_next_none(stack: Loca
         '"--parameter-overrides", "XWebhookApi=v2", "--save-params"]',
     ]
     assert "WebhookUrl: https://example.invalid/webhook" in first.stdout  # the outputs, at the end
+    body = load_template(built)["Resources"]["Dashboard"]["Properties"]["DashboardBody"]
+    assert body == {"Fn::Sub": DASHBOARD.read_text(encoding="utf-8")}  # what was deployed has the dashboard
 
     again, calls = deploy(tmp_path, "")
     assert again.returncode == 0 and questions(again) == 0, again.stderr
@@ -102,7 +123,7 @@ def test_a_first_deploy_asks_at_most_six_questions_and_the_next_none(stack: Loca
 
 
 def test_an_account_activity_v1_webhook_adds_its_label_and_still_asks_at_most_six(
-    stack: LocalStack, tmp_path: Path
+    stack: LocalStack, built: Path, tmp_path: Path
 ) -> None:
     ran, calls = deploy(tmp_path, "dm-bot\n\nv1.1\nprod\narn:aws:sns:us-east-1:123456789012:alarms\n")
     assert ran.returncode == 0, ran.stderr
