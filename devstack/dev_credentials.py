@@ -1,4 +1,4 @@
-"""The development credentials: safe to publish, documented in the README, never valid on X."""
+"""The development credentials: safe to publish, documented in docs/local.md, never valid on X."""
 
 import json
 import os
