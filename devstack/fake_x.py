@@ -105,6 +105,8 @@ class FakeX:
     other_accounts: dict[str, str] = field(default_factory=dict)
     sent: list[SentDM] = field(default_factory=list)
     calls: list[tuple[str, int]] = field(default_factory=list)
+    # (path, status) of the app's calls to every API, in order (not the simulated people's own, on XChat)
+    every_call: list[tuple[str, int]] = field(default_factory=list)
     # X's send window, as v2 has (15 DMs per 15 minutes): (DMs, seconds); None is no window.
     send_window: tuple[int, float] | None = None
     answer_headers: dict[str, str] = field(default_factory=dict)  # added to every DM send X takes
@@ -195,7 +197,15 @@ class FakeX:
         return failure.answer if failure else None
 
     def handle(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> Answer:
-        """Answer one request as X would."""
+        """Answer one request as X would, and note it among the app's calls (XChat's too) unless a person made it."""
+        answer = self._answer(method, url, headers, body)
+        person = self.xchat.user_of(headers)
+        if person is None or person in {token.split("-", 1)[0] for token in self.tokens}:
+            with self._lock:
+                self.every_call.append((urlsplit(url).path, answer.status))
+        return answer
+
+    def _answer(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> Answer:
         path = urlsplit(url).path
         if method == "GET" and path == AUTHORIZE_PATH:
             return self._consent(url)

@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -30,6 +31,7 @@ from dmchannel.credentials import ENVIRONMENT_NAMES, XCredentials
 from dmchannel.settings import Environment, SettingsError
 from dmchannel.storage.dm_records import DmRecords
 from dmchannel.storage.ledger import Ledger
+from dmchannel.storage.table import Prefix
 from dmchannel.webhook.signature import SIGNATURE_HEADER, sign
 
 HOST = "127.0.0.1"
@@ -71,6 +73,29 @@ def poll_forever(stack: LocalStack, responder: LocalFunction, stop: threading.Ev
     while not stop.is_set():
         if not poll_once(sqs, queue_url, queue_arn, responder.invoke, None).delivered:
             stop.wait(POLL_INTERVAL_SECONDS)
+
+
+def user_state_forgetter(stack: LocalStack) -> Callable[[str, str], None]:
+    """Deletes what the table keeps of one user at one account: mute, opt-out, a person's takeover, menus, memory."""
+    dynamodb, table = boto3.client("dynamodb"), stack.refs["StateTable"]
+
+    def forget(account_id: str, user_id: str) -> None:
+        keys = [
+            prefix.key(account_id, user_id) for prefix in (Prefix.MUTE, Prefix.OPT_OUT, Prefix.HUMAN, Prefix.MEMORY)
+        ]
+        keys.append(Prefix.BUTTONS.key(account_id, "offered", user_id))
+        minutes = Prefix.RATE.key(account_id, user_id, "")["pk"]  # the loop breaker's counts, minute by minute
+        pages = dynamodb.get_paginator("scan").paginate(
+            TableName=table,
+            FilterExpression="begins_with(pk, :minutes)",
+            ExpressionAttributeValues={":minutes": minutes},
+            ProjectionExpression="pk",
+        )
+        keys += [{"pk": {"S": str(item["pk"]["S"])}} for page in pages for item in page["Items"]]
+        for key in keys:
+            dynamodb.delete_item(TableName=table, Key=key)
+
+    return forget
 
 
 def records_reader(stack: LocalStack) -> Records:
@@ -117,13 +142,13 @@ def state_source(
         ledger = ledgers.get(account_id, ledgers[account_ids[0]])
         last_event_id = query.get("last_event_id", [""])[0]
         since = conversations.since(ledger.account_id, user_id)
-        sent = [
+        legacy = [
             asdict(dm)
             for dm in (fake.sent if fake else [])
             if dm.recipient_id == user_id and dm.sender_id == ledger.account_id and dm.created_ms >= since
         ]
-        if xchat is not None and query.get("surface", [""])[0] == "xchat":
-            sent = xchat.answers(ledger.account_id, user_id, since)
+        encrypted = xchat.answers(ledger.account_id, user_id, since) if xchat is not None else []
+        sent = sorted([*legacy, *encrypted], key=lambda message: message["created_ms"])  # the whole thread
         return {
             "user_messages": conversations.thread(ledger.account_id, user_id),
             "bot_messages": sent,
@@ -135,8 +160,7 @@ def state_source(
             },
             "queue": depth("DmQueue"),
             "dead_letter_queue": depth("DmDeadLetterQueue"),
-            "x_calls": [{"path": path, "status": status} for path, status in (fake.calls[-20:] if fake else [])]
-            + [{"path": path, "status": status} for _, path, status in (fake.xchat.calls[-20:] if fake else [])],
+            "x_calls": [{"path": path, "status": status} for path, status in (fake.every_call[-20:] if fake else [])],
         }
 
     return state
@@ -346,7 +370,13 @@ def main() -> int:
         "fake_x": fake is not None,
     }
     try:
-        conversations = Conversations(records_reader(stack))
+        choices = {
+            word.strip().casefold()
+            for name in ("STOP_KEYWORDS", "START_KEYWORDS")
+            for word in responder_env[name].split(",")
+            if word.strip()
+        }
+        conversations = Conversations(records_reader(stack), user_state_forgetter(stack), frozenset(choices))
         xchat = start_xchat(stack, fake, webhook, credentials, accounts=accounts, conversations=conversations)
         account_ids = [account["id"] for account in accounts]
         state = state_source(stack, fake, responder_env, account_ids, conversations=conversations, xchat=xchat)
