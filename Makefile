@@ -1,6 +1,6 @@
 # The two commands a new user needs: `make run` and `make test` (`make` alone lists every target).
 # Both create .venv and install the pinned dependencies on first use: `make run` only what running
-# needs (requirements/run.txt), `make test` the tools as well (requirements/dev.txt).
+# needs (requirements/run.txt) and the `x-dm-channel` command, `make test` the tools as well (requirements/dev.txt).
 
 # The Lambda runtime's Python (3.13) when the machine has one that runs (pyenv's included), else python3 (3.11+).
 PYTHON ?= $(shell for p in python3.13 $$HOME/.pyenv/versions/3.13*/bin/python3.13 python3; do \
@@ -16,9 +16,10 @@ LOCAL_PATH := PYTHONPATH=layers/shared:.
 export SAM_CLI_TELEMETRY := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help run test unit integration future e2e drill lint typecheck scan browser events bench screenshot build deploy destroy clean
+.PHONY: help run test unit integration future e2e drill lint typecheck scan browser events bench screenshot docs build deploy destroy clean
 
-STACK ?= x-dm-channel
+# The stack deploy and destroy work on: empty for the one samconfig.toml names (x-dm-channel at first).
+STACK ?=
 
 # The security scan runs checkov from a virtual environment of its own (its pins would clash with ours).
 SCAN_VENV := .venv-scan
@@ -31,9 +32,16 @@ BENCH_STAMP := $(BENCH_VENV)/.installed-$(PY_VERSION)-$(shell cat requirements/b
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-# A new venv when the Python changes (the stamps go with the old one, so everything is installed again).
+# A venv made with another Python is replaced only when the user chose that Python (PYTHON=...); else make stops
+# and says so (a `make run` may be using it). The stamps go with the old venv, so everything is installed again.
 $(VENV_STAMP):
 	@test -n "$(PY_VERSION)" || { echo "Python 3.11 or newer is needed (python3 on PATH, or PYTHON=...)"; exit 1; }
+	@made=$$($(VENV)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); \
+	if [ -n "$$made" ] && [ "$$made" != "$(PY_VERSION)" ] && [ "$(origin PYTHON)" = file ]; then \
+		echo "$(VENV) is for Python $$made, but this shell finds Python $(PY_VERSION) ($(PYTHON)); nothing was changed: make Python $$made findable, or choose: \`make clean\`, or PYTHON=$(PYTHON) make ..."; \
+		exit 1; \
+	fi; \
+	if [ -d $(VENV) ]; then echo "Replacing $(VENV) (Python $${made:-that no longer runs}) with one for Python $(PY_VERSION)"; fi
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -41,6 +49,7 @@ $(VENV_STAMP):
 
 $(RUN_STAMP): requirements/run.txt $(VENV_STAMP)
 	$(BIN)/python -m pip install --quiet -r requirements/run.txt
+	$(BIN)/python -m pip install --quiet --no-deps --editable .
 	rm -f $(VENV)/.run-*
 	touch $@
 
@@ -102,6 +111,9 @@ screenshot: $(DEV_STAMP) browser ## refresh docs/simulator.png from the browser 
 events: $(DEV_STAMP) ## write the sample events in events/ again
 	$(LOCAL_PATH) $(BIN)/python -m devstack.sample_events
 
+docs: $(RUN_STAMP) ## write docs/configuration.md again from template.yaml
+	$(LOCAL_PATH) $(BIN)/python scripts/docs.py
+
 $(BENCH_STAMP): requirements/bench.txt layers/deps/requirements.txt
 	rm -rf $(BENCH_VENV)
 	$(PYTHON) -m venv $(BENCH_VENV)
@@ -115,22 +127,21 @@ bench: $(BENCH_STAMP) $(DEV_STAMP) ## cold start against import boto3; latency, 
 	$(LOCAL_PATH) $(BIN)/python scripts/bench_cost.py
 	$(LOCAL_PATH) $(BIN)/python scripts/bench_xchat.py
 
-build: $(DEV_STAMP) ## sam build (no Docker needed)
+build: $(DEV_STAMP) ## sam build (no Docker needed), the dashboard's body from dashboard.json
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build
+	$(LOCAL_PATH) $(BIN)/python scripts/include_dashboard.py
 
-# Guided the first time (the stack does not exist yet), then with samconfig.toml's answers.
-deploy: build ## sam build, then sam deploy (guided the first time), then the stack's outputs
-	if $(BIN)/x-dm-channel status --stack $(STACK) >/dev/null 2>&1; then \
-		$(BIN)/sam deploy --stack-name $(STACK); \
-	else \
-		$(BIN)/sam deploy --guided --stack-name $(STACK); \
-	fi
-	$(BIN)/x-dm-channel status --stack $(STACK)
+# AWS checked first (credentials and region, one line each, before building); the first time, a few
+# questions (scripts/deploy.py); PARAMETERS="BotKind=http BotUrl=https://..." sets template parameters.
+deploy: $(DEV_STAMP) ## check AWS, sam build, sam deploy (at most 6 questions the first time), then the outputs
+	@STACK=$(STACK) SAM=$(BIN)/sam $(LOCAL_PATH) $(BIN)/python scripts/deploy.py
 
 # At X first (the stack's accounts unsubscribed, its webhook deleted), then the stack; every step asks first.
+# The stack is STACK, else the one the first `make deploy` saved in samconfig.toml.
 destroy: $(DEV_STAMP) ## remove the channel: unsubscribe at X, delete the webhook, delete the stack (each step asked)
-	$(BIN)/x-dm-channel teardown --stack $(STACK)
-	$(BIN)/sam delete --stack-name $(STACK)
+	stack=$$(STACK=$(STACK) $(LOCAL_PATH) $(BIN)/python scripts/deploy.py --stack-name) && \
+	$(BIN)/x-dm-channel teardown --stack $$stack && \
+	$(BIN)/sam delete --stack-name $$stack
 
 clean: ## remove the virtual environments and build output
 	rm -rf $(VENV) $(BENCH_VENV) $(SCAN_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

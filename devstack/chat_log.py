@@ -32,14 +32,14 @@ def chat_line(entry: dict[str, Any]) -> str:
     message = str(entry.get("message", ""))
     who = f"DM {str(entry['dm_id'])[-6:]} from {entry.get('sender_id', '?')}" if entry.get("dm_id") else ""
     if entry.get("outcome") == "answered" and "replies_sent" in entry:
-        text = f"answered with {entry['replies_sent']} of {entry.get('replies_planned')} replies in {entry.get('elapsed_ms')} ms"
+        text = f"Answered with {entry['replies_sent']} of {entry.get('replies_planned')} replies in {entry.get('elapsed_ms')} ms"
     elif "queued" in entry:
-        text = f"queued {entry['queued']} DM(s) from the webhook"
+        text = f"Queued {entry['queued']} DM(s) from the webhook"
     else:
         details = ", ".join(f"{key} {entry[key]}" for key in SHOWN if key in entry)
-        text = message[:1].lower() + message[1:] + (f" ({details})" if details else "")
+        text = message[:1].upper() + message[1:] + (f" ({details})" if details else "")
     mark = {"WARNING": "!", "ERROR": "✗", "CRITICAL": "✗"}.get(str(entry.get("level")), "·")
-    return " ".join(part for part in (clock, mark, who, text) if part)
+    return " ".join(part for part in (clock, mark, f"{who}:" if who else "", text) if part)
 
 
 class ChatStream(io.TextIOBase):

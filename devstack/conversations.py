@@ -38,10 +38,15 @@ OUTCOME_WORDS = {
 Records = Callable[[str, list[str]], dict[str, DmRecord]]  # (account, DM ids) -> the records there are
 
 
-def outcome_words(record: DmRecord | None) -> str:
-    """What the simulator says of a DM's record: nothing while it is on its way, or answered by the bot."""
+def outcome_words(record: DmRecord | None, choice: bool = False) -> str:
+    """What the simulator says of a DM's record: nothing while it is on its way, or answered by the bot.
+
+    choice: the DM was a STOP or START, which the channel applies even when no confirmation can go.
+    """
     if record is None or record.outcome is None:
         return ""
+    if choice and record.rule is Rule.DAILY_LIMIT:
+        return "applied, but not confirmed: the account's daily limit left no DM for the confirmation"
     if record.rule in RULE_WORDS:
         return RULE_WORDS[record.rule]
     if record.outcome is Outcome.UNANSWERED and record.rule:
@@ -54,6 +59,8 @@ class Conversations:
     """Every thread of the local stack, by (account, user)."""
 
     records: Records | None = None
+    forget: Callable[[str, str], None] = lambda _account, _user: None  # the user's state in the table
+    choices: frozenset[str] = frozenset()  # STOP and START keywords (casefolded): applied even unconfirmed
     _messages: list[dict[str, Any]] = field(default_factory=list)
     _cleared: dict[tuple[str, str], float] = field(default_factory=dict)  # (account, user) -> cleared at (ms)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -99,9 +106,14 @@ class Conversations:
             )
 
     def clear(self, account_id: str, user_id: str) -> None:
-        """Start the thread afresh (what was said stays with X; the simulator shows it no more)."""
+        """Start the thread afresh: the simulator shows what was said no more, and the channel forgets the user.
+
+        What was said stays with X. The user is no longer muted, opted out or with a person, and no
+        menu or memory of theirs is kept, so the conversation starts as a new user's would.
+        """
         with self._lock:
             self._cleared[(account_id, user_id)] = time.time() * 1000
+        self.forget(account_id, user_id)
 
     def since(self, account_id: str, user_id: str) -> float:
         """When the thread was last cleared (ms), or 0."""
@@ -117,4 +129,12 @@ class Conversations:
                 if (message["account_id"], message["user_id"]) == (account_id, user_id) and message["at"] >= since
             ]
         records = self.records(account_id, [m["id"] for m in thread if not m["person"]]) if self.records else {}
-        return [{**message, "outcome": outcome_words(records.get(message["id"]))} for message in thread]
+        return [
+            {
+                **message,
+                "outcome": outcome_words(
+                    records.get(message["id"]), message["text"].strip().casefold() in self.choices
+                ),
+            }
+            for message in thread
+        ]

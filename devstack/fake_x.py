@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from itertools import count
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from oauthlib.oauth1 import RequestValidator, ResourceEndpoint
 
@@ -24,6 +24,7 @@ from devstack.x_answers import Answer, v2_error, x_error
 from dmchannel.credentials import XCredentials
 
 SEND_PATH = "/1.1/direct_messages/events/new.json"
+AUTHORIZE_PATH = "/i/oauth2/authorize"  # X's consent screen (on x.com; the fake serves it beside the API)
 TYPING_PATH = "/1.1/direct_messages/indicate_typing.json"
 MARK_READ_PATH = "/1.1/direct_messages/mark_read.json"
 SEND_V2_ROUTE = "/2/dm_conversations/with/:participant_id/messages"
@@ -104,6 +105,8 @@ class FakeX:
     other_accounts: dict[str, str] = field(default_factory=dict)
     sent: list[SentDM] = field(default_factory=list)
     calls: list[tuple[str, int]] = field(default_factory=list)
+    # (path, status) of the app's calls to every API, in order (not the simulated people's own, on XChat)
+    every_call: list[tuple[str, int]] = field(default_factory=list)
     # X's send window, as v2 has (15 DMs per 15 minutes): (DMs, seconds); None is no window.
     send_window: tuple[int, float] | None = None
     answer_headers: dict[str, str] = field(default_factory=dict)  # added to every DM send X takes
@@ -213,13 +216,23 @@ class FakeX:
         return failure.answer if failure else None
 
     def handle(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> Answer:
-        """Answer one request as X would."""
+        """Answer one request as X would, and note it among the app's calls (XChat's too) unless a person made it."""
+        answer = self._answer(method, url, headers, body)
+        person = self.xchat.user_of(headers)
+        if person is None or person in {token.split("-", 1)[0] for token in self.tokens}:
+            with self._lock:
+                self.every_call.append((urlsplit(url).path, answer.status))
+        return answer
+
+    def _answer(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> Answer:
         path = urlsplit(url).path
         if method == "POST" and self.clock() < self.credits_until and self._is_send(path):
             refused = self._credits_refusal()
             with self._lock:
                 self.calls.append((path, refused.status))
             return refused
+        if method == "GET" and path == AUTHORIZE_PATH:
+            return self._consent(url)
         chat = self.xchat.route(method, url, headers, body)
         if chat is not None:
             return chat
@@ -251,6 +264,16 @@ class FakeX:
         with self._lock:
             self.calls.append((path, answer.status))
         return answer
+
+    def _consent(self, url: str) -> Answer:
+        """X's OAuth 2.0 consent screen, answered at once: the account named by user_id (the primary's by default)."""
+        query = {name: values[0] for name, values in parse_qs(urlsplit(url).query).items()}
+        if not (query.get("redirect_uri") and query.get("state")):
+            return v2_error(400, "Invalid Request", "redirect_uri and state are required")
+        code = self.xchat.issue_code(query.get("user_id", self.credentials.bot_user_id))
+        return Answer(
+            302, None, {"Location": f"{query['redirect_uri']}?{urlencode({'code': code, 'state': query['state']})}"}
+        )
 
     def _signer(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> str | None:
         """The account whose token signs the request (OAuth 1.0a), or None when no account's does."""

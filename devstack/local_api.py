@@ -18,6 +18,7 @@ from devstack.local_http import LocalHTTPServer, LocalRequestHandler, write_answ
 
 SIMULATOR_PAGE = Path(__file__).resolve().parent / "simulator.html"
 WEBHOOK_ROUTES = {("GET", "/webhook"), ("POST", "/webhook")}
+LOCAL_STACK_PATH = "/local/stack"  # where the stack's AWS stand-in and X are, for `x-dm-channel --local`
 
 StateSource = Callable[[dict[str, list[str]]], dict[str, Any]]
 
@@ -71,8 +72,12 @@ def make_server(
     *,
     conversations: Conversations | None = None,
     xchat: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    local_stack: dict[str, str] | None = None,
 ) -> LocalHTTPServer:
-    """The local endpoint's server (not started); conversations keeps what the webhook accepts, for the simulator."""
+    """The local endpoint's server (not started); conversations keeps what the webhook accepts, for the simulator.
+
+    local_stack tells `x-dm-channel --local` where the stack's AWS stand-in and X are (GET /local/stack).
+    """
     log = CallLog()
     local_hosts: set[str] = set()  # filled once the port is bound
 
@@ -86,12 +91,14 @@ def make_server(
 
         def answer(self, method: str, body: bytes) -> None:
             url = urlsplit(self.path)
-            if url.path.startswith("/simulator/") and self.headers.get("Host") not in local_hosts:
+            if url.path.startswith(("/simulator/", "/local/")) and self.headers.get("Host") not in local_hosts:
                 # The config holds the consumer secret: only pages served from this machine get it
                 # (a page of another site that rebinds its name to 127.0.0.1 sends its own Host).
                 write_answer(self, 403, {"content-type": "application/json"}, b'{"error":"local pages only"}')
             elif method == "GET" and url.path == "/":
                 write_answer(self, 200, {"content-type": "text/html; charset=utf-8"}, SIMULATOR_PAGE.read_bytes())
+            elif method == "GET" and url.path == LOCAL_STACK_PATH and local_stack is not None:
+                self._json(local_stack)
             elif method == "GET" and url.path == "/simulator/config":
                 self._json(config)
             elif method == "GET" and url.path == "/simulator/state":

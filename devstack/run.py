@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -24,15 +25,17 @@ from devstack.local_api import api_gateway_answer, make_server
 from devstack.local_http import serve_in_background
 from devstack.moto_server import start_local_aws
 from devstack.poller import poll_once
-from devstack.provision import LocalStack, provision
+from devstack.provision import STACK_NAME, LocalStack, provision, publish_stack, stack_outputs
 from devstack.xchat_local import LocalXChat
 from dmchannel.credentials import ENVIRONMENT_NAMES, XCredentials
-from dmchannel.settings import SettingsError
+from dmchannel.settings import Environment, SettingsError
 from dmchannel.storage.dm_records import DmRecords
 from dmchannel.storage.ledger import Ledger
+from dmchannel.storage.table import Prefix
 from dmchannel.webhook.signature import SIGNATURE_HEADER, sign
 
 HOST = "127.0.0.1"
+DEFAULT_PORT = 3000
 LEX_ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_LEX_RUNTIME_V2"
 BEDROCK_ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_BEDROCK_RUNTIME"
 POLL_INTERVAL_SECONDS = 0.2
@@ -82,6 +85,29 @@ def poll_forever(stack: LocalStack, responder: LocalFunction, stop: threading.Ev
             stop.wait(POLL_INTERVAL_SECONDS)
 
 
+def user_state_forgetter(stack: LocalStack) -> Callable[[str, str], None]:
+    """Deletes what the table keeps of one user at one account: mute, opt-out, a person's takeover, menus, memory."""
+    dynamodb, table = boto3.client("dynamodb"), stack.refs["StateTable"]
+
+    def forget(account_id: str, user_id: str) -> None:
+        keys = [
+            prefix.key(account_id, user_id) for prefix in (Prefix.MUTE, Prefix.OPT_OUT, Prefix.HUMAN, Prefix.MEMORY)
+        ]
+        keys.append(Prefix.BUTTONS.key(account_id, "offered", user_id))
+        minutes = Prefix.RATE.key(account_id, user_id, "")["pk"]  # the loop breaker's counts, minute by minute
+        pages = dynamodb.get_paginator("scan").paginate(
+            TableName=table,
+            FilterExpression="begins_with(pk, :minutes)",
+            ExpressionAttributeValues={":minutes": minutes},
+            ProjectionExpression="pk",
+        )
+        keys += [{"pk": {"S": str(item["pk"]["S"])}} for page in pages for item in page["Items"]]
+        for key in keys:
+            dynamodb.delete_item(TableName=table, Key=key)
+
+    return forget
+
+
 def records_reader(stack: LocalStack) -> Records:
     """Reads the DM records the simulator shows the fate of."""
     dynamodb, table = boto3.client("dynamodb"), stack.refs["StateTable"]
@@ -126,13 +152,13 @@ def state_source(
         ledger = ledgers.get(account_id, ledgers[account_ids[0]])
         last_event_id = query.get("last_event_id", [""])[0]
         since = conversations.since(ledger.account_id, user_id)
-        sent = [
+        legacy = [
             asdict(dm)
             for dm in (fake.sent if fake else [])
             if dm.recipient_id == user_id and dm.sender_id == ledger.account_id and dm.created_ms >= since
         ]
-        if xchat is not None and query.get("surface", [""])[0] == "xchat":
-            sent = xchat.answers(ledger.account_id, user_id, since)
+        encrypted = xchat.answers(ledger.account_id, user_id, since) if xchat is not None else []
+        sent = sorted([*legacy, *encrypted], key=lambda message: message["created_ms"])  # the whole thread
         return {
             "user_messages": conversations.thread(ledger.account_id, user_id),
             "bot_messages": sent,
@@ -144,11 +170,31 @@ def state_source(
             },
             "queue": depth("DmQueue"),
             "dead_letter_queue": depth("DmDeadLetterQueue"),
-            "x_calls": [{"path": path, "status": status} for path, status in (fake.calls[-20:] if fake else [])]
-            + [{"path": path, "status": status} for _, path, status in (fake.xchat.calls[-20:] if fake else [])],
+            "x_calls": [{"path": path, "status": status} for path, status in (fake.every_call[-20:] if fake else [])],
         }
 
     return state
+
+
+def local_parameters(stack: LocalStack, environments: dict[str, dict[str, str]]) -> dict[str, str]:
+    """The template's parameters as the local stack runs them: defaults, and each one a function's variable sets."""
+    parameters = dict(stack.parameters)
+    for logical_id, environment in environments.items():
+        variables = stack.template["Resources"][logical_id]["Properties"].get("Environment", {}).get("Variables", {})
+        for name, value in variables.items():
+            if isinstance(value, dict) and value.get("Ref") in parameters:
+                parameters[value["Ref"]] = environment[name]
+    return parameters
+
+
+def where_it_runs() -> dict[str, str]:
+    """What `x-dm-channel --local` needs to reach this stack: its AWS stand-in, its X, its region and its name."""
+    return {
+        "aws_endpoint_url": os.environ["AWS_ENDPOINT_URL"],
+        "x_api_base_url": os.environ["X_API_BASE_URL"],
+        "region": boto3.session.Session().region_name or "us-east-1",
+        "stack": STACK_NAME,
+    }
 
 
 def add_accounts(stack: LocalStack, prefix: str, accounts: list[XCredentials]) -> list[dict[str, str]]:
@@ -266,13 +312,48 @@ def stop_servers(servers: list[Any]) -> None:
         server.shutdown()
 
 
+def refuse(line: str, servers: list[Any]) -> int:
+    """Stop what started, and say why in one line."""
+    stop_servers(servers)
+    print(f"error: {line}", file=sys.stderr)
+    return 1
+
+
+def listen_problem(error: OSError, port: int) -> str:
+    """Why the local endpoint could not listen, and what to do."""
+    if error.errno == errno.EADDRINUSE:
+        return f"Port {port} on {HOST} is already in use. Stop what uses it, or choose another: LOCAL_PORT={port + 1} make run"
+    return f"cannot listen on {HOST}:{port} ({error.strerror}): choose another LOCAL_PORT"
+
+
+def run_until_stopped(stack: LocalStack, responder: LocalFunction, servers: list[Any], banner_text: str) -> None:
+    """Feed the responder, run the scheduled functions, and wait for Ctrl-C or SIGTERM; then stop every server."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    poller = threading.Thread(target=poll_forever, args=(stack, responder, stop), daemon=True)
+    poller.start()
+    start_scheduled(stack, stop)  # whichever X it talks to: the token keeper, the message-request pick-up
+    print(banner_text, flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        stop.set()
+    poller.join(timeout=5)
+    stop_servers(servers)
+    print("Stopped.", flush=True)
+
+
 def main() -> int:
     """Start everything, print where it is, and run until Ctrl-C or SIGTERM."""
-    port = int(os.environ.get("LOCAL_PORT", "3000"))
+    try:
+        port = Environment(os.environ).integer("LOCAL_PORT", DEFAULT_PORT, 1, 65535)
+        credentials = local_credentials()
+        others = local_accounts(credentials)
+    except SettingsError as error:
+        return refuse(str(error), [])
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     moto = start_local_aws(HOST)
-    credentials = local_credentials()
-    others = local_accounts(credentials)
     stack = provision(secret_values={"XCredentialsSecret": json.dumps(credentials.secret_values())})
     accounts = add_accounts(stack, stack.function_environment("ResponderFunction")["ACCOUNTS_SECRET_PREFIX"], others)
     accounts[0]["id"] = credentials.bot_user_id
@@ -288,9 +369,7 @@ def main() -> int:
         responder = LocalFunction("responder", import_function("responder"), timeout_seconds=30)
         chat_log.install(os.environ["POWERTOOLS_SERVICE_NAME"])
     except SettingsError as error:  # what a deployed function's cold start would fail with, in one line
-        stop_servers(servers)
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+        return refuse(str(error), servers)
 
     config = {
         "bot": accounts[0],
@@ -301,38 +380,34 @@ def main() -> int:
         "fake_x": fake is not None,
     }
     try:
-        conversations = Conversations(records_reader(stack))
+        choices = {
+            word.strip().casefold()
+            for name in ("STOP_KEYWORDS", "START_KEYWORDS")
+            for word in responder_env[name].split(",")
+            if word.strip()
+        }
+        conversations = Conversations(records_reader(stack), user_state_forgetter(stack), frozenset(choices))
         xchat = start_xchat(stack, fake, webhook, credentials, accounts=accounts, conversations=conversations)
         account_ids = [account["id"] for account in accounts]
         state = state_source(stack, fake, responder_env, account_ids, conversations=conversations, xchat=xchat)
         api = make_server(
-            HOST, port, webhook, state, config, conversations=conversations, xchat=xchat.send if xchat else None
+            HOST,
+            port,
+            webhook,
+            state,
+            config,
+            conversations=conversations,
+            xchat=xchat.send if xchat else None,
+            local_stack=where_it_runs(),
         )
     except OSError as error:
-        stop_servers(servers)
-        if error.errno == errno.EADDRINUSE:
-            print(
-                f"Port {port} on {HOST} is already in use. Stop what uses it, or choose another: LOCAL_PORT={port + 1} make run",
-                file=sys.stderr,
-            )
-            return 1
-        raise
+        return refuse(listen_problem(error, port), servers)
+    environments = {"WebhookFunction": webhook_env, "ResponderFunction": responder_env}
+    publish_stack(stack_outputs(stack, f"http://{HOST}:{port}/webhook"), local_parameters(stack, environments))
     serve_in_background(api)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    poller = threading.Thread(target=poll_forever, args=(stack, responder, stop), daemon=True)
-    poller.start()
-    start_scheduled(stack, stop)
-
-    print(banner(port, fake is not None, responder_env, bot_line, accounts), flush=True)
-    try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        stop.set()
-    poller.join(timeout=5)
-    stop_servers([api, *servers])
-    print("Stopped.", flush=True)
+    run_until_stopped(
+        stack, responder, [api, *servers], banner(port, fake is not None, responder_env, bot_line, accounts)
+    )
     return 0
 
 

@@ -111,11 +111,9 @@ class LocalStackProcess:
         headers = {"content-type": "application/json", SIGNATURE_HEADER: signature}
         return requests.post(f"{self.base}/webhook", data=body, headers=headers, timeout=10)
 
-    def state(
-        self, user_id: str, last_event_id: str = "", account_id: str = BOT_USER["id"], surface: str = ""
-    ) -> dict[str, Any]:
+    def state(self, user_id: str, last_event_id: str = "", account_id: str = BOT_USER["id"]) -> dict[str, Any]:
         """The simulator's view: an account's DMs to user_id (XChat's, decrypted), its counters, the queues, the calls."""
-        query = {"user_id": user_id, "last_event_id": last_event_id, "account_id": account_id, "surface": surface}
+        query = {"user_id": user_id, "last_event_id": last_event_id, "account_id": account_id}
         answer = requests.get(f"{self.base}/simulator/state", params=query, timeout=10)
         answer.raise_for_status()
         state: dict[str, Any] = answer.json()

@@ -19,22 +19,18 @@ def user(user_id: str) -> dict[str, str]:
     return {"id": user_id, "name": f"User {user_id}", "screen_name": f"user{user_id}"}
 
 
-def answered(stack: LocalStackProcess, user_id: str, count: int, surface: str = "") -> None:
+def answered(stack: LocalStackProcess, user_id: str, count: int) -> None:
     """Wait until a user has count answers (XChat's as the user decrypts them)."""
-    stack.wait_until(
-        lambda: len(stack.state(user_id, surface=surface)["bot_messages"]) >= count, timeout=60, interval=0.01
-    )
+    stack.wait_until(lambda: len(stack.state(user_id)["bot_messages"]) >= count, timeout=60, interval=0.01)
 
 
-def sequential(
-    stack: LocalStackProcess, runs: int, send: Callable[[], object], user_id: str, surface: str = ""
-) -> list[float]:
+def sequential(stack: LocalStackProcess, runs: int, send: Callable[[], object], user_id: str) -> list[float]:
     """One DM at a time: the milliseconds from sending it to its answer, each."""
     latencies = []
     for n in range(runs):
         started = time.perf_counter()
         send()
-        answered(stack, user_id, n + 1, surface)
+        answered(stack, user_id, n + 1)
         latencies.append((time.perf_counter() - started) * 1000)
     return sorted(latencies)
 
@@ -58,7 +54,7 @@ def main() -> None:
         # XChat: the simulated user encrypts and posts to the fake X, which frames it and delivers chat.received;
         # the time includes the user's encryption and, at the end, the user's fetch and decryption of the answer.
         encrypted = sequential(
-            stack, options.sequential, lambda: stack.post_xchat("what are the limits", "5001"), "5001", "xchat"
+            stack, options.sequential, lambda: stack.post_xchat("what are the limits", "5001"), "5001"
         )
         users = [str(6000 + n) for n in range(options.burst)]
         started = time.perf_counter()

@@ -9,7 +9,6 @@ import boto3
 
 from dmchannel.credentials import ENVIRONMENT_NAMES
 from dmchannel.storage.ledger import Ledger
-from xdm_cli.activity import our_subscriptions
 from xdm_cli.aws_stack import (
     account_ids,
     accounts_prefix,
@@ -28,6 +27,7 @@ from xdm_cli.context import (
     credentials,
     xchat_material,
 )
+from xdm_cli.subscriptions import our_subscriptions
 
 TOKEN_KEYS = ("access_token", "access_token_secret")
 

@@ -3,8 +3,8 @@
 import argparse
 import sys
 
-from xdm_cli.activity import our_subscriptions
 from xdm_cli.context import CommandError, activity_api, webhook_url
+from xdm_cli.subscriptions import our_subscriptions
 
 
 def confirm(question: str, args: argparse.Namespace) -> bool:

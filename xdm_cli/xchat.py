@@ -10,6 +10,7 @@ import json
 import sys
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import requests
@@ -17,7 +18,7 @@ from oauthlib.oauth2 import OAuth2Error
 
 from dmchannel.x.errors import XApiError
 from dmchannel.xchat.api import ChatApi
-from dmchannel.xchat.oauth2 import authorization, code_of, exchange
+from dmchannel.xchat.oauth2 import AUTHORIZE_URL, authorization, code_of, exchange
 from dmchannel.xchat.secret import new_keys
 from dmchannel.xchat.token_keeper import release_lease, take_lease
 from xdm_cli.aws_stack import put_secret, read_secret, stack_outputs
@@ -66,6 +67,8 @@ def xchat_login(args: argparse.Namespace) -> str:
     client_id = ask("OAuth 2.0 client id", "X_OAUTH2_CLIENT_ID")
     client_secret = ask_optional("OAuth 2.0 client secret (empty for a public client)", "X_OAUTH2_CLIENT_SECRET")
     session, url, state = authorization(client_id, args.redirect_uri)
+    if args.local:  # the local X's consent screen: it signs in as the account, at once
+        url = url.replace(AUTHORIZE_URL, args.x_api_base_url + urlsplit(AUTHORIZE_URL).path) + f"&user_id={account_id}"
     print(
         f"Open this address signed in as the account {account_id}, allow the app, then paste where X sent you:\n{url}",
         file=sys.stderr,

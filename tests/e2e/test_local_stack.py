@@ -148,7 +148,7 @@ def test_the_console_reads_like_a_chat_log(stack: LocalStackProcess) -> None:
     stack.settled(SAM["id"])
     time.sleep(0.5)
     lines = [line.rstrip("\n") for line in stack.output]
-    assert any("queued 1 DM(s) from the webhook" in line for line in lines)
-    answered = [line for line in lines if f"from {SAM['id']} answered with 1 of 1 replies in" in line]
+    assert any(" · Queued 1 DM(s) from the webhook" in line for line in lines)
+    answered = [line for line in lines if f"from {SAM['id']}: Answered with 1 of 1 replies in" in line]
     assert answered and answered[-1].endswith(" ms")
     assert not [line for line in lines if line.startswith("{") or "Traceback" in line]

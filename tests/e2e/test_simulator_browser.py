@@ -194,3 +194,19 @@ def test_an_encrypted_xchat_conversation_with_buttons(browser: Browser, stack: L
     expect(bot.nth(1)).to_contain_text("X calls a webhook", timeout=15_000)
     expect(page.locator("#x-calls")).to_contain_text("xchat messages")
     page.close()
+
+
+def test_a_buttons_title_typed_gets_its_entry_and_xchat_keeps_the_whole_thread(
+    browser: Browser, stack: LocalStackProcess
+) -> None:
+    page = open_simulator(browser, stack, 1100, 800)
+    as_user(page, "Rowan Thread")
+    say(page, "Can I use my own bot?")
+    bot = page.locator(".msg.bot .bubble")
+    expect(bot.first).to_contain_text("This FAQ bot is the default", timeout=15_000)
+    page.select_option("#surface", "xchat")  # the same person, now on XChat: the plain answer stays
+    say(page, "what are the limits")
+    expect(bot.nth(1)).to_contain_text("1,000 DMs a day", timeout=15_000)
+    expect(bot.first).to_contain_text("This FAQ bot is the default")
+    expect(page.locator(".msg.user .bubble")).to_have_count(2)
+    page.close()

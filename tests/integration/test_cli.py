@@ -12,22 +12,16 @@ import pytest
 from devstack.deliveries import queued_dms
 from devstack.dev_credentials import DEV_CREDENTIALS, SECOND_ACCOUNT
 from devstack.fake_x import FakeX
-from devstack.provision import LocalStack
+from devstack.provision import LocalStack, publish_stack
 from dmchannel.bots.base import Reply, Turn
 from dmchannel.storage.takeover import Takeovers
 from dmchannel.x.account_activity import AccountActivity
 from dmchannel.x.errors import XApiError
 from tests.integration.conftest import Pipeline
-from xdm_cli.activity import DM_EVENTS
 from xdm_cli.main import main
+from xdm_cli.subscriptions import DM_EVENTS
 
 STACK = "x-dm-channel"
-OUTPUTS = ("WebhookUrl", "SecretArn", "StateTableName", "AccountsSecretPrefix", "QueueUrl", "DeadLetterQueueUrl")
-OUTPUTS_TEMPLATE = {
-    "Parameters": {name: {"Type": "String"} for name in OUTPUTS},
-    "Resources": {"Placeholder": {"Type": "AWS::SQS::Queue"}},
-    "Outputs": {name: {"Value": {"Ref": name}} for name in OUTPUTS},
-}
 
 
 @dataclass
@@ -48,17 +42,17 @@ def setup(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Setup:
     secret_arn = stack.refs["XCredentialsSecret"]
-    boto3.client("cloudformation").create_stack(
-        StackName=STACK,
-        TemplateBody=json.dumps(OUTPUTS_TEMPLATE),
-        Parameters=[
-            {"ParameterKey": "WebhookUrl", "ParameterValue": live_webhook},
-            {"ParameterKey": "SecretArn", "ParameterValue": secret_arn},
-            {"ParameterKey": "StateTableName", "ParameterValue": stack.refs["StateTable"]},
-            {"ParameterKey": "AccountsSecretPrefix", "ParameterValue": f"{STACK}/accounts/"},
-            {"ParameterKey": "QueueUrl", "ParameterValue": stack.refs["DmQueue"]},
-            {"ParameterKey": "DeadLetterQueueUrl", "ParameterValue": stack.refs["DmDeadLetterQueue"]},
-        ],
+    publish_stack(
+        {
+            "WebhookUrl": live_webhook,
+            "SecretArn": secret_arn,
+            "StateTableName": stack.refs["StateTable"],
+            "AccountsSecretPrefix": f"{STACK}/accounts/",
+            "QueueUrl": stack.refs["DmQueue"],
+            "DeadLetterQueueUrl": stack.refs["DmDeadLetterQueue"],
+        },
+        {},
+        STACK,
     )
     monkeypatch.delenv("X_API_BASE_URL", raising=False)
     for name in ("X_CONSUMER_KEY", "X_CONSUMER_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET"):
@@ -313,6 +307,16 @@ def test_aws_and_terminal_problems_are_one_line_naming_the_cause(setup: Setup, m
     )
     code, _, err = setup.run("status", "--stack", "not-deployed")
     assert code == 1 and "cannot read the stack 'not-deployed' in us-east-1" in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("variable", ["AWS_REGION", "AWS_DEFAULT_REGION"])
+def test_the_region_comes_from_either_variable(setup: Setup, monkeypatch: pytest.MonkeyPatch, variable: str) -> None:
+    for name in ("AWS_DEFAULT_REGION", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv(variable, "us-east-1")
+    code, out, err = setup.run("status")
+    assert (code, err) == (0, "") and f"WebhookUrl: {setup.webhook_url}" in out
 
 
 def test_credentials_check_says_it_used_the_environment(setup: Setup, monkeypatch: pytest.MonkeyPatch) -> None:

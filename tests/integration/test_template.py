@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from devstack.template import load_template, resources_of_type
+from scripts.include_dashboard import DASHBOARD, include_dashboard
 from tests.conftest import ROOT
 
 BIN = Path(sys.executable).parent
@@ -185,6 +186,10 @@ def test_sam_build_needs_no_docker_nor_python313(tmp_path: Path) -> None:
     assert (build_dir / "WebhookFunction" / "app.py").is_file()
     assert {p.name for p in (build_dir / "ResponderFunction").iterdir()} == {"app.py", "faq.yaml", "assistant.md"}
     assert (build_dir / "WebhookGuardFunction" / "app.py").is_file()
+    include_dashboard(build_dir / "template.yaml")
+    deployed = load_template(build_dir / "template.yaml")
+    assert deployed["Resources"]["Dashboard"]["Properties"]["DashboardBody"] == {"Fn::Sub": DASHBOARD.read_text()}
+    assert deployed["AWSTemplateFormatVersion"] == "2010-09-09"
 
 
 ELF_AARCH64 = 0xB7  # e_machine

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+import yaml
 
 from dmchannel.bots.base import Turn
 from dmchannel.bots.faq import FaqBot, faq_bot_from_data, load_faq_bot, normalize, words_match
@@ -61,7 +62,7 @@ def test_questions_find_their_intent(bot: FaqBot, text: str, intent: str) -> Non
 
 def test_tapped_button_selects_its_intent_exactly(bot: FaqBot) -> None:
     answer, payloads = ask(bot, "label text that matches nothing", payload="intent:deploy")
-    assert answer.startswith("Run `sam build")
+    assert answer.startswith("Run `make deploy")
     assert payloads == ["intent:how", "intent:limits"]
 
 
@@ -90,3 +91,21 @@ def test_unknown_button_reference_is_refused(tmp_path: Path) -> None:
     }
     with pytest.raises(ValueError, match="nope"):
         faq_bot_from_data(data)
+
+
+def _titles_and_examples() -> list[tuple[str, str]]:
+    """(intent, text) for each intent's title and example phrase in the shipped FAQ."""
+    data = yaml.safe_load((ROOT / "functions" / "responder" / "faq.yaml").read_text(encoding="utf-8"))
+    return [(item["name"], str(text)) for item in data["intents"] for text in [item["title"], *item["examples"]]]
+
+
+@pytest.mark.parametrize(("intent", "text"), _titles_and_examples())
+def test_a_buttons_title_or_an_example_typed_gets_its_own_entry(bot: FaqBot, intent: str, text: str) -> None:
+    answer, _ = ask(bot, text)
+    assert answer == next(entry.answer for entry in bot.intents if entry.name == intent)
+
+
+def test_can_i_use_my_own_bot_is_not_what_is_this(bot: FaqBot) -> None:
+    answer, payloads = ask(bot, "Can I use my own bot?")
+    assert "Rasa" in answer or "HTTP bot" in answer
+    assert "intent:own_bot" not in payloads

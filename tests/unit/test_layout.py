@@ -1,4 +1,4 @@
-"""The maps a newcomer reads are true to the tree: package docstrings, the table's key list, the README's layout."""
+"""The maps a newcomer reads are true to the tree: package docstrings, the table's keys, docs/architecture.md's layout."""
 
 import ast
 import re
@@ -31,13 +31,20 @@ def test_the_storage_docstring_lists_every_key_prefix_and_no_other() -> None:
     assert listed == {prefix.value for prefix in Prefix}
 
 
-def test_the_readmes_code_layout_names_every_package_and_module_and_nothing_gone() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    layout = readme.split("## Code layout", 1)[1].split("```", 2)[1]
+ARCHITECTURE = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+
+
+def test_the_architecture_page_names_every_key_prefix() -> None:
+    keys = ARCHITECTURE.split("## The table's keys", 1)[1].split("\n## ", 1)[0]
+    assert {prefix.value for prefix in Prefix} <= set(re.findall(r"^\| `(\w+)#", keys, flags=re.MULTILINE))
+
+
+def test_the_code_layout_names_every_package_and_module_and_nothing_gone() -> None:
+    layout = ARCHITECTURE.split("## Code layout", 1)[1].split("```", 2)[1]
     named = set(re.findall(r"^\s*([\w./-]+(?:/|\.py))\s", layout, flags=re.MULTILINE))
     shared = {f"{p.name}/" for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
     shared |= {p.name for p in PACKAGE.glob("*.py") if p.stem != "__init__"}
     assert shared - named == set()
     for entry in named:
         candidates = [ROOT / entry, PACKAGE / entry, ROOT / "functions" / entry]
-        assert any(path.exists() for path in candidates), f"the README's code layout names {entry}, which is gone"
+        assert any(path.exists() for path in candidates), f"the code layout names {entry}, which is gone"

@@ -6,6 +6,7 @@ from typing import Any
 
 from devstack.template import load_template, resources_of_type
 from dmchannel.observability import Metric
+from scripts.include_dashboard import DASHBOARD
 
 TEMPLATE = load_template()
 NAMESPACE = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]["POWERTOOLS_METRICS_NAMESPACE"]
@@ -23,7 +24,7 @@ def test_every_alarm_on_the_channels_namespace_names_an_emitted_metric() -> None
 
 def dashboard_metrics() -> list[tuple[str, str]]:
     """(namespace, metric) of every widget line, with CloudWatch's "." and "..." shorthands resolved."""
-    body = resources_of_type(TEMPLATE, "AWS::CloudWatch::Dashboard")["Dashboard"]["DashboardBody"]["Fn::Sub"]
+    body = DASHBOARD.read_text(encoding="utf-8")
     widgets: list[dict[str, Any]] = json.loads(re.sub(r"\$\{[^}]+\}", "x", body))["widgets"]
     named: list[tuple[str, str]] = []
     for widget in widgets:
@@ -69,3 +70,17 @@ def test_every_security_finding_suppressed_says_why() -> None:
     for name, skip in skipped:
         assert skip["id"].startswith("CKV_"), name
         assert len(skip.get("comment", "")) > 40, f"{name} {skip['id']}: say why it is accepted"
+
+
+def test_every_parameter_has_one_group_and_a_label() -> None:
+    interface = TEMPLATE["Metadata"]["AWS::CloudFormation::Interface"]
+    grouped = [name for group in interface["ParameterGroups"] for name in group["Parameters"]]
+    assert sorted(grouped) == sorted(TEMPLATE["Parameters"]), "each parameter in exactly one group"
+    assert set(interface["ParameterLabels"]) == set(TEMPLATE["Parameters"])
+    assert all(label["default"] for label in interface["ParameterLabels"].values())
+
+
+def test_the_template_keeps_the_dashboard_in_its_own_file() -> None:
+    body = TEMPLATE["Resources"]["Dashboard"]["Properties"]["DashboardBody"]
+    assert isinstance(body, str) and "make deploy" in body  # what a build without dashboard.json deploys
+    assert len(json.loads(re.sub(r"\$\{[^}]+\}", "x", DASHBOARD.read_text(encoding="utf-8")))["widgets"]) >= 6

@@ -53,6 +53,7 @@ class Intent:
     phrases: tuple[tuple[str, ...], ...]
     keywords: frozenset[str]
     follow_ups: tuple[str, ...]
+    exact: frozenset[tuple[str, ...]] = frozenset()  # its title and examples, word for word: these select it
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,9 @@ class FaqBot:
         greeting_only = all(word in self.greeting_words or word in self.stop_words for word in all_words)
         if not all_words or (greeting_only and not self.greeting_words.isdisjoint(all_words)):
             return [self._reply(self.greeting, self.greeting_buttons, turn)]
+        exact = next((intent for intent in self.intents if tuple(all_words) in intent.exact), None)
+        if exact:  # a button's title typed, or one of the FAQ's own examples: that entry, whatever else scores
+            return [self._reply(exact.answer, exact.follow_ups, turn)]
         # Questions made only of common words ("what can you do") are matched on all their words.
         words = [word for word in all_words if word not in self.stop_words] or all_words
         scored = sorted(
@@ -127,6 +131,9 @@ def faq_bot_from_data(data: Mapping[str, Any]) -> FaqBot:
             phrases=tuple(_words([p], stop_words) or _words([p]) for p in item.get("examples", [])),
             keywords=frozenset(_words(item.get("keywords", []))),
             follow_ups=tuple(item.get("buttons", [])),
+            exact=frozenset(
+                tuple(normalize(str(text))) for text in [item.get("title", item["name"]), *item.get("examples", [])]
+            ),
         )
         for item in data["intents"]
     )

@@ -1,16 +1,18 @@
-"""The X Activity API's DM subscriptions of this stack, tagged with the stack and the account.
+"""`x-dm-channel subscribe`, `unsubscribe`, `subscriptions`: which accounts' events reach the webhook.
 
-Two per account: ``dm.received`` (users' DMs) and ``dm.sent`` (its own, so that a person
+With the X Activity API (``--api xaa``) the stack's subscriptions are tagged with the stack and the account,
+two per account: ``dm.received`` (users' DMs) and ``dm.sent`` (its own, so that a person
 answering by hand is seen and the bot steps back).
 """
 
 import argparse
 
-from dmchannel.x.account_activity import ActivitySubscription
+from dmchannel.x.account_activity import AccountActivity, ActivitySubscription
 from dmchannel.x.errors import XApiError
 from xdm_cli.context import (
     CommandError,
     account_credentials,
+    activity,
     activity_api,
     credentials,
     our_webhook,
@@ -23,6 +25,7 @@ DM_EVENTS = ("dm.received", "dm.sent")
 # answering from the account, who then has the conversation.
 CHAT_EVENTS = ("chat.received", "chat.sent")
 DUPLICATE_STATUS = 409
+ALREADY_SUBSCRIBED = 355  # the Account Activity API's code for a subscription that exists
 
 
 def tag_of(args: argparse.Namespace, account_id: str) -> str:
@@ -42,7 +45,7 @@ def our_subscriptions(args: argparse.Namespace, account_id: str | None = None) -
     ]
 
 
-def subscribe(args: argparse.Namespace) -> str:
+def _xaa_subscribe(args: argparse.Namespace) -> str:
     """Subscribe the account's dm.received and dm.sent events (or --event chat.received: and chat.sent) to the webhook."""
     account = account_credentials(args, args.account)
     chat = getattr(args, "event", None) == "chat.received"
@@ -63,7 +66,7 @@ def subscribe(args: argparse.Namespace) -> str:
     return f"The account {account.bot_user_id} is subscribed (X Activity API, {', '.join(created)}): {what} now reach the webhook."
 
 
-def subscriptions(args: argparse.Namespace) -> str:
+def _xaa_subscriptions(args: argparse.Namespace) -> str:
     """The app's DM subscriptions, this stack's marked."""
     listed = [s for s in activity_api(args).activity_subscriptions() if s.event_type in DM_EVENTS + CHAT_EVENTS]
     if not listed:
@@ -74,7 +77,7 @@ def subscriptions(args: argparse.Namespace) -> str:
     )
 
 
-def unsubscribe(args: argparse.Namespace) -> str:
+def _xaa_unsubscribe(args: argparse.Namespace) -> str:
     """Delete this stack's DM subscriptions of the account (only this stack's)."""
     account_id = args.account or credentials(args).bot_user_id
     found = our_subscriptions(args, account_id)
@@ -84,3 +87,39 @@ def unsubscribe(args: argparse.Namespace) -> str:
     for subscription in found:
         calls.unsubscribe_activity(subscription.id)
     return f"The account {account_id} is unsubscribed."
+
+
+def _webhook_id(args: argparse.Namespace, calls: AccountActivity) -> str:
+    """v2 subscriptions name the webhook; v1.1 ones its environment."""
+    return our_webhook(calls, webhook_url(args)).id if args.api == "v2" else ""
+
+
+def subscribe(args: argparse.Namespace) -> str:
+    """Subscribe a bot account to the webhook's events (--api xaa: its dm.received, --account ID)."""
+    if args.api == "xaa":
+        return _xaa_subscribe(args)
+    calls = activity(args)
+    try:
+        calls.subscribe(_webhook_id(args, calls))
+    except XApiError as error:
+        if ALREADY_SUBSCRIBED not in error.codes:
+            raise
+    return f"The account {calls.credentials.bot_user_id} is subscribed: its DMs now reach the webhook."
+
+
+def unsubscribe(args: argparse.Namespace) -> str:
+    """Remove a bot account's subscription (--api xaa: only this stack's, of --account ID)."""
+    if args.api == "xaa":
+        return _xaa_unsubscribe(args)
+    calls = activity(args)
+    calls.unsubscribe(_webhook_id(args, calls))
+    return f"The account {calls.credentials.bot_user_id} is unsubscribed."
+
+
+def subscriptions(args: argparse.Namespace) -> str:
+    """Show the subscribed accounts."""
+    if args.api == "xaa":
+        return _xaa_subscriptions(args)
+    calls = activity(args)
+    users = calls.subscriptions(_webhook_id(args, calls))
+    return "Subscribed: " + ", ".join(users) if users else "No account is subscribed: run `x-dm-channel subscribe`."
