@@ -22,6 +22,7 @@ from xdm_cli.credentials import credentials_check, credentials_set
 from xdm_cli.dead_letters import dead_letters_list, dead_letters_redrive
 from xdm_cli.explain import explain
 from xdm_cli.local import LOCAL_VARIABLE, use_local_stack, wanted
+from xdm_cli.migrate import migrate_finish, migrate_start, migrate_status
 from xdm_cli.replay import replay, utc
 from xdm_cli.status import status
 from xdm_cli.subscriptions import subscribe, subscriptions, unsubscribe
@@ -41,9 +42,9 @@ def common_options(local_help: str) -> argparse.ArgumentParser:
     common.add_argument("--secret-id", help="the credentials secret, instead of the stack's")
     common.add_argument(
         "--api",
-        choices=["v1.1", "v2", "xaa"],
-        default="v1.1",
-        help="X's API: Account Activity v1.1 (default) or v2, or the X Activity API (xaa, on a v2 webhook)",
+        choices=["xaa", "v2", "v1.1"],
+        help="X's API: the X Activity API (xaa, the default, on a v2 webhook), or the Account Activity API "
+        "(v2, or v1.1: the default with --env), which ends on 2027-01-01",
     )
     common.add_argument("--env", help="v1.1: the Account Activity environment label")
     common.add_argument(
@@ -134,9 +135,33 @@ def parser() -> argparse.ArgumentParser:
     replay_command.add_argument("--since", type=utc, required=True, help="start, UTC (e.g. 2026-11-24T08:00)")
     replay_command.add_argument("--until", type=utc, default=datetime.now(UTC), help="end, UTC (default: now)")
     replay_command.add_argument("--url", help="the webhook URL (default: the stack's WebhookUrl output)")
+    _migrate_commands(commands, command)
     command(commands, "status", status)
     command(commands, "teardown", teardown).add_argument("--yes", action="store_true", help="answer yes to every step")
     return top
+
+
+def _migrate_commands(
+    commands: "argparse._SubParsersAction[argparse.ArgumentParser]",
+    command: Callable[..., argparse.ArgumentParser],
+) -> None:
+    """`migrate start | status | finish`: each account off the Account Activity API, nothing lost or doubled."""
+    migrate = commands.add_parser(
+        "migrate", help="move the accounts off the Account Activity API (it ends on 2027-01-01)"
+    ).add_subparsers(dest="action", required=True)
+    for name, run in (("start", migrate_start), ("status", migrate_status), ("finish", migrate_finish)):
+        sub = command(migrate, name, run)
+        which = sub.add_mutually_exclusive_group()
+        which.add_argument("--account", help="the account's user id (default: the primary account)")
+        which.add_argument("--all", action="store_true", help="every account the stack serves")
+        sub.add_argument("--url", help="the webhook URL (default: the stack's WebhookUrl output)")
+        if name != "start":
+            sub.add_argument(
+                "--parity-hours", type=float, default=24.0, help="hours both APIs must have delivered the same DMs"
+            )
+    migrate.choices["finish"].add_argument(
+        "--force", action="store_true", help="finish even though the two APIs did not deliver the same DMs"
+    )
 
 
 def _dead_letter_commands(
@@ -156,6 +181,7 @@ def _dead_letter_commands(
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; problems are one line on stderr and exit status 1."""
     args = parser().parse_args(argv)
+    args.api = getattr(args, "api", None) or ("v1.1" if getattr(args, "env", None) else "xaa")  # a label is v1.1's
     try:
         if wanted(args):
             args.local = True

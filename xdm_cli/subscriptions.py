@@ -45,9 +45,9 @@ def our_subscriptions(args: argparse.Namespace, account_id: str | None = None) -
     ]
 
 
-def _xaa_subscribe(args: argparse.Namespace) -> str:
+def subscribe_account(args: argparse.Namespace, account_id: str | None) -> str:
     """Subscribe the account's dm.received and dm.sent events (or --event chat.received: and chat.sent) to the webhook."""
-    account = account_credentials(args, args.account)
+    account = account_credentials(args, account_id)
     chat = getattr(args, "event", None) == "chat.received"
     calls = activity_api(args, account)
     if chat:
@@ -97,7 +97,7 @@ def _webhook_id(args: argparse.Namespace, calls: AccountActivity) -> str:
 def subscribe(args: argparse.Namespace) -> str:
     """Subscribe a bot account to the webhook's events (--api xaa: its dm.received, --account ID)."""
     if args.api == "xaa":
-        return _xaa_subscribe(args)
+        return subscribe_account(args, args.account)
     calls = activity(args)
     try:
         calls.subscribe(_webhook_id(args, calls))

@@ -14,6 +14,7 @@ from devstack.dev_credentials import DEV_CREDENTIALS, SECOND_ACCOUNT
 from devstack.fake_x import FakeX
 from devstack.provision import LocalStack, publish_stack
 from dmchannel.bots.base import Reply, Turn
+from dmchannel.storage.dm_records import DmRecords
 from dmchannel.storage.takeover import Takeovers
 from dmchannel.x.account_activity import AccountActivity
 from dmchannel.x.errors import XApiError
@@ -190,7 +191,7 @@ def test_v2_register_subscribe_and_replay(setup: Setup) -> None:
         ("bad_secret", ["credentials", "check"], "X refused the credentials"),
         ("broken_crc", ["webhook", "register", "--env", "dev"], "CRC check of"),
         ("none", ["webhook", "list", "--env", "prod"], "no Account Activity environment labelled 'prod'"),
-        ("none", ["webhook", "register"], "needs --env"),
+        ("none", ["webhook", "register", "--api", "v1.1"], "needs --env"),
         ("none", ["subscribe", "--api", "v2"], "no webhook is registered"),
         ("no_stack", ["webhook", "list", "--env", "dev"], "cannot read the stack"),
     ],
@@ -506,3 +507,35 @@ def test_xchat_settings_are_read_and_who_can_message_is_set(setup: Setup) -> Non
     assert code == 0 and 'allow_dms_from: "verified"' in out
     assert setup.fake.xchat.chat_settings[bot]["allow_dms_from"] == "verified"
     assert setup.fake.xchat.chat_settings[bot]["dm_quality_filter"] == "enabled"  # the others sent again, unchanged
+
+
+def test_migrate_moves_an_account_off_the_account_activity_api_only_once_both_deliver_the_same_dms(
+    setup: Setup, stack: LocalStack
+) -> None:
+    primary = DEV_CREDENTIALS.bot_user_id
+    assert setup.run("webhook", "register", "--env", "dev")[0] == 0  # the Account Activity API, as set up before
+    assert setup.run("subscribe", "--env", "dev")[0] == 0
+    assert setup.run("webhook", "register")[0] == 0  # the X Activity API's v2 webhook, the default now
+    code, out, err = setup.run("migrate", "start")
+    assert code == 0, err
+    events = {s["event_type"] for s in setup.fake.account_activity.activity.values()}
+    assert events == set(DM_EVENTS) and "Both APIs now deliver" in out
+    dynamodb, table = boto3.client("dynamodb"), stack.refs["StateTable"]
+    hour_ago = DmRecords(dynamodb, table, primary, clock=lambda: time.time() - 3_600)
+    hour_ago.start("1", "q1", "account_activity")  # an hour ago: a DM only the old API delivered
+    recently = DmRecords(dynamodb, table, primary, clock=lambda: time.time() - 1_200)
+    for dm_id in ("2", "3"):  # 20 minutes ago, by both, in either order
+        for surface in ("activity_api", "account_activity")[:: 1 if dm_id == "2" else -1]:
+            recently.start(dm_id, "q", surface)
+    code, out, _ = setup.run("migrate", "status", "--env", "dev")
+    assert out.splitlines()[1].split()[:4] == [primary, "1", "0", "2"]
+    code, _, err = setup.run("migrate", "finish", "--env", "dev")
+    assert code == 1 and "1 DMs came only by the Account Activity API" in err and "--force" in err
+    assert setup.run("subscriptions", "--env", "dev")[1].strip() == f"Subscribed: {primary}"  # untouched
+    code, out, _ = setup.run("migrate", "status", "--env", "dev", "--parity-hours", "0.5")
+    assert out.splitlines()[1].split()[:4] == [primary, "0", "0", "2"] and "ready" in out
+    code, out, err = setup.run("migrate", "finish", "--env", "dev", "--parity-hours", "0.5")
+    assert code == 0, err
+    assert "No account" in setup.run("subscriptions", "--env", "dev")[1]  # off the Account Activity API
+    assert [h["env"] for h in setup.fake.account_activity.webhooks.values()] == [None]  # its v1.1 webhook deleted
+    assert len(setup.fake.account_activity.activity) == 2  # the X Activity API's subscriptions stay

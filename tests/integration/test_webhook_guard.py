@@ -18,7 +18,12 @@ def guard(
     load_function: Callable[..., ModuleType], live_webhook: str, fake_x: tuple[FakeX, str]
 ) -> Callable[[], dict[str, Any]]:
     module = load_function(
-        "webhook_guard", "WebhookGuardFunction", WEBHOOK_URL=live_webhook, X_API_BASE_URL=fake_x[1], X_ENV_LABEL="dev"
+        "webhook_guard",
+        "WebhookGuardFunction",
+        WEBHOOK_URL=live_webhook,
+        X_API_BASE_URL=fake_x[1],
+        X_ENV_LABEL="dev",
+        X_WEBHOOK_API="v1.1",
     )
     return lambda: module.lambda_handler({"source": "aws.events"}, LocalLambdaContext())
 

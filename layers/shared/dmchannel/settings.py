@@ -143,7 +143,7 @@ class WebhookCheckSettings:
 
     secret_id: str
     webhook_url: str
-    x_webhook_api: str = "v1.1"
+    x_webhook_api: str = "v2"
     x_env_label: str = ""
     x_api_base_url: str = DEFAULT_BASE_URL
     accounts_secret_prefix: str = ""  # every account's secret is named this and its id (only the names are read)
@@ -155,7 +155,7 @@ class WebhookCheckSettings:
         return cls(
             secret_id=env.required("SECRET_ID"),
             webhook_url=env.required("WEBHOOK_URL"),
-            x_webhook_api=env.choice("X_WEBHOOK_API", X_APIS, "v1.1"),
+            x_webhook_api=env.choice("X_WEBHOOK_API", X_APIS, "v2"),
             x_env_label=env.text("X_ENV_LABEL", ""),
             x_api_base_url=env.text("X_API_BASE_URL", DEFAULT_BASE_URL),
             accounts_secret_prefix=env.text("ACCOUNTS_SECRET_PREFIX", ""),

@@ -1,0 +1,124 @@
+"""`x-dm-channel migrate`: each account moved off the Account Activity API (it ends on 2027-01-01), nothing lost.
+
+``start`` adds the X Activity API subscriptions (``dm.received``, ``dm.sent``) on the stack's v2 webhook
+while the Account Activity subscription keeps running: both deliver, and each DM is answered once.
+``status`` reads, from the table, which surfaces delivered each DM of the last hours (every DM's record
+keeps them). ``finish`` removes the Account Activity subscription (and its v1.1 webhook, once no account
+uses it) only after both surfaces delivered the same DMs for ``--parity-hours``, unless ``--force``.
+"""
+
+import argparse
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+
+from dmchannel.queued_dm import Surface
+from dmchannel.storage.table import Prefix
+from xdm_cli.aws_stack import account_ids, accounts_prefix, stack_outputs, stack_parameter
+from xdm_cli.context import CommandError, account_credentials, activity, credentials, our_webhook, webhook_url
+from xdm_cli.subscriptions import subscribe_account
+
+SETTLING_SECONDS = 600  # a DM this recent may still be on its way on the other surface
+LEGACY, ACTIVITY = Surface.ACCOUNT_ACTIVITY.value, Surface.ACTIVITY_API.value
+
+
+@dataclass(frozen=True)
+class Parity:
+    """One account's DMs of the last hours, by the surfaces that delivered them."""
+
+    legacy_only: int
+    activity_only: int
+    both: int
+
+    @property
+    def ready(self) -> bool:
+        """Whether both surfaces delivered the same DMs (and some)."""
+        return self.both > 0 and self.legacy_only == 0 and self.activity_only == 0
+
+
+def _accounts(args: argparse.Namespace) -> list[str]:
+    """The accounts a command is for: --account, --all (the primary and every added one), else the primary."""
+    primary = credentials(args).bot_user_id
+    if getattr(args, "all", False):
+        return [primary, *(a for a in account_ids(accounts_prefix(args.stack)) if a != primary)]
+    return [args.account or primary]
+
+
+def parities(args: argparse.Namespace, accounts: list[str], hours: float) -> dict[str, Parity]:
+    """Each account's parity over the last hours, from its DM records (one scan of the table)."""
+    table = stack_outputs(args.stack).get("StateTableName", "")
+    if not table:
+        raise CommandError(f"the stack {args.stack} has no StateTableName output: deploy this version first")
+    now = time.time()
+    since, until = now - hours * 3_600, now - SETTLING_SECONDS
+    counts: dict[str, Counter[str]] = {account: Counter() for account in accounts}
+    pages = boto3.client("dynamodb").get_paginator("scan")
+    scan: Any = {
+        "TableName": table,
+        "FilterExpression": "begins_with(pk, :dm) AND seen_at BETWEEN :since AND :until",
+        "ExpressionAttributeValues": {
+            ":dm": {"S": f"{Prefix.DM.value}#"},
+            ":since": {"N": str(int(since))},
+            ":until": {"N": str(int(until))},
+        },
+        "ProjectionExpression": "pk, surfaces",
+    }
+    for page in pages.paginate(**scan):
+        for item in page.get("Items", []):
+            account = item["pk"]["S"].split("#")[1]
+            surfaces = set(item.get("surfaces", {}).get("SS", [])) & {LEGACY, ACTIVITY}
+            if account in counts and surfaces:
+                counts[account]["both" if len(surfaces) == 2 else surfaces.pop()] += 1
+    return {a: Parity(c[LEGACY], c[ACTIVITY], c["both"]) for a, c in counts.items()}
+
+
+def migrate_start(args: argparse.Namespace) -> str:
+    """Subscribe the accounts on the X Activity API too (dm.received, dm.sent), the Account Activity API still on."""
+    return "\n".join(subscribe_account(args, account) for account in _accounts(args)) + (
+        "\nBoth APIs now deliver each DM; it is answered once. Watch `x-dm-channel migrate status`."
+    )
+
+
+def migrate_status(args: argparse.Namespace) -> str:
+    """Per account, the DMs of the last --parity-hours seen on the Account Activity API only, the X Activity API only, both."""
+    hours = args.parity_hours
+    lines = [f"account      Account Activity only  X Activity API only  both   (last {hours:g} hours)"]
+    for account, parity in parities(args, _accounts(args), hours).items():
+        verdict = "ready: x-dm-channel migrate finish" if parity.ready else "not yet"
+        lines.append(f"{account:<12} {parity.legacy_only:<22} {parity.activity_only:<20} {parity.both:<6} {verdict}")
+    return "\n".join(lines)
+
+
+def _legacy_api(args: argparse.Namespace) -> argparse.Namespace:
+    """The Account Activity API the stack used: v1.1 with its environment label (--env, or the stack's), else v2."""
+    label = args.env or stack_parameter(args.stack, "XEnvLabel", "")
+    return argparse.Namespace(**{**vars(args), "api": "v1.1" if label else "v2", "env": label})
+
+
+def migrate_finish(args: argparse.Namespace) -> str:
+    """Remove the accounts' Account Activity subscriptions once both APIs delivered the same DMs (or --force)."""
+    accounts = _accounts(args)
+    if not args.force:
+        for account, parity in parities(args, accounts, args.parity_hours).items():
+            if not parity.ready:
+                raise CommandError(
+                    f"the account {account} is not ready: in the last {args.parity_hours:g} hours "
+                    f"{parity.legacy_only} DMs came only by the Account Activity API, {parity.activity_only} only "
+                    f"by the X Activity API, {parity.both} by both (see `migrate status`; --force to finish anyway)"
+                )
+    legacy = _legacy_api(args)
+    calls = activity(legacy)
+    webhook_id = "" if legacy.api == "v1.1" else our_webhook(calls, webhook_url(args)).id
+    done = []
+    for account in accounts:
+        activity(legacy, account_credentials(args, account)).unsubscribe(webhook_id)
+        done.append(f"The account {account} is off the Account Activity API (its X Activity API subscriptions stay).")
+    everyone = {credentials(args).bot_user_id, *account_ids(accounts_prefix(args.stack))}
+    if legacy.api == "v1.1" and everyone <= set(accounts):  # v1.1 tells only of the primary: all were finished now
+        ours = our_webhook(calls, webhook_url(args))
+        calls.delete(ours.id)
+        done.append(f"No account uses the Account Activity webhook {ours.id} any more: deleted.")
+    return "\n".join(done)
