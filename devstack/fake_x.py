@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from oauthlib.oauth1 import RequestValidator, ResourceEndpoint
 
 from devstack.fake_account_activity import BEARER_TOKEN, DM_ACCESS_LEVEL, AccountActivityFake
+from devstack.fake_x_app import AppFake
 from devstack.fake_xchat import XChatFake
 from devstack.local_http import LocalHTTPServer, LocalRequestHandler, json_or_none, serve_in_background, write_answer
 from devstack.x_answers import Answer, v2_error, x_error
@@ -126,6 +127,7 @@ class FakeX:
         self.tokens = {self.credentials.access_token: self.credentials.access_token_secret, **self.other_accounts}
         self.endpoint = ResourceEndpoint(_Validator(self.credentials, self.tokens))
         self.account_activity = AccountActivityFake(self.credentials)
+        self.app = AppFake(BEARER_TOKEN, clock=self.clock)
         self.xchat = XChatFake(self.clock)
 
     def fail_next(
@@ -233,7 +235,7 @@ class FakeX:
             return refused
         if method == "GET" and path == AUTHORIZE_PATH:
             return self._consent(url)
-        chat = self.xchat.route(method, url, headers, body)
+        chat = self.xchat.route(method, url, headers, body) or self.app.route(method, url, headers, json_or_none(body))
         if chat is not None:
             return chat
         # OAuth 1.0a, or an account's OAuth 2.0 user token (XChat's subscriptions are made with it)

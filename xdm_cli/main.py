@@ -12,10 +12,12 @@ from datetime import UTC, datetime
 import boto3
 from botocore.exceptions import BotoCoreError
 
+from dmchannel.x.app_api import DM_PERMISSIONS
 from dmchannel.x.endpoints import DEFAULT_BASE_URL
 from dmchannel.x.errors import XApiError
 from xdm_cli.accounts import accounts_add, accounts_list, accounts_remove
 from xdm_cli.aws_stack import StackError, aws_problem
+from xdm_cli.bots import bots_create, bots_list, bots_permission, bots_revoke, bots_rotate
 from xdm_cli.context import CommandError
 from xdm_cli.conversations import conversations_resume
 from xdm_cli.credentials import credentials_check, credentials_set
@@ -27,6 +29,7 @@ from xdm_cli.replay import replay, utc
 from xdm_cli.status import status
 from xdm_cli.subscriptions import subscribe, subscriptions, unsubscribe
 from xdm_cli.teardown import teardown
+from xdm_cli.usage import usage
 from xdm_cli.webhook import webhook_check, webhook_delete, webhook_list, webhook_register
 from xdm_cli.xchat import DEFAULT_REDIRECT, xchat_keys_register, xchat_login, xchat_settings
 
@@ -136,9 +139,28 @@ def parser() -> argparse.ArgumentParser:
     replay_command.add_argument("--until", type=utc, default=datetime.now(UTC), help="end, UTC (default: now)")
     replay_command.add_argument("--url", help="the webhook URL (default: the stack's WebhookUrl output)")
     _migrate_commands(commands, command)
+    _bot_commands(commands, command)
+    command(commands, "usage", usage).add_argument("--account", help="one account's user id (default: every account)")
     command(commands, "status", status)
     command(commands, "teardown", teardown).add_argument("--yes", action="store_true", help="answer yes to every step")
     return top
+
+
+def _bot_commands(
+    commands: "argparse._SubParsersAction[argparse.ArgumentParser]",
+    command: Callable[..., argparse.ArgumentParser],
+) -> None:
+    """`bots create | list | rotate | revoke | permission`: bot accounts from X's Bots API."""
+    bots = commands.add_parser("bots", help="bot accounts from X's Bots API (XChat)").add_subparsers(
+        dest="action", required=True
+    )
+    create = command(bots, "create", bots_create)
+    create.add_argument("--handle", required=True, help="the bot's handle (5 to 15 letters, digits or _)")
+    create.add_argument("--name", help="its display name")
+    command(bots, "list", bots_list)
+    for name, run in (("rotate", bots_rotate), ("revoke", bots_revoke), ("permission", bots_permission)):
+        command(bots, name, run).add_argument("--account", required=True, help="the bot's user id")
+    bots.choices["permission"].add_argument("--dm", required=True, choices=DM_PERMISSIONS, help="who may DM the bot")
 
 
 def _migrate_commands(

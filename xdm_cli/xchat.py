@@ -35,8 +35,14 @@ def _account(args: argparse.Namespace) -> tuple[str, str, dict[str, Any]]:
     return account_id, secret_id, value
 
 
-def _store(args: argparse.Namespace, secret_id: str, changes: dict[str, Any], dropped: tuple[str, ...] = ()) -> None:
-    """Write only these fields of the account's XChat material, onto the secret as it is now, under its lease.
+def store_xchat(
+    args: argparse.Namespace,
+    secret_id: str,
+    changes: dict[str, Any],
+    dropped: tuple[str, ...] = (),
+    account_fields: dict[str, Any] | None = None,
+) -> None:
+    """Write these fields of the XChat material (and account_fields) onto the secret as it is now, under its lease.
 
     The token keeper writes under the same lease, so neither can put back what the other just
     replaced (a refresh token X has already spent, or keys just registered).
@@ -55,7 +61,7 @@ def _store(args: argparse.Namespace, secret_id: str, changes: dict[str, Any], dr
                 "xchat": xchat_material(args, args.account or credentials(args).bot_user_id)[1].get("xchat", {})
             }
         xchat = {key: kept for key, kept in dict(value.get("xchat") or {}).items() if key not in dropped}
-        put_secret(secret_id, value | {"xchat": xchat | changes})
+        put_secret(secret_id, value | (account_fields or {}) | {"xchat": xchat | changes})
     finally:
         if table:
             release_lease(dynamodb, table, secret_id)
@@ -92,7 +98,7 @@ def xchat_login(args: argparse.Namespace) -> str:
         "refresh_token": token.get("refresh_token", ""),
         "expires_at": int(time.time()) + int(token.get("expires_in", 7_200)),
     }
-    _store(args, secret_id, tokens)
+    store_xchat(args, secret_id, tokens)
     return f"Saved the OAuth 2.0 tokens of {account_id} to {secret_id}; the token keeper refreshes them from now on."
 
 
@@ -132,7 +138,7 @@ def xchat_keys_register(args: argparse.Namespace) -> str:
     ours = next((key for key in at_x if pending and key.get("public_key") == pending), None)
     if ours and not args.replace:  # an earlier run registered it: adopt X's version, register nothing
         xchat["key_version"] = str(ours["public_key_version"])
-        _store(args, secret_id, {"key_version": xchat["key_version"]})
+        store_xchat(args, secret_id, {"key_version": xchat["key_version"]})
         return f"The account {account_id}'s key is registered (version {xchat['key_version']}); nothing more to do."
     if at_x and not args.replace:
         raise CommandError(
@@ -143,7 +149,9 @@ def xchat_keys_register(args: argparse.Namespace) -> str:
         xchat.update(private_keys=private_keys, registration=registration)
         xchat.pop("key_version", None)
         keys = {"private_keys": private_keys, "registration": registration}
-        _store(args, secret_id, keys, dropped=("key_version",))  # stored before X is called: a failure loses nothing
+        store_xchat(
+            args, secret_id, keys, dropped=("key_version",)
+        )  # stored before X is called: a failure loses nothing
     try:
         xchat["key_version"] = api.register_key(account_id, xchat["registration"])
     except XApiError as error:
@@ -152,5 +160,5 @@ def xchat_keys_register(args: argparse.Namespace) -> str:
                 "X allows only a few key registrations a day: run this again tomorrow (the keys are kept)"
             ) from error
         raise
-    _store(args, secret_id, {"key_version": xchat["key_version"]})
+    store_xchat(args, secret_id, {"key_version": xchat["key_version"]})
     return f"Registered the XChat key of {account_id} (version {xchat['key_version']}); its keys are in {secret_id}."

@@ -53,3 +53,16 @@ def test_without_a_prefix_only_the_primary_is_served(stack: LocalStack) -> None:
     assert accounts.is_served(DEV_CREDENTIALS.bot_user_id)
     assert not accounts.is_served(SECOND_ACCOUNT.bot_user_id)
     assert accounts.account("not-a-number") is None
+
+
+def test_a_bots_api_account_is_served_for_xchat_without_an_oauth_1_token(stack: LocalStack) -> None:
+    bot_id = "1960000000000000001"
+    xchat = {"access_token": "xcbot_abc", "token_kind": "bot"}
+    value = {"screen_name": "helpdesk_bot", "xchat": xchat}
+    boto3.client("secretsmanager").create_secret(Name=PREFIX + bot_id, SecretString=json.dumps(value))
+    account = directory(stack).account(bot_id)
+    assert account is not None and account.id == bot_id and account.xchat_secret_ids == (PREFIX + bot_id,)
+    assert account.credentials.access_token_secret == ""  # no OAuth 1.0a token: legacy DMs cannot be sent for it
+    xchat["token_kind"] = "oauth2"  # an ordinary account's secret still needs its own OAuth 1.0a token
+    boto3.client("secretsmanager").create_secret(Name=PREFIX + "1960000000000000002", SecretString=json.dumps(value))
+    assert directory(stack).account("1960000000000000002") is None

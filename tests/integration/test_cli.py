@@ -539,3 +539,54 @@ def test_migrate_moves_an_account_off_the_account_activity_api_only_once_both_de
     assert "No account" in setup.run("subscriptions", "--env", "dev")[1]  # off the Account Activity API
     assert [h["env"] for h in setup.fake.account_activity.webhooks.values()] == [None]  # its v1.1 webhook deleted
     assert len(setup.fake.account_activity.activity) == 2  # the X Activity API's subscriptions stay
+
+
+def test_bots_are_made_served_rotated_and_revoked_and_their_tokens_never_shown(setup: Setup) -> None:
+    app = setup.fake.app
+    code, out, err = setup.run("bots", "create", "--handle", "helpdesk_bot", "--name", "Help desk")
+    assert code == 0, err
+    (bot_id,) = app.bots
+    secret = json.loads(
+        boto3.client("secretsmanager").get_secret_value(SecretId=f"{STACK}/accounts/{bot_id}")["SecretString"]
+    )
+    assert secret["xchat"] | {"expires_at": 0} == {
+        "access_token": app.tokens[bot_id],
+        "token_kind": "bot",
+        "expires_at": 0,
+    }
+    assert app.tokens[bot_id] not in out + err and "XChat only" in out and "xchat keys register" in out
+    assert f"{bot_id}  @helpdesk_bot  served" in setup.run("bots", "list")[1]
+    code, _, err = setup.run("bots", "create", "--handle", "second_bot")
+    assert code == 1 and "max_bots 1" in err and len(err.splitlines()) == 1
+    old = app.tokens[bot_id]
+    assert setup.run("bots", "rotate", "--account", bot_id)[0] == 0
+    secret = json.loads(
+        boto3.client("secretsmanager").get_secret_value(SecretId=f"{STACK}/accounts/{bot_id}")["SecretString"]
+    )
+    assert secret["xchat"]["access_token"] == app.tokens[bot_id] != old
+    assert setup.run("bots", "permission", "--account", bot_id, "--dm", "premium")[0] == 0
+    assert app.bots[bot_id]["dm_permission"] == "premium"
+    assert setup.run("bots", "revoke", "--account", bot_id)[0] == 0
+    secret = json.loads(
+        boto3.client("secretsmanager").get_secret_value(SecretId=f"{STACK}/accounts/{bot_id}")["SecretString"]
+    )
+    assert bot_id not in app.tokens and "access_token" not in secret["xchat"]
+    assert "no bot the stack serves" in setup.run("bots", "rotate", "--account", DEV_CREDENTIALS.bot_user_id)[2]
+
+
+@pytest.mark.parametrize("answers", [True, False], ids=["X tells the balance", "X answers 404"])
+def test_usage_prints_the_balance_and_the_priced_billable_events(
+    setup: Setup, stack: LocalStack, answers: bool
+) -> None:
+    if not answers:
+        setup.fake.app.credits = None
+    primary = DEV_CREDENTIALS.bot_user_id
+    records = DmRecords(boto3.client("dynamodb"), stack.refs["StateTable"], primary)
+    for dm_id in ("1", "2"):
+        records.start(dm_id, "q", "activity_api")
+    code, out, err = setup.run("usage")
+    assert code == 0, err
+    first = out.splitlines()[0]
+    assert ("$41.50 (prepaid $40.00, free $1.50)" in first) if answers else ("unknown" in first and "404" in first)
+    (row,) = [line for line in out.splitlines() if line.startswith(f"account {primary}")]
+    assert row.split()[-3:] == ["2", "0", "$0.02"]  # two DM events at $0.010, nothing sent

@@ -55,6 +55,12 @@ class Account:
         return self.credentials.bot_user_id
 
 
+def _is_bot(value: Mapping[str, Any]) -> bool:
+    """Whether the secret is a Bots API account's (``x-dm-channel bots create``)."""
+    xchat = value.get("xchat")
+    return isinstance(xchat, Mapping) and xchat.get("token_kind") == "bot"
+
+
 def account_settings(value: Mapping[str, Any]) -> dict[str, str]:
     """The settings an account's secret may set for it (others are ignored)."""
     settings = value.get("settings")
@@ -120,6 +126,8 @@ class AccountDirectory:
             self._remember(account_id, False)
             return None
         token, token_secret = value.get("access_token"), value.get("access_token_secret")
+        if _is_bot(value) and token is None:  # a Bots API account: XChat only, with its bot token; no OAuth 1.0a
+            token, token_secret = f"{account_id}-", ""
         if not (isinstance(token, str) and isinstance(token_secret, str) and token.split("-", 1)[0] == account_id):
             # Never answer with a token that is not the account's own.
             logger.error("The account's secret holds no access token of that account", account_id=account_id)

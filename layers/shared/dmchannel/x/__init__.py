@@ -6,5 +6,6 @@ one ``XApiError`` (rate limited, transient, permanent, ambiguous, out of credits
 what X said of it; ``surface_client`` is what the responder needs of a surface (legacy DMs
 or XChat). The DM sender (``direct_messages.XClient``) sends DMs, read receipts and typing
 indicators as the bot account; ``account_activity`` registers webhooks and subscriptions
-(the ``x-dm-channel`` command and the scheduled check use it); ``webhook_check`` is that check.
+(the ``x-dm-channel`` command and the scheduled check use it); ``webhook_check`` is that check;
+``app_api`` makes the app's own calls (the Bots API, the credit balance) for the command.
 """
