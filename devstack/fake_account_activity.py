@@ -106,7 +106,8 @@ class AccountActivityFake:
             if (existing["event_type"], existing["filter"]["user_id"]) == (body.get("event_type"), user_id):
                 return v2_error(409, "Conflict", "DuplicateSubscription")
         subscription_id = str(1_950_000_000_000_000_000 + len(self.activity) + 1)
-        self.activity[subscription_id] = {"id": subscription_id, **body, "filter": {"user_id": user_id}}
+        kept = {key: value for key, value in (body.get("filter") or {}).items() if key in ("direction", "qualifiers")}
+        self.activity[subscription_id] = {"id": subscription_id, **body, "filter": {"user_id": user_id, **kept}}
         return Answer(200, {"data": {"subscription": self.activity[subscription_id]}})
 
     def _xaa_list(self, **_: Any) -> Answer:

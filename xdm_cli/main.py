@@ -22,6 +22,7 @@ from xdm_cli.context import CommandError
 from xdm_cli.conversations import conversations_resume
 from xdm_cli.credentials import credentials_check, credentials_set
 from xdm_cli.dead_letters import dead_letters_list, dead_letters_redrive
+from xdm_cli.doctor import doctor
 from xdm_cli.explain import explain
 from xdm_cli.local import LOCAL_VARIABLE, use_local_stack, wanted
 from xdm_cli.migrate import migrate_finish, migrate_start, migrate_status
@@ -106,6 +107,12 @@ def parser() -> argparse.ArgumentParser:
     commands.choices["subscribe"].add_argument(
         "--event", choices=["dm", "chat.received"], default="dm", help="--api xaa: DMs (default), or XChat's messages"
     )
+    commands.choices["subscribe"].add_argument(
+        "--one-to-one-only",
+        action="store_true",
+        help="with --event chat.received: ask X for one-to-one chats only (X's qualifier is unconfirmed; "
+        "the webhook drops group messages anyway)",
+    )
     xchat = commands.add_parser("xchat", help="XChat (encrypted DMs): OAuth 2.0 login and keys").add_subparsers(
         dest="action", required=True
     )
@@ -140,6 +147,7 @@ def parser() -> argparse.ArgumentParser:
     replay_command.add_argument("--url", help="the webhook URL (default: the stack's WebhookUrl output)")
     _migrate_commands(commands, command)
     _bot_commands(commands, command)
+    command(commands, "doctor", doctor).add_argument("--account", help="one account's user id (default: every account)")
     command(commands, "usage", usage).add_argument("--account", help="one account's user id (default: every account)")
     command(commands, "status", status)
     command(commands, "teardown", teardown).add_argument("--yes", action="store_true", help="answer yes to every step")

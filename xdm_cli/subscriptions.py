@@ -24,6 +24,7 @@ DM_EVENTS = ("dm.received", "dm.sent")
 # XChat: subscribed with the account's OAuth 2.0 token (x-dm-channel xchat login); chat.sent tells of a person
 # answering from the account, who then has the conversation.
 CHAT_EVENTS = ("chat.received", "chat.sent")
+ONE_TO_ONE = "conversation_type:one_to_one"  # X's qualifier for one-to-one chats: its exact form is unconfirmed
 DUPLICATE_STATUS = 409
 ALREADY_SUBSCRIBED = 355  # the Account Activity API's code for a subscription that exists
 
@@ -53,17 +54,28 @@ def subscribe_account(args: argparse.Namespace, account_id: str | None) -> str:
     if chat:
         calls.user_token = xchat_token(args, account.bot_user_id)
     webhook = our_webhook(calls, webhook_url(args))
-    created = []
+    qualifiers = ONE_TO_ONE if chat and getattr(args, "one_to_one_only", False) else ""
+    created: list[ActivitySubscription] = []
     for event_type in CHAT_EVENTS if chat else DM_EVENTS:
         try:
-            created.append(calls.subscribe_activity(webhook.id, tag_of(args, account.bot_user_id), event_type).id)
+            tag = tag_of(args, account.bot_user_id)
+            created.append(calls.subscribe_activity(webhook.id, tag, event_type, qualifiers))
         except XApiError as error:
             if error.status != DUPLICATE_STATUS:
                 raise
     if not created:
         return f"The account {account.bot_user_id} is already subscribed."
     what = "its XChat (encrypted) messages" if chat else "its DMs, and its own messages (a person may answer by hand),"
-    return f"The account {account.bot_user_id} is subscribed (X Activity API, {', '.join(created)}): {what} now reach the webhook."
+    said = f"The account {account.bot_user_id} is subscribed (X Activity API, {', '.join(s.id for s in created)}): {what} now reach the webhook."
+    if qualifiers:
+        held = {s.id: s.qualifiers for s in calls.activity_subscriptions()}
+        kept = all(held.get(s.id) == qualifiers for s in created)
+        said += (
+            f"\nX holds the filter {qualifiers}: group messages should not be delivered (the webhook drops any anyway)."
+            if kept
+            else f"\nX did not keep the filter {qualifiers} (how X names it is unconfirmed): group messages may be delivered, and the webhook drops them."
+        )
+    return said
 
 
 def _xaa_subscriptions(args: argparse.Namespace) -> str:

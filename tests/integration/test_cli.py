@@ -14,6 +14,7 @@ from devstack.dev_credentials import DEV_CREDENTIALS, SECOND_ACCOUNT
 from devstack.fake_x import FakeX
 from devstack.provision import LocalStack, publish_stack
 from dmchannel.bots.base import Reply, Turn
+from dmchannel.responder.lifecycle import Fate, Outcome
 from dmchannel.storage.dm_records import DmRecords
 from dmchannel.storage.takeover import Takeovers
 from dmchannel.x.account_activity import AccountActivity
@@ -404,10 +405,11 @@ def test_xchat_login_keys_register_and_subscribe(setup: Setup, monkeypatch: pyte
     assert stored()["private_keys"] != first_blob and len(setup.fake.xchat.registrations[bot]) == 2
 
     assert setup.run("webhook", "register", "--api", "xaa")[0] == 0
-    code, out, _ = setup.run("subscribe", "--api", "xaa", "--event", "chat.received")
-    assert code == 0 and "XChat" in out
+    code, out, _ = setup.run("subscribe", "--event", "chat.received", "--one-to-one-only")
+    assert code == 0 and "XChat" in out and "X holds the filter conversation_type:one_to_one" in out
     created = list(setup.fake.account_activity.activity.values())
     assert [(c["filter"]["user_id"], c["event_type"]) for c in created] == [(bot, "chat.received"), (bot, "chat.sent")]
+    assert {c["filter"]["qualifiers"] for c in created} == {"conversation_type:one_to_one"}
     listing = setup.run("accounts", "list")[1]
     assert f"XChat: key version {stored()['key_version']}, token for 1" in listing  # about 2 hours left
     assert listing.count(bot) == 1  # its own XChat secret is no second account
@@ -590,3 +592,22 @@ def test_usage_prints_the_balance_and_the_priced_billable_events(
     assert ("$41.50 (prepaid $40.00, free $1.50)" in first) if answers else ("unknown" in first and "404" in first)
     (row,) = [line for line in out.splitlines() if line.startswith(f"account {primary}")]
     assert row.split()[-3:] == ["2", "0", "$0.02"]  # two DM events at $0.010, nothing sent
+
+
+def test_doctor_checks_each_link_and_names_the_command_that_fixes_a_broken_one(setup: Setup, stack: LocalStack) -> None:
+    primary = DEV_CREDENTIALS.bot_user_id
+    assert setup.run("webhook", "register")[0] == 0
+    assert setup.run("subscribe")[0] == 0
+    records = DmRecords(boto3.client("dynamodb"), stack.refs["StateTable"], primary)
+    records.start("1", "q", "activity_api")
+    records.end("1", Fate(Outcome.ANSWERED))
+    code, out, err = setup.run("doctor")
+    assert code == 0, err
+    assert [line.split()[0] for line in out.splitlines() if line.split()[0] in ("ok", "FIX")] == ["ok"] * 5
+    assert "last DM answered 0.0 hours ago" in out
+    dm_sent = next(k for k, s in setup.fake.account_activity.activity.items() if s["event_type"] == "dm.sent")
+    del setup.fake.account_activity.activity[dm_sent]  # deleted at X
+    setup.fake.app.credits = None
+    out = setup.run("doctor")[1]
+    assert f"FIX  dm.sent subscribed: x-dm-channel subscribe --account {primary}" in out
+    assert "X's credits: unknown" in out

@@ -38,6 +38,7 @@ class ActivitySubscription:
     user_id: str
     webhook_id: str
     tag: str
+    qualifiers: str = ""  # the filter's predicates, as X holds them
 
 
 def subscriptions_in(answer: Any) -> list[ActivitySubscription]:
@@ -53,6 +54,7 @@ def subscriptions_in(answer: Any) -> list[ActivitySubscription]:
             user_id=str((item.get("filter") or {}).get("user_id", "")),
             webhook_id=str(item.get("webhook_id", "")),
             tag=str(item.get("tag", "")),
+            qualifiers=str((item.get("filter") or {}).get("qualifiers", "")),
         )
         for item in items
         if isinstance(item, Mapping)
@@ -186,11 +188,16 @@ class AccountActivity:
         answer = self._call("start the replay", "POST", "/2/webhooks/replay", json=body, app=True) or {}
         return str(answer.get("job_id") or answer.get("data", {}).get("job_id", ""))
 
-    def subscribe_activity(self, webhook_id: str, tag: str, event_type: str = "dm.received") -> ActivitySubscription:
-        """Subscribe the account (whose token signs: DM events are private) to an X Activity API event type."""
+    def subscribe_activity(
+        self, webhook_id: str, tag: str, event_type: str = "dm.received", qualifiers: str = ""
+    ) -> ActivitySubscription:
+        """Subscribe the account (whose token signs: DM events are private) to an X Activity API event type.
+
+        qualifiers: X's filter predicates (``conversation_type:one_to_one``; which X takes is unconfirmed).
+        """
         body = {
             "event_type": event_type,
-            "filter": {"user_id": self.credentials.bot_user_id},
+            "filter": {"user_id": self.credentials.bot_user_id} | ({"qualifiers": qualifiers} if qualifiers else {}),
             "webhook_id": webhook_id,
             "tag": tag,
         }
