@@ -35,6 +35,7 @@ class AccountActivityFake:
     subscriptions: dict[str, set[str]] = field(default_factory=dict)  # webhook id -> user ids
     replays: list[dict[str, Any]] = field(default_factory=list)
     activity: dict[str, dict[str, Any]] = field(default_factory=dict)  # X Activity API subscriptions by id
+    page_size: int = 1_000  # of the X Activity API's subscription list
     screen_names: dict[str, str] = field(default_factory=lambda: {"4337869213": "supportbot"})
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -110,9 +111,13 @@ class AccountActivityFake:
         self.activity[subscription_id] = {"id": subscription_id, **body, "filter": {"user_id": user_id, **kept}}
         return Answer(200, {"data": {"subscription": self.activity[subscription_id]}})
 
-    def _xaa_list(self, **_: Any) -> Answer:
+    def _xaa_list(self, query: dict[str, list[str]], **_: Any) -> Answer:
+        """A page of the subscriptions (of page_size, as X's 1,000), and the next page's token when there are more."""
         items = list(self.activity.values())
-        return Answer(200, {"data": items, "meta": {"result_count": len(items)}})
+        start = int((query.get("pagination_token") or ["0"])[0])
+        page = items[start : start + self.page_size]
+        more = {"next_token": str(start + self.page_size)} if start + self.page_size < len(items) else {}
+        return Answer(200, {"data": page, "meta": {"result_count": len(page)} | more})
 
     def _xaa_delete(self, subscription_id: str, **_: Any) -> Answer:
         if self.activity.pop(subscription_id, None) is None:

@@ -129,6 +129,7 @@ class FakeX:
         self.account_activity = AccountActivityFake(self.credentials)
         self.app = AppFake(BEARER_TOKEN, clock=self.clock)
         self.xchat = XChatFake(self.clock)
+        self.xchat.bot_of = self.app.bot_of  # a bot's token is its user context at the Chat API
 
     def fail_next(
         self,

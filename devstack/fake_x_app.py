@@ -36,6 +36,11 @@ class AppFake:
     _ids: "count[int]" = field(default_factory=lambda: count(1_960_000_000_000_000_001))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def bot_of(self, token: str) -> str | None:
+        """The bot whose live token it is (the Chat API takes it as the bot's user context)."""
+        with self._lock:
+            return next((bot_id for bot_id, live in self.tokens.items() if live == token), None)
+
     def route(self, method: str, url: str, headers: Mapping[str, str], body: Any) -> Answer | None:
         """Answer a Bots API or credits request made with the app's bearer token, or None for another path."""
         path = urlsplit(url).path

@@ -69,6 +69,7 @@ class XChatFake:
     include_key_change: bool = True  # put the key-change event in the first delivery of each key version
     token_seconds: int = TOKEN_SECONDS
     on_message: Callable[[str, str, ChatEvent, str], None] | None = None  # (sender, recipient, event, key change)
+    bot_of: Callable[[str], str | None] | None = None  # the Bots API bot whose live token it is, if any
     _sequence: "count[int]" = field(default_factory=lambda: count(1_000))
     _delivered_versions: set[tuple[str, str, str]] = field(default_factory=set)  # (recipient, conversation, key)
     _failures: dict[str, list[int | None]] = field(default_factory=dict)
@@ -102,12 +103,14 @@ class XChatFake:
         return code
 
     def user_of(self, headers: Mapping[str, str]) -> str | None:
-        """The user whose live OAuth 2.0 token authorizes the request."""
+        """The user whose live OAuth 2.0 token (or Bots API bot token) authorizes the request."""
         authorization = headers.get("Authorization", headers.get("authorization", ""))
         token = authorization.removeprefix("Bearer ")
         with self._lock:
             user_id, expires = self.tokens.get(token, ("", 0.0))
-        return user_id if user_id and expires > self.clock() else None
+        if user_id and expires > self.clock():
+            return user_id
+        return self.bot_of(token) if self.bot_of else None
 
     def fail_next(self, route: str, status: int, times: int = 1, *, after: int = 0) -> None:
         """Answer the next calls to a route ("messages", "events", "public_keys", "token") with an error.

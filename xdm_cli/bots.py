@@ -25,12 +25,12 @@ def _app(args: argparse.Namespace) -> AppApi:
     return AppApi(args.x_api_base_url, activity_api(args).bearer_token(), requests.Session())
 
 
-def _keep(args: argparse.Namespace, bot: Bot) -> str:
-    """The bot's new token into its account's secret (never printed); the secret's name."""
-    if not bot.token:
-        raise CommandError(f"X gave no token for the bot {bot.id}")
-    secret_id = accounts_prefix(args.stack) + bot.id
-    args.account = bot.id
+def _keep(args: argparse.Namespace, bot: Bot, account_id: str) -> str:
+    """The bot's new token into the account's secret (never printed); the secret's name."""
+    if not bot.token or not account_id:
+        raise CommandError(f"X gave no token for the bot {account_id or bot.username}")
+    secret_id = accounts_prefix(args.stack) + account_id
+    args.account = account_id
     token = {"access_token": bot.token, "token_kind": "bot"}
     expiry = {"expires_at": bot.expires_at_ms // 1000} if bot.expires_at_ms else {}
     store_xchat(args, secret_id, token | expiry, ("refresh_token",), {"screen_name": bot.username})
@@ -55,7 +55,7 @@ def bots_create(args: argparse.Namespace) -> str:
             f"the app's project has {len(bots)} bot(s), its most (max_bots {most}): ask X for more, or reuse one"
         )
     bot = app.create_bot(args.handle, args.name or "")
-    secret_id = _keep(args, bot)
+    secret_id = _keep(args, bot, bot.id)
     return (
         f"The bot @{bot.username} ({bot.id}) is an account of the stack; its token is in {secret_id}.\n"
         f"Next: x-dm-channel xchat keys register --account {bot.id}\n{UNDOCUMENTED}"
@@ -75,15 +75,15 @@ def bots_list(args: argparse.Namespace) -> str:
 
 def bots_rotate(args: argparse.Namespace) -> str:
     """A new token for the bot, straight into its secret (the old one stops working at X)."""
-    bot = _app(args).rotate_token(_served_bot(args))
-    return f"The bot {bot.id} has a new token, in {_keep(args, bot)}."
+    account_id = _served_bot(args)
+    bot = _app(args).rotate_token(account_id)  # X's answer may not name the bot: the account given is the one
+    return f"The bot {account_id} has a new token, in {_keep(args, bot, account_id)}."
 
 
 def bots_revoke(args: argparse.Namespace) -> str:
-    """Revoke the bot's token at X and forget it: its XChat DMs are held until `bots rotate` gives it another."""
+    """Revoke the bot's token at X: X refuses it from then on, so its XChat DMs are held until `bots rotate`."""
     account_id = _served_bot(args)
     _app(args).revoke_token(account_id)
-    store_xchat(args, accounts_prefix(args.stack) + account_id, {}, ("access_token", "expires_at"))
     return f"The bot {account_id}'s token is revoked: its DMs wait (held) until `x-dm-channel bots rotate`."
 
 

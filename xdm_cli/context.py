@@ -118,3 +118,9 @@ def xchat_token(args: argparse.Namespace, account_id: str) -> str:
     if not isinstance(token, str) or not token:
         raise CommandError(f"the account {account_id} has no OAuth 2.0 token: run `x-dm-channel xchat login` first")
     return token
+
+
+def bot_token(args: argparse.Namespace, account_id: str) -> str | None:
+    """A Bots API account's token (``x-dm-channel bots create``); None for any other account."""
+    xchat = read_secret(accounts_prefix(args.stack) + account_id, missing_ok=True).get("xchat") or {}
+    return str(xchat.get("access_token") or "") if xchat.get("token_kind") == "bot" else None

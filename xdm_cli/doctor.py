@@ -12,10 +12,10 @@ import boto3
 import requests
 
 from dmchannel.storage.table import Prefix
-from dmchannel.x.app_api import AppApi
+from dmchannel.x.app_api import AppApi, Credits
 from dmchannel.x.webhook_check import check_webhook
 from xdm_cli.aws_stack import account_ids, accounts_prefix, stack_outputs
-from xdm_cli.context import activity_api, credentials, webhook_url, xchat_material
+from xdm_cli.context import activity_api, bot_token, credentials, webhook_url, xchat_material
 from xdm_cli.subscriptions import CHAT_EVENTS, DM_EVENTS
 
 TOKEN_WARNING_SECONDS = 30 * 60  # the token keeper refreshes a token this long before it ends
@@ -48,7 +48,8 @@ def _xchat_lines(args: argparse.Namespace, account: str, subscribed: set[str]) -
         return []
     left = float(xchat.get("expires_at") or 0) - time.time()
     bot = xchat.get("token_kind") == "bot"
-    token_ok = bool(xchat.get("access_token")) and (bot or not xchat.get("expires_at") or left > 0)
+    fresh = not xchat.get("expires_at") or left > (0 if bot else TOKEN_WARNING_SECONDS)  # else the keeper failed
+    token_ok = bool(xchat.get("access_token")) and fresh
     lines = [
         _line(
             bool(xchat.get("key_version")),
@@ -82,13 +83,9 @@ def doctor(args: argparse.Namespace) -> str:
     lines = [_line(status.healthy, f"webhook: {status.detail}", "x-dm-channel webhook register")]
     balance = AppApi(args.x_api_base_url, calls.bearer_token(), requests.Session()).credits()
     lines.append(
-        _line(
-            balance is None or balance.total > 0,
-            f"X's credits: ${balance.total:,.2f}",
-            "add credits in X's developer console",
-        )
-        if balance
-        else "?    X's credits: unknown (X answered 404): see the developer console"
+        _line(balance.total > 0, f"X's credits: ${balance.total:,.2f}", "add credits in X's developer console")
+        if isinstance(balance, Credits)
+        else f"?    X's credits: unknown ({balance}): see the developer console"
     )
     primary = credentials(args).bot_user_id
     accounts = [args.account] if args.account else [primary, *account_ids(accounts_prefix(args.stack))]
@@ -102,6 +99,7 @@ def doctor(args: argparse.Namespace) -> str:
         lines += [
             "  " + _line(event in subscribed, f"{event} subscribed", f"x-dm-channel subscribe --account {account}")
             for event in DM_EVENTS
+            if bot_token(args, account) is None  # a Bots API bot answers XChat only
         ]
         lines += ["  " + line for line in _xchat_lines(args, account, subscribed)]
         last = answered.get(account)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import boto3
-from botocore.exceptions import BotoCoreError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from dmchannel.x.app_api import DM_PERMISSIONS
 from dmchannel.x.endpoints import DEFAULT_BASE_URL
@@ -25,7 +25,7 @@ from xdm_cli.dead_letters import dead_letters_list, dead_letters_redrive
 from xdm_cli.doctor import doctor
 from xdm_cli.explain import explain
 from xdm_cli.local import LOCAL_VARIABLE, use_local_stack, wanted
-from xdm_cli.migrate import migrate_finish, migrate_start, migrate_status
+from xdm_cli.migrate import migrate_finish, migrate_start, migrate_status, parity_hours
 from xdm_cli.replay import replay, utc
 from xdm_cli.status import status
 from xdm_cli.subscriptions import subscribe, subscriptions, unsubscribe
@@ -187,7 +187,10 @@ def _migrate_commands(
         sub.add_argument("--url", help="the webhook URL (default: the stack's WebhookUrl output)")
         if name != "start":
             sub.add_argument(
-                "--parity-hours", type=float, default=24.0, help="hours both APIs must have delivered the same DMs"
+                "--parity-hours",
+                type=parity_hours,
+                default=24.0,
+                help="hours both APIs must have delivered the same DMs",
             )
     migrate.choices["finish"].add_argument(
         "--force", action="store_true", help="finish even though the two APIs did not deliver the same DMs"
@@ -225,6 +228,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(error))
     except BotoCoreError as error:
         return _fail(aws_problem(error))
+    except ClientError as error:  # AWS refused a call: a table, a metric or a permission the stack lacks
+        problem = error.response.get("Error", {})
+        return _fail(f"AWS refused {error.operation_name}: {problem.get('Code', '')}: {problem.get('Message', '')}")
     except (KeyboardInterrupt, EOFError):
         return _fail("stopped before anything was written")
     return 0

@@ -8,6 +8,7 @@ uses it) only after both surfaces delivered the same DMs for ``--parity-hours``,
 """
 
 import argparse
+import math
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -17,8 +18,18 @@ import boto3
 
 from dmchannel.queued_dm import Surface
 from dmchannel.storage.table import Prefix
+from dmchannel.x.webhook_check import subscription_gaps
 from xdm_cli.aws_stack import account_ids, accounts_prefix, stack_outputs, stack_parameter
-from xdm_cli.context import CommandError, account_credentials, activity, credentials, our_webhook, webhook_url
+from xdm_cli.context import (
+    CommandError,
+    account_credentials,
+    activity,
+    activity_api,
+    bot_token,
+    credentials,
+    our_webhook,
+    webhook_url,
+)
 from xdm_cli.subscriptions import subscribe_account
 
 SETTLING_SECONDS = 600  # a DM this recent may still be on its way on the other surface
@@ -39,11 +50,20 @@ class Parity:
         return self.both > 0 and self.legacy_only == 0 and self.activity_only == 0
 
 
+def parity_hours(value: str) -> float:
+    """--parity-hours: a number of hours longer than the ten minutes a DM may take to come by both APIs."""
+    hours = float(value)
+    if not math.isfinite(hours) or hours * 3_600 <= SETTLING_SECONDS:
+        raise argparse.ArgumentTypeError(f"{value} hours: give more than {SETTLING_SECONDS // 60} minutes")
+    return hours
+
+
 def _accounts(args: argparse.Namespace) -> list[str]:
-    """The accounts a command is for: --account, --all (the primary and every added one), else the primary."""
+    """The accounts a command is for: --account, --all (the primary and every added one but Bots API bots), else the primary."""
     primary = credentials(args).bot_user_id
     if getattr(args, "all", False):
-        return [primary, *(a for a in account_ids(accounts_prefix(args.stack)) if a != primary)]
+        others = [a for a in account_ids(accounts_prefix(args.stack)) if a != primary]
+        return [primary, *(a for a in others if bot_token(args, a) is None)]  # a bot was never on the old API
     return [args.account or primary]
 
 
@@ -109,6 +129,10 @@ def migrate_finish(args: argparse.Namespace) -> str:
                     f"{parity.legacy_only} DMs came only by the Account Activity API, {parity.activity_only} only "
                     f"by the X Activity API, {parity.both} by both (see `migrate status`; --force to finish anyway)"
                 )
+    new = activity_api(args)
+    missing = subscription_gaps(new, our_webhook(new, webhook_url(args)).id, accounts)
+    if missing:  # even with --force: without them, no DM would reach the channel any more
+        raise CommandError(f"{missing[0]}: run `x-dm-channel migrate start` first")
     legacy = _legacy_api(args)
     calls = activity(legacy)
     webhook_id = "" if legacy.api == "v1.1" else our_webhook(calls, webhook_url(args)).id

@@ -14,6 +14,7 @@ from xdm_cli.context import (
     account_credentials,
     activity,
     activity_api,
+    bot_token,
     credentials,
     our_webhook,
     webhook_url,
@@ -47,26 +48,39 @@ def our_subscriptions(args: argparse.Namespace, account_id: str | None = None) -
 
 
 def subscribe_account(args: argparse.Namespace, account_id: str | None) -> str:
-    """Subscribe the account's dm.received and dm.sent events (or --event chat.received: and chat.sent) to the webhook."""
-    account = account_credentials(args, account_id)
+    """Subscribe the account's dm.received and dm.sent events (or --event chat.received: and chat.sent) to the webhook.
+
+    A Bots API account subscribes its XChat events only, with its bot token (which X does not document for this).
+    """
+    bot = bot_token(args, account_id) if account_id else None
     chat = getattr(args, "event", None) == "chat.received"
+    one_to_one = getattr(args, "one_to_one_only", False)
+    if one_to_one and not chat:
+        raise CommandError("--one-to-one-only filters XChat's messages: give it with --event chat.received")
+    if bot is not None and not chat:
+        raise CommandError(
+            f"the account {account_id} is a Bots API bot, which answers XChat only: add --event chat.received"
+        )
+    account = credentials(args) if bot is not None else account_credentials(args, account_id)
+    user_id = account_id if bot is not None and account_id else account.bot_user_id
     calls = activity_api(args, account)
     if chat:
-        calls.user_token = xchat_token(args, account.bot_user_id)
+        calls.user_token = bot or xchat_token(args, user_id)
     webhook = our_webhook(calls, webhook_url(args))
-    qualifiers = ONE_TO_ONE if chat and getattr(args, "one_to_one_only", False) else ""
+    qualifiers = ONE_TO_ONE if one_to_one else ""
     created: list[ActivitySubscription] = []
     for event_type in CHAT_EVENTS if chat else DM_EVENTS:
         try:
-            tag = tag_of(args, account.bot_user_id)
-            created.append(calls.subscribe_activity(webhook.id, tag, event_type, qualifiers))
+            created.append(calls.subscribe_activity(webhook.id, tag_of(args, user_id), event_type, qualifiers, user_id))
         except XApiError as error:
             if error.status != DUPLICATE_STATUS:
                 raise
     if not created:
-        return f"The account {account.bot_user_id} is already subscribed."
+        return f"The account {user_id} is already subscribed." + (
+            " (Its filter stays as it was: unsubscribe, then subscribe again to set it.)" if qualifiers else ""
+        )
     what = "its XChat (encrypted) messages" if chat else "its DMs, and its own messages (a person may answer by hand),"
-    said = f"The account {account.bot_user_id} is subscribed (X Activity API, {', '.join(s.id for s in created)}): {what} now reach the webhook."
+    said = f"The account {user_id} is subscribed (X Activity API, {', '.join(s.id for s in created)}): {what} now reach the webhook."
     if qualifiers:
         held = {s.id: s.qualifiers for s in calls.activity_subscriptions()}
         kept = all(held.get(s.id) == qualifiers for s in created)

@@ -15,7 +15,7 @@ import requests
 
 from dmchannel.storage.ledger import Ledger
 from dmchannel.storage.table import Prefix
-from dmchannel.x.app_api import AppApi
+from dmchannel.x.app_api import AppApi, Credits
 from dmchannel.x.prices import XPrices, x_prices
 from xdm_cli.aws_stack import account_ids, accounts_prefix, stack_outputs
 from xdm_cli.context import CommandError, activity_api, credentials
@@ -72,8 +72,8 @@ def usage(args: argparse.Namespace) -> str:
     balance = AppApi(args.x_api_base_url, activity_api(args).bearer_token(), requests.Session()).credits()
     lines = [
         f"X's credits: ${balance.total:,.2f} (prepaid ${balance.prepaid:,.2f}, free ${balance.free:,.2f})"
-        if balance
-        else "X's credits: unknown (X answered GET /2/usage/credits with 404; see the developer console)"
+        if isinstance(balance, Credits)
+        else f"X's credits: unknown ({balance} to GET /2/usage/credits; see the developer console)"
     ]
     prices = x_prices()
     lines.append(f"{'billable events, prices of ' + prices.date:<34} {'received':>9} {'sent':>9}  cost")

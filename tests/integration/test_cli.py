@@ -558,6 +558,13 @@ def test_bots_are_made_served_rotated_and_revoked_and_their_tokens_never_shown(s
     }
     assert app.tokens[bot_id] not in out + err and "XChat only" in out and "xchat keys register" in out
     assert f"{bot_id}  @helpdesk_bot  served" in setup.run("bots", "list")[1]
+    assert setup.run("webhook", "register")[0] == 0
+    code, _, err = setup.run("subscribe", "--account", bot_id)
+    assert code == 1 and "XChat only: add --event chat.received" in err
+    code, out, err = setup.run("subscribe", "--account", bot_id, "--event", "chat.received")
+    assert code == 0, err
+    held = {(s["filter"]["user_id"], s["event_type"]) for s in setup.fake.account_activity.activity.values()}
+    assert held == {(bot_id, "chat.received"), (bot_id, "chat.sent")}  # with the bot's own token, for the bot
     code, _, err = setup.run("bots", "create", "--handle", "second_bot")
     assert code == 1 and "max_bots 1" in err and len(err.splitlines()) == 1
     old = app.tokens[bot_id]
@@ -572,7 +579,7 @@ def test_bots_are_made_served_rotated_and_revoked_and_their_tokens_never_shown(s
     secret = json.loads(
         boto3.client("secretsmanager").get_secret_value(SecretId=f"{STACK}/accounts/{bot_id}")["SecretString"]
     )
-    assert bot_id not in app.tokens and "access_token" not in secret["xchat"]
+    assert bot_id not in app.tokens and secret["xchat"]["access_token"]  # X refuses it now: the DMs are held
     assert "no bot the stack serves" in setup.run("bots", "rotate", "--account", DEV_CREDENTIALS.bot_user_id)[2]
 
 
@@ -611,3 +618,12 @@ def test_doctor_checks_each_link_and_names_the_command_that_fixes_a_broken_one(s
     out = setup.run("doctor")[1]
     assert f"FIX  dm.sent subscribed: x-dm-channel subscribe --account {primary}" in out
     assert "X's credits: unknown" in out
+
+
+def test_migrate_finish_never_removes_the_old_subscription_before_the_new_ones_exist(setup: Setup) -> None:
+    assert setup.run("webhook", "register", "--env", "dev")[0] == 0
+    assert setup.run("subscribe", "--env", "dev")[0] == 0
+    assert setup.run("webhook", "register")[0] == 0
+    code, _, err = setup.run("migrate", "finish", "--env", "dev", "--force")  # no X Activity API subscription yet
+    assert code == 1 and "migrate start" in err
+    assert setup.run("subscriptions", "--env", "dev")[1].strip() == f"Subscribed: {DEV_CREDENTIALS.bot_user_id}"

@@ -502,3 +502,25 @@ def test_a_dm_from_both_surfaces_up_to_a_day_apart_is_answered_once_and_both_are
     assert len(flow.fake.sent) == 1
     item = table_item(flow.stack, f"dm#{BOT_ID}#{event['id']}")
     assert set(item["surfaces"]["SS"]) == {"account_activity", "activity_api"}
+
+
+def test_a_dm_left_by_a_rule_never_spends_the_credits_probe(pipeline: Callable[..., Pipeline]) -> None:
+    flow = pipeline()
+    other = {"id": "3001969358", "name": "Sam", "screen_name": "sam"}
+    flow.user_says("STOP", sender=other)  # Sam opts out while X still takes sends
+    assert flow.poll().failed == []
+    flow.fake.credits_until = time.time() + 10 * 60  # then the app's credits run out for ten minutes
+    flow.user_says("hello")
+    held = flow.poll()
+    assert held.failed and len(flow.fake.sent) == 1
+    (message_id,) = held.failed
+    flow.sqs.change_message_visibility(  # the held DM comes back only after the opted-out one
+        QueueUrl=flow.stack.refs["DmQueue"], ReceiptHandle=held.receipts[message_id], VisibilityTimeout=20 * 60
+    )
+    with time_machine.travel(time.time() + 16 * 60, tick=True):  # the probe is due, and X takes sends again
+        flow.user_says("hello again", sender=other)  # opted out: unanswered, and no call to X
+        assert flow.poll().failed == []
+        another = pipeline()  # another responder instance takes the held DM
+        another.expire(held)
+        assert another.poll().failed == []  # the held DM is the probe: answered now, not 15 minutes on
+    assert [dm.recipient_id for dm in flow.fake.sent] == [other["id"], USER_ID]

@@ -5,6 +5,7 @@ from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
+import boto3
 import pytest
 
 from devstack.dev_credentials import DEV_CREDENTIALS
@@ -80,6 +81,7 @@ def test_subscriptions_missing_or_on_another_webhook_are_counted_for_the_alarm(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     fake = fake_x[0].account_activity
+    fake.page_size = 1  # X pages its list: every page is read
     fake.webhooks["8"] = {"url": live_webhook, "valid": True, "env": None}
     fake.webhooks["9"] = {"url": "https://old.example/webhook", "valid": True, "env": None}
     primary = DEV_CREDENTIALS.bot_user_id
@@ -90,8 +92,22 @@ def test_subscriptions_missing_or_on_another_webhook_are_counted_for_the_alarm(
     )
     checked = guard.lambda_handler({"source": "aws.events"}, LocalLambdaContext())
     assert checked["healthy"] is True
-    assert checked["subscription_gaps"] == [f"account {primary}: its dm.sent subscription 2 goes to webhook 9, not 8"]
-    assert '"SubscriptionsMissing":[1.0]' in capsys.readouterr().out
+    assert checked["subscription_gaps"] == [
+        f"account {primary}: no dm.sent subscription on webhook 8",  # a person answering by hand would go unseen
+        f"account {primary}: its dm.sent subscription 2 goes to webhook 9, not 8",
+    ]
+    assert '"SubscriptionsMissing":[2.0]' in capsys.readouterr().out
+    bot = "1960000000000000001"  # a Bots API bot, on XChat alone: its chat events are all it needs
+    for number, event in ((3, "chat.received"), (4, "chat.sent")):
+        fake.activity[str(number)] = {
+            "id": str(number),
+            "event_type": event,
+            "filter": {"user_id": bot},
+            "webhook_id": "8",
+        }
+    boto3.client("secretsmanager").create_secret(Name=f"x-dm-channel/accounts/{bot}", SecretString="{}")
+    gaps = guard.lambda_handler({"source": "aws.events"}, LocalLambdaContext())["subscription_gaps"]
+    assert not [gap for gap in gaps if bot in gap]
     del fake.activity["1"]  # deleted at X
     checked = guard.lambda_handler({"source": "aws.events"}, LocalLambdaContext())
     assert f"account {primary}: no dm.received subscription on webhook 8" in checked["subscription_gaps"]

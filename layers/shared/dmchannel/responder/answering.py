@@ -70,7 +70,7 @@ OUTCOME_METRICS = {Outcome.HELD: Metric.DIRECT_MESSAGES_HELD, Outcome.NOT_STARTE
 HEADLINES = {
     Outcome.ANSWERED: "DM answered",
     Outcome.UNANSWERED: "DM unanswered",
-    Outcome.HELD: "DM held: X's send window is spent until its reset",
+    Outcome.HELD: "DM held: X takes no sends until then",
     Outcome.RETRY_LATER: "Attempt failed: the DM comes back later",
     Outcome.NOT_STARTED: "DM not started: too little of the invocation was left",
 }
@@ -278,8 +278,13 @@ class Responder:
         held_until = self.stores.window.held_until()
         if held_until:
             raise hold(held_until)
-        credits_back = self.stores.credits.wait_until()
+        self._wait_for_credits(claim=False)
+
+    def _wait_for_credits(self, *, claim: bool) -> None:
+        """Ended (HELD) while the app's credits are spent, but for the one probe (claim: this send would be it)."""
+        credits_back = self.stores.credits.wait_until(claim=claim)
         if credits_back:
+            count(Metric.X_CREDITS_EXHAUSTED)  # every DM held counts: the alarm stays on while any waits
             raise Ended(Fate(Outcome.HELD, detail=CREDITS_SPENT, until=credits_back))
 
     def _out_of_credits(self, error: XApiError) -> Fate:
@@ -480,6 +485,7 @@ class Responder:
             logger.thread_safe_append_keys(reply_index=index)
             if self.remaining_seconds() < self._send_seconds():
                 raise Ended(Fate(Outcome.NOT_STARTED, detail="too little time left to send the next reply"))
+            self._wait_for_credits(claim=True)  # the probe, if X's credits were spent, is taken here, before X
             cut = self._cut_by(dm, index, created_at, planned.uses_reserve)
             if cut:
                 break

@@ -120,7 +120,7 @@ class ResponderSettings:
             human_handover_text=env.text("HUMAN_HANDOVER_TEXT", defaults.human_handover_text),
             human_takeover_minutes=env.integer("HUMAN_TAKEOVER_MINUTES", defaults.human_takeover_minutes, 1, 10_080),
             daily_x_spend_limit_usd=env.number("DAILY_X_SPEND_LIMIT_USD", defaults.daily_x_spend_limit_usd, 0),
-            credits_probe_minutes=env.integer("CREDITS_PROBE_MINUTES", defaults.credits_probe_minutes, 1, 720),
+            credits_probe_minutes=env.integer("CREDITS_PROBE_MINUTES", defaults.credits_probe_minutes, 3, 720),
             handover_topic_arn=env.text("HANDOVER_TOPIC_ARN", ""),
             x_dm_api=env.choice("X_DM_API", X_APIS, defaults.x_dm_api),
             x_read_timeout=env.number("X_READ_TIMEOUT", defaults.x_read_timeout, 0.5, 30),

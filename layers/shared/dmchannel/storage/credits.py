@@ -34,10 +34,14 @@ class CreditsHold:
     def _key(self) -> Key:
         return Prefix.CREDITS.key(APP)
 
-    def wait_until(self) -> float:
-        """0 when a send may go (nothing held, or this one is the probe); else when the next probe may go."""
+    def wait_until(self, *, claim: bool) -> float:
+        """0 when a send may go (nothing held, or, with claim, this one is the probe); else when the next probe may go.
+
+        Without claim (before a DM is planned), a due probe is only looked at: the probe is taken just
+        before X is called, so that a DM left by a rule, or by the bot, never spends it.
+        """
         now = self.clock()
-        if now < self._open_until:
+        if now < self._open_until or self._probing:
             return 0.0
         item = self.dynamodb.get_item(TableName=self.table, Key=self._key(), ConsistentRead=True).get("Item")
         if not item:
@@ -46,6 +50,8 @@ class CreditsHold:
         probe_at = item["probe_at"]["N"]
         if now < float(probe_at):
             return float(probe_at)
+        if not claim:
+            return 0.0
         next_probe = str(int(now) + self.probe_seconds)
         self._probing = conditional(  # one probe, whichever the concurrency
             lambda: self.dynamodb.update_item(

@@ -18,6 +18,7 @@ from dmchannel.x.transport import CONNECT_TIMEOUT, call_x
 
 TIMEOUT = (CONNECT_TIMEOUT, 30.0)  # registration waits for X's CRC of the webhook
 NOT_FOUND_CODE = 34
+MAX_PAGES = 100  # of subscriptions listed (X's pages hold up to 1,000)
 
 
 @dataclass(frozen=True)
@@ -189,15 +190,17 @@ class AccountActivity:
         return str(answer.get("job_id") or answer.get("data", {}).get("job_id", ""))
 
     def subscribe_activity(
-        self, webhook_id: str, tag: str, event_type: str = "dm.received", qualifiers: str = ""
+        self, webhook_id: str, tag: str, event_type: str = "dm.received", qualifiers: str = "", user_id: str = ""
     ) -> ActivitySubscription:
         """Subscribe the account (whose token signs: DM events are private) to an X Activity API event type.
 
-        qualifiers: X's filter predicates (``conversation_type:one_to_one``; which X takes is unconfirmed).
+        qualifiers: X's filter predicates (``conversation_type:one_to_one``; which X takes is unconfirmed);
+        user_id: the account, when the token that signs is not the credentials' (a Bots API bot's).
         """
+        account = user_id or self.credentials.bot_user_id
         body = {
             "event_type": event_type,
-            "filter": {"user_id": self.credentials.bot_user_id} | ({"qualifiers": qualifiers} if qualifiers else {}),
+            "filter": {"user_id": account} | ({"qualifiers": qualifiers} if qualifiers else {}),
             "webhook_id": webhook_id,
             "tag": tag,
         }
@@ -210,9 +213,19 @@ class AccountActivity:
         return created[0]
 
     def activity_subscriptions(self) -> list[ActivitySubscription]:
-        """The app's X Activity API subscriptions."""
-        answer = self._call("list the X Activity API subscriptions", "GET", "/2/activity/subscriptions", app=True)
-        return subscriptions_in(answer)
+        """The app's X Activity API subscriptions, every page of them."""
+        found: list[ActivitySubscription] = []
+        token = ""
+        for _ in range(MAX_PAGES):
+            params = {"pagination_token": token} if token else {}
+            answer = self._call(
+                "list the X Activity API subscriptions", "GET", "/2/activity/subscriptions", app=True, params=params
+            )
+            found += subscriptions_in(answer)
+            token = str(((answer or {}).get("meta") or {}).get("next_token") or "")
+            if not token:
+                break
+        return found
 
     def unsubscribe_activity(self, subscription_id: str) -> None:
         """Delete one X Activity API subscription."""

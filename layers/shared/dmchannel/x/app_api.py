@@ -96,14 +96,12 @@ class AppApi:
         body = {"dm_permission": permission}
         return bot_of(self._call("set who may DM the bot", "PUT", f"/2/bots/{bot_id}", body).get("data") or {})
 
-    def credits(self) -> Credits | None:
-        """The app's credit balance; None when X does not say (it answers some apps 404)."""
+    def credits(self) -> Credits | str:
+        """The app's credit balance, or why X did not tell it (it answers some apps 404; it allows 30 calls in 15 minutes)."""
         try:
             data = self._call("read the credit balance", "GET", "/2/usage/credits").get("data") or {}
         except XApiError as error:
-            if error.status != NOT_FOUND:
-                raise
-            return None
+            return "X answered 404" if error.status == NOT_FOUND else f"X answered {error.status or error.kind.value}"
 
         def usd(name: str) -> float:
             return float(data.get(name) or 0)

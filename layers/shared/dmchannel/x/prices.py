@@ -21,8 +21,8 @@ class XPrices:
     date: str
 
     def cost(self, received: int, sent: int) -> float:
-        """What that many received events and sends cost."""
-        return received * self.per_dm_received_event + sent * self.per_dm_sent
+        """What that many received events and sends cost (to a millionth of a dollar: sums of prices land on it)."""
+        return round(received * self.per_dm_received_event + sent * self.per_dm_sent, 6)
 
 
 @cache

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from dmchannel.x.account_activity import AccountActivity, Webhook
 from dmchannel.x.errors import XApiError
 
-NEEDED_EVENTS = ("dm.received",)  # what every account needs delivered to the channel's webhook (X Activity API)
+# The X Activity API's event families the channel takes: each account needs the whole of those it uses.
+FAMILIES = (("dm.received", "dm.sent"), ("chat.received", "chat.sent"))
 
 
 @dataclass(frozen=True)
@@ -36,15 +37,22 @@ def check_webhook(activity: AccountActivity, url: str) -> WebhookStatus:
 
 
 def subscription_gaps(activity: AccountActivity, webhook_id: str, account_ids: Iterable[str]) -> list[str]:
-    """What is wrong with the accounts' X Activity API subscriptions at X: missing ones, and theirs on another webhook."""
+    """What is wrong with the accounts' X Activity API subscriptions at X: missing ones, and theirs on another webhook.
+
+    An account needs both subscriptions of each family it uses on the stack's webhook (DMs: received
+    and sent; XChat: likewise); one with neither needs the DM family.
+    """
     held = activity.activity_subscriptions()
     gaps = []
     for account_id in account_ids:
         own = [s for s in held if s.user_id == account_id]
+        ours = {s.event_type for s in own if s.webhook_id == webhook_id}
+        families = [family for family in FAMILIES if ours & set(family)] or [FAMILIES[0]]
         gaps += [
             f"account {account_id}: no {event} subscription on webhook {webhook_id}"
-            for event in NEEDED_EVENTS
-            if not any(s.event_type == event and s.webhook_id == webhook_id for s in own)
+            for family in families
+            for event in family
+            if event not in ours
         ]
         gaps += [
             f"account {account_id}: its {s.event_type} subscription {s.id} goes to webhook {s.webhook_id}, not {webhook_id}"
