@@ -19,7 +19,6 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from dmchannel.bots.base import Bot, BotError, Button, Reply, Turn
-from dmchannel.bots.bedrock import user_text
 from dmchannel.observability import Metric, count, count_by, logger
 from dmchannel.queued_dm import QueuedDM, Surface
 from dmchannel.responder.composer import MORE_OPTIONS_PREFIX, compose
@@ -385,6 +384,8 @@ class Responder:
             raise Ended(Fate(Outcome.NOT_STARTED, detail="too little time left to ask the bot and send"))
         if self.memory is None:
             return Answer(tuple(self._ask_bot(turn, attempt)))
+        from dmchannel.bots.bedrock import user_text  # noqa: PLC0415 - the memory is the Bedrock assistant's
+
         history = self.memory.recall(dm.sender_id)
         replies = self._ask_bot(replace(turn, history=history), attempt)
         self.memory.remember(dm.sender_id, history, user_text(turn), "\n\n".join(reply.text for reply in replies))

@@ -1,10 +1,12 @@
-"""Settles one queue message with its DM's fate: deleted, back at once, back later, or dead-lettered.
+"""Settles each queue message with its DM's fate: deleted, back at once, back later, or dead-lettered.
 
 What the queue does with each ``lifecycle.Outcome`` is one table (``QUEUE_ACTIONS``). A
 message that comes back is hidden for as long as it should wait (at most SQS's 12 hours:
 a longer hold comes back and waits again). A message that cannot be answered by trying
 again goes to the dead-letter queue here, with its reason, rather than by the queue's
-receive count: waiting for X's send window or for time costs no attempt.
+receive count: waiting for X's send window or for time costs no attempt. A batch is
+settled in order (``settle_batch``): a conversation whose DM stays on the queue keeps its
+later DMs there too, so FIFO's order holds; the others go on.
 """
 
 from collections.abc import Callable, Mapping
@@ -37,6 +39,20 @@ class QueueMessage:
     queued_at: float  # epoch seconds
     message_id: str = ""  # SQS's: one chain of attempts (a redrive is another message)
     receive_count: int = 1  # SQS's count of receives, the attempts' stand-in when the table fails
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> "QueueMessage":
+        """One record of Lambda's SQS event."""
+        attributes = record.get("attributes", {})
+        return cls(
+            body=record["body"],
+            receipt_handle=record["receiptHandle"],
+            group_id=attributes.get("MessageGroupId", ""),
+            deduplication_id=attributes.get("MessageDeduplicationId") or record["messageId"],
+            queued_at=int(attributes.get("SentTimestamp", "0")) / 1000,
+            message_id=record["messageId"],
+            receive_count=int(attributes.get("ApproximateReceiveCount", "1")),
+        )
 
 
 @dataclass
@@ -156,6 +172,32 @@ def settle(
         queues.hide(message, fate.until - wiring.now() if action is QueueAction.BACK_AT else 0)
         raise KeptOnQueueError(str(fate))
     return fate
+
+
+def settle_batch(
+    wiring: Wiring, queues: Queues, event: Mapping[str, Any], remaining_seconds: Callable[[], float]
+) -> dict[str, list[dict[str, str]]]:
+    """Settle an SQS batch in order; the messages that stay on the queue, as Lambda's partial batch response.
+
+    A message that stays (its DM waits, or settling it failed) keeps its conversation's later
+    messages of the batch on the queue too, untried: they come back at once, in order.
+    """
+    records, stayed, waiting = event.get("Records", []), [], set()
+    for record in records:
+        message = QueueMessage.from_record(record)
+        if message.group_id in waiting:
+            stayed.append(message.message_id)
+            continue
+        try:
+            settle(wiring, queues, message, remaining_seconds)
+        except Exception as error:
+            if not isinstance(error, KeptOnQueueError):
+                logger.exception("The queue message could not be settled: it comes back")
+            stayed.append(message.message_id)
+            waiting.add(message.group_id)
+    answer = {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in stayed]}
+    queues.bring_back_skipped(event, answer)
+    return answer
 
 
 def _failed_before_counting(wiring: Wiring, dm: QueuedDM, message: QueueMessage, fate: Fate) -> Fate:

@@ -39,11 +39,12 @@ from dmchannel.storage.x_spend import XSpend
 from dmchannel.x.direct_messages import XClient
 from dmchannel.x.prices import x_prices
 from dmchannel.x.surface_client import SurfaceClient
-from dmchannel.xchat.api import ChatApi, TokenSource
-from dmchannel.xchat.session import FirstSecret, xchat_session
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+    from dmchannel.xchat.api import ChatApi, TokenSource
+    from dmchannel.xchat.session import FirstSecret
 
 
 @dataclass
@@ -61,12 +62,11 @@ class Wiring:
     bot_override: Bot | None = None  # a test's bot instead of the configured one
     _stores: dict[tuple[str, ResponderSettings], Stores] = field(default_factory=dict, init=False)
     _bots: dict[tuple[ResponderSettings, str, str], Bot] = field(default_factory=dict, init=False)
-    _xchat_secrets: FirstSecret = field(init=False)
+    _xchat_secrets: "FirstSecret | None" = field(default=None, init=False)  # made on the first XChat DM
     _credits: CreditsHold = field(init=False)
 
     def __post_init__(self) -> None:
-        """What the container learns of X for every account: where XChat material is, and whether X's credits hold."""
-        self._xchat_secrets = FirstSecret(self.now)
+        """What the container learns of X for every account: whether X's credits hold."""
         probe_seconds = self.settings.credits_probe_minutes * 60
         self._credits = CreditsHold(self.dynamodb, self.settings.table_name, probe_seconds, clock=self.now)
 
@@ -150,9 +150,15 @@ class Wiring:
             )
             return x, PLAIN
 
-        def api(token: TokenSource) -> ChatApi:
+        # XChat's modules (and X's SDK after them) load on the first XChat DM: legacy DMs never pay for them.
+        from dmchannel.xchat.api import ChatApi  # noqa: PLC0415
+        from dmchannel.xchat.session import FirstSecret, xchat_session  # noqa: PLC0415
+
+        def api(token: "TokenSource") -> "ChatApi":
             return ChatApi(own.x_api_base_url, self.http, token, own.x_read_timeout, seconds_left)
 
+        if self._xchat_secrets is None:  # where the accounts' XChat material is, learnt for the container's life
+            self._xchat_secrets = FirstSecret(self.now)
         secret_id = self._xchat_secrets.of(account.xchat_secret_ids or (account.secret_id,))
         session = xchat_session(account.id, secret_id, api)
         session.keyring.clock = self.clock  # the keys it learns are dated by the responder's clock
