@@ -3,7 +3,7 @@
 Every send of every account then waits (HELD: no attempt spent, nothing dead-lettered). One DM
 is let through every CreditsProbeMinutes as a probe, by a conditional write, so that only one
 goes whichever the concurrency; when X takes it, the hold ends and sending resumes by itself.
-While nothing is held, a container reads the item at most once a minute.
+While nothing is held, a container reads the item (with a DM's other reads) at most once a minute.
 """
 
 import time
@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from dmchannel.storage.table import Key, Prefix, conditional
+from dmchannel.storage.table import Item, Key, Prefix, conditional
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -34,12 +34,16 @@ class CreditsHold:
     def _key(self) -> Key:
         return Prefix.CREDITS.key(APP)
 
-    def wait_until(self) -> float:
+    def key_to_read(self) -> Key | None:
+        """The item to read with the DM's other reads, unless nothing was held when it was last read, just now."""
+        return self._key() if self.clock() >= self._open_until else None
+
+    def wait_until(self, items: dict[str, Item]) -> float:
         """0 when a send may go (nothing held, or this one is the probe); else when the next probe may go."""
         now = self.clock()
         if now < self._open_until:
             return 0.0
-        item = self.dynamodb.get_item(TableName=self.table, Key=self._key(), ConsistentRead=True).get("Item")
+        item = items.get(self._key()["pk"]["S"])
         if not item:
             self._open_until = now + OPEN_CHECK_SECONDS
             return 0.0
