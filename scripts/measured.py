@@ -47,6 +47,8 @@ def as_measured(text: str, measured: dict[str, Any]) -> str:
 
     def table(match: re.Match[str]) -> str:
         section, render = TABLES[match.group(2)]
+        if section not in measured:  # not measured yet: left as it is
+            return match.group(0)
         return match.group(1) + render(measured[section]) + "\n" + match.group(4)
 
     return BLOCK.sub(table, text)
