@@ -111,7 +111,7 @@ screenshot: $(DEV_STAMP) browser ## refresh docs/simulator.png from the browser 
 events: $(DEV_STAMP) ## write the sample events in events/ again
 	$(LOCAL_PATH) $(BIN)/python -m devstack.sample_events
 
-docs: $(RUN_STAMP) ## write docs/configuration.md again from template.yaml
+docs: $(RUN_STAMP) ## write docs/configuration.md again from template.yaml, and the measured tables from docs/measured.json
 	$(LOCAL_PATH) $(BIN)/python scripts/docs.py
 
 $(BENCH_STAMP): requirements/bench.txt layers/deps/requirements.txt
@@ -122,7 +122,7 @@ $(BENCH_STAMP): requirements/bench.txt layers/deps/requirements.txt
 	touch $@
 
 bench: $(BENCH_STAMP) $(DEV_STAMP) ## cold start against import boto3; latency, throughput and cost per million DMs locally; XChat crypto
-	$(BENCH_VENV)/bin/python scripts/bench_cold_start.py
+	PYTHONPATH=. $(BENCH_VENV)/bin/python scripts/bench_cold_start.py
 	$(LOCAL_PATH) $(BIN)/python scripts/bench_pipeline.py
 	$(LOCAL_PATH) $(BIN)/python scripts/bench_cost.py
 	$(LOCAL_PATH) $(BIN)/python scripts/bench_xchat.py

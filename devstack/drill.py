@@ -52,6 +52,7 @@ from dmchannel.responder.lifecycle import Checkpoint, Outcome, ReplyState
 from dmchannel.storage.dm_records import DmRecords, record_from_item
 from dmchannel.storage.table import Prefix
 from dmchannel.webhook.signature import SIGNATURE_HEADER, sign
+from scripts.measured import markdown, record
 from xdm_cli.dead_letters import redrive
 
 ACCOUNT = DEV_CREDENTIALS.bot_user_id
@@ -728,27 +729,29 @@ def _reasons(counts: Counter[str]) -> str:
     return ", ".join(f"{n} {reason}" for reason, n in sorted(counts.items())) or "0"
 
 
-def render(rows: list[Row]) -> str:
-    """The table, one line per drill and a total."""
+HEAD = [
+    "drill",
+    "received",
+    "answered",
+    "late",
+    "unanswered by rule",
+    "dead-lettered",
+    "lost",
+    "no outcome",
+    "twice",
+    "mixed",
+    "over limit",
+    "unreadable",
+]
+
+
+def cells(rows: list[Row]) -> list[list[str]]:
+    """The table's lines, one per drill and a total, as HEAD names their cells."""
     total = Row(name="total")
     for row in rows:
         total.add(row)
-    head = (
-        "drill",
-        "received",
-        "answered",
-        "late",
-        "unanswered by rule",
-        "dead-lettered",
-        "lost",
-        "no outcome",
-        "twice",
-        "mixed",
-        "over limit",
-        "unreadable",
-    )
-    lines = [
-        (
+    return [
+        [
             row.name,
             str(row.received),
             str(row.answered),
@@ -761,13 +764,14 @@ def render(rows: list[Row]) -> str:
             str(row.mixed),
             str(row.limit_violations),
             str(row.unreadable),
-        )
+        ]
         for row in [*rows, total]
     ]
-    widths = [max(len(cells[i]) for cells in [head, *lines]) for i in range(len(head))]
-    fmt = "| " + " | ".join(f"{{:{w}}}" for w in widths) + " |"
-    rule = "| " + " | ".join("-" * w for w in widths) + " |"
-    return "\n".join([fmt.format(*head), rule, *(fmt.format(*cells) for cells in lines)])
+
+
+def render(rows: list[Row]) -> str:
+    """The table, one line per drill and a total."""
+    return markdown(HEAD, cells(rows))
 
 
 def main() -> int:
@@ -776,7 +780,7 @@ def main() -> int:
     parser.add_argument("--small", action="store_true", help="the small sizes that `make test` runs")
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    rows = []
+    rows, began = [], time.perf_counter()
     with moto_endpoint() as url:
         for drill in DRILLS:
             started = time.perf_counter()
@@ -784,6 +788,8 @@ def main() -> int:
                 rows.append(run_drill(drill, url, small=args.small))
             print(f"  {drill.name}: {time.perf_counter() - started:.1f} s", flush=True)
     print(render(rows))
+    if not args.small:  # the docs quote the full run
+        record("drill", {"minutes": (time.perf_counter() - began) / 60, "head": HEAD, "rows": cells(rows)})
     bad = sum(
         row.lost + row.no_outcome + row.sent_twice + row.mixed + row.limit_violations + row.unreadable for row in rows
     )

@@ -2,17 +2,23 @@
 
 AWS applies each request atomically (a DynamoDB transaction, a conditional update);
 moto's backends do not guard against concurrent requests, so this server serializes
-them. Clients can still race each other, exactly as they do against AWS.
+them. Clients can still race each other, exactly as they do against AWS. A DynamoDB
+transaction's copy to roll back to holds copies of the items it names only (moto 5.2 copies
+the whole table, once for each of the transaction's items, which made every transaction
+slower as the table grew).
 """
 
+import copy
 import io
 import os
 import threading
 import warnings
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from moto.dynamodb import models as dynamodb_models
+from moto.dynamodb.models.table import Table
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -22,6 +28,51 @@ from devstack.local_http import serve_in_background
 warnings.filterwarnings("ignore", message="Tried to parse AWS::CloudFormation::WaitConditionHandle")
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class _RollbackCopies:
+    """moto's DynamoDB models' ``copy`` module, for transactions: one copy of a table to roll back to, per table.
+
+    It holds copies of the items the transaction names only, and the others as they are (it never changes them).
+    """
+
+    def __init__(self) -> None:
+        self.named: set[str] = set()  # the keys (pk) the running transaction names
+        self.copies: dict[int, Table] = {}
+
+    def deepcopy(self, value: Any, memo: dict[int, Any] | None = None) -> Any:
+        """A table's rollback copy; anything else is copied as usual."""
+        if not isinstance(value, Table):
+            return copy.deepcopy(value, memo)
+        if id(value) not in self.copies:
+            rollback = copy.copy(value)
+            rollback.items = defaultdict(
+                dict,
+                {
+                    key: copy.deepcopy(item) if str(key.value) in self.named else item
+                    for key, item in value.items.items()
+                },
+            )
+            self.copies[id(value)] = rollback
+        return self.copies[id(value)]
+
+
+_ROLLBACK = _RollbackCopies()
+_transact_write_items = dynamodb_models.DynamoDBBackend.transact_write_items
+
+
+def _transact_with_light_rollback(backend: Any, transact_items: list[dict[str, Any]]) -> None:
+    operations = [next(iter(item.values())) for item in transact_items]
+    _ROLLBACK.named = {str((op.get("Key") or op.get("Item") or {}).get("pk", {}).get("S")) for op in operations}
+    _ROLLBACK.copies.clear()
+    try:
+        _transact_write_items(backend, transact_items)
+    finally:
+        _ROLLBACK.copies.clear()
+
+
+setattr(dynamodb_models, "copy", _ROLLBACK)  # noqa: B010 - the module's own name for copy, replaced for it alone
+setattr(dynamodb_models.DynamoDBBackend, "transact_write_items", _transact_with_light_rollback)  # noqa: B010
 
 
 class RequestCounter:

@@ -86,22 +86,12 @@ def poll_forever(stack: LocalStack, responder: LocalFunction, stop: threading.Ev
 
 
 def user_state_forgetter(stack: LocalStack) -> Callable[[str, str], None]:
-    """Deletes what the table keeps of one user at one account: mute, opt-out, a person's takeover, menus, memory."""
+    """Deletes what the table keeps of one user at one account: the conversation (mute, opt-out, takeover), menus, memory."""
     dynamodb, table = boto3.client("dynamodb"), stack.refs["StateTable"]
 
     def forget(account_id: str, user_id: str) -> None:
-        keys = [
-            prefix.key(account_id, user_id) for prefix in (Prefix.MUTE, Prefix.OPT_OUT, Prefix.HUMAN, Prefix.MEMORY)
-        ]
+        keys = [prefix.key(account_id, user_id) for prefix in (Prefix.CONVERSATION, Prefix.MEMORY)]
         keys.append(Prefix.BUTTONS.key(account_id, "offered", user_id))
-        minutes = Prefix.RATE.key(account_id, user_id, "")["pk"]  # the loop breaker's counts, minute by minute
-        pages = dynamodb.get_paginator("scan").paginate(
-            TableName=table,
-            FilterExpression="begins_with(pk, :minutes)",
-            ExpressionAttributeValues={":minutes": minutes},
-            ProjectionExpression="pk",
-        )
-        keys += [{"pk": {"S": str(item["pk"]["S"])}} for page in pages for item in page["Items"]]
         for key in keys:
             dynamodb.delete_item(TableName=table, Key=key)
 

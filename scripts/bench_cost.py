@@ -1,10 +1,12 @@
 """What a million answered DMs cost: every AWS and X request counted through the local stack, at list prices.
 
 For each surface (Account Activity, X Activity API, XChat) and bot kind (FAQ, HTTP, Lex), DMs from
-several users go through the deployed handlers on moto and the fake X. Every request moto
-serves is counted by service and operation (DynamoDB's capacity units estimated from each
-request), with the functions' invocations and busy time, X's calls and the log bytes, then
-priced with the layer's dmchannel/prices.toml. Run it with `make bench`.
+several users go through the deployed handlers on moto and the fake X. Every request the
+functions make to moto is counted by service and operation (DynamoDB's capacity units estimated
+from each request), with the functions' invocations and busy time, X's calls and the log bytes,
+then priced with the layer's dmchannel/prices.toml. For the FAQ bot it also counts, per surface,
+the AWS requests made one after the other between taking a DM off the queue and X taking its
+reply: deployed, each is a round trip on the way to the answer. Run it with `make bench`.
 """
 
 import io
@@ -15,10 +17,11 @@ from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from typing import Any
 
-from devstack.drill import Harness, moto_endpoint
+from devstack.drill import ACCOUNT, Harness, moto_endpoint
 from devstack.fake_lex import serve_lex
 from devstack.moto_server import RequestCounter
 from dmchannel.x.prices import PRICES_FILE
+from scripts.measured import TABLES, record
 
 PRICES = tomllib.loads(PRICES_FILE.read_text(encoding="utf-8"))
 USERS, DMS_EACH = 10, 4
@@ -107,6 +110,7 @@ def run(surface: str, bot_kind: str, url: str, counter: RequestCounter) -> Usage
                 event = harness.dm(str(3_200_000_000 + user), f"what are the limits {n}", written_at=start + n * 60)
                 harness.deliver([event], surface=surface)
         harness.run()
+        served = list(counter.bodies)  # the functions' requests; the report's own reads follow
         row = harness.report(f"{surface}, {bot_kind}")
         x_sends = len(harness.sent())  # XChat's: the answers each user decrypts (read while the fake X serves)
     finally:
@@ -117,7 +121,7 @@ def run(surface: str, bot_kind: str, url: str, counter: RequestCounter) -> Usage
     usage.http_api = harness.webhook.invocations
     usage.lambda_requests = harness.webhook.invocations + sum(r.invocations for r in harness.responders)
     usage.lambda_seconds = harness.webhook.busy_seconds + sum(r.busy_seconds for r in harness.responders)
-    for service, operation, body in counter.bodies:
+    for service, operation, body in served:
         name = f"{service} {operation}"
         usage.by_operation[name] = usage.by_operation.get(name, 0) + 1
         if service == "AmazonSQS":
@@ -135,32 +139,103 @@ def run(surface: str, bot_kind: str, url: str, counter: RequestCounter) -> Usage
     return usage
 
 
+def serial_requests(surface: str, url: str, counter: RequestCounter) -> int:
+    """AWS requests made one after the other from taking a DM off the queue to X taking its reply (FAQ bot).
+
+    The user's second DM is measured (the first warms the responder up: its secrets, its clients).
+    """
+    harness = Harness(url, {"BOT_KIND": "faq"}, xchat=surface == "xchat")
+    taken: list[int] = []  # how many requests moto had served when X took each reply
+    try:
+        if harness.xchat_users is None:
+            harness.fake.sent = Noting(harness.fake.sent, lambda: taken.append(len(counter.bodies)))
+        else:
+            heard = harness.fake.xchat.on_message
+            assert heard is not None
+
+            def noting(sender: str, to: str, event: Any, key: str) -> None:
+                if sender == ACCOUNT:
+                    taken.append(len(counter.bodies))
+                heard(sender, to, event, key)
+
+            harness.fake.xchat.on_message = noting
+        for n in range(2):
+            counter.bodies.clear()
+            taken.clear()
+            harness.deliver([harness.dm("3300000001", f"what are the limits {n}")], surface=surface)
+            harness.run()
+    finally:
+        harness.close()
+    served = [operation for _, operation, _ in counter.bodies[: taken[0]]]
+    received = len(served) - served[::-1].index("ReceiveMessage")  # the DM taken off the queue
+    return taken[0] - received
+
+
+class Noting(list[Any]):
+    """A list that calls back on each append (the fake X's record of the DMs it took)."""
+
+    def __init__(self, items: list[Any], noted: Any) -> None:
+        super().__init__(items)
+        self.noted = noted
+
+    def append(self, item: Any) -> None:
+        """Call back, then keep the item."""
+        self.noted()
+        super().append(item)
+
+
 def main() -> None:
-    """Print, per answered DM, each scenario's requests and its cost per million DMs."""
+    """Print, per answered DM, each scenario's requests and its cost per million DMs; record them."""
     counter = RequestCounter()
-    rows = []
+    rows, serial = [], {}
     with moto_endpoint(counter) as url:
         for surface in ("account_activity", "activity_api", "xchat"):
             for bot_kind in ("faq", "http", "lex"):
                 with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
                     usage = run(surface, bot_kind, url, counter)
                 rows.append((surface, bot_kind, usage))
-    print(f"Cost per million answered DMs, at list prices of {PRICES['date']} ({PRICES['region']}, arm64)")
-    print(
-        "| surface | bot | replies/DM | Lambda calls/DM | SQS req/DM | DynamoDB RU/WU per DM | Secrets calls/DM | AWS $/M DMs | X $/M DMs |"
-    )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+            with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
+                serial[surface] = serial_requests(surface, url, counter)
+    prices = f"{PRICES['date']} ({PRICES['region']}, arm64)"
+    table = []
     for surface, bot_kind, u in rows:
         aws, x = u.cost_per_million()
         n = u.answered
-        print(
-            f"| {surface} | {bot_kind} | {u.x_sends / n:.1f} | {u.lambda_requests / n:.2f} | {u.sqs / n:.1f} "
-            f"| {u.read_units / n:.1f} / {u.write_units / n:.1f} | {u.secrets / n:.2f} | {aws:,.0f} | {x:,.0f} |"
+        dynamodb = sum(count for name, count in u.by_operation.items() if name.startswith("DynamoDB "))
+        table.append(
+            {
+                "surface": surface,
+                "bot": bot_kind,
+                "replies": u.x_sends / n,
+                "lambda_calls": u.lambda_requests / n,
+                "sqs": u.sqs / n,
+                "dynamodb_requests": dynamodb / n,
+                "read_units": u.read_units / n,
+                "write_units": u.write_units / n,
+                "secrets": u.secrets / n,
+                "aws_usd": aws,
+                "x_usd": x,
+            }
         )
-    busiest = max(rows, key=lambda row: sum(row[2].by_operation.values()))[2]
-    print("AWS requests per answered DM (the busiest scenario):")
-    for name, count in sorted(busiest.by_operation.items(), key=lambda item: -item[1]):
-        print(f"  {name:<45} {count / busiest.answered:6.2f}")
+    faq = [
+        {
+            "surface": surface,
+            "operations": {
+                name.removeprefix("DynamoDB "): count / u.answered
+                for name, count in sorted(u.by_operation.items())
+                if name.startswith("DynamoDB ")
+            },
+            "serial": serial[surface],
+        }
+        for surface, bot_kind, u in rows
+        if bot_kind == "faq"
+    ]
+    cost = {"prices": prices, "rows": table, "faq": faq}
+    print(f"Cost per million answered DMs, at list prices of {prices}")
+    print(TABLES["cost"][1](cost).split("\n\n", 1)[1])
+    print("DynamoDB requests per answered DM (FAQ bot, one reply), and AWS requests in series before the reply:")
+    print(TABLES["requests"][1](cost))
+    record("cost", cost)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 
 from devstack.stack_process import LocalStackProcess
+from scripts.measured import record
 
 
 def user(user_id: str) -> dict[str, str]:
@@ -35,10 +36,15 @@ def sequential(stack: LocalStackProcess, runs: int, send: Callable[[], object], 
     return sorted(latencies)
 
 
-def line(what: str, latencies: list[float]) -> str:
-    """The median and p90 of some latencies."""
+def spread(latencies: list[float]) -> dict[str, float]:
+    """The median and p90 of some latencies (sorted), and how many there were."""
     p90 = latencies[int(len(latencies) * 0.9) - 1]
-    return f"{what} ({len(latencies)}): median {statistics.median(latencies):.0f} ms, p90 {p90:.0f} ms"
+    return {"median_ms": statistics.median(latencies), "p90_ms": p90, "runs": len(latencies)}
+
+
+def line(what: str, measured: dict[str, float]) -> str:
+    """One line of the report."""
+    return f"{what} ({measured['runs']:.0f}): median {measured['median_ms']:.0f} ms, p90 {measured['p90_ms']:.0f} ms"
 
 
 def main() -> None:
@@ -64,15 +70,18 @@ def main() -> None:
         for user_id in users:
             answered(stack, user_id, 1)
         elapsed = time.perf_counter() - started
-    print(line("one DM at a time", latencies) + " from webhook POST to the answer at X")
+    one, xchat = spread(latencies), spread(encrypted)
+    print(line("one DM at a time", one) + " from webhook POST to the answer at X")
     print(
-        line("one XChat DM at a time", encrypted)
-        + f" ({statistics.median(encrypted) / statistics.median(latencies):.2f}x), from the user's encryption to the answer decrypted"
+        line("one XChat DM at a time", xchat)
+        + f" ({xchat['median_ms'] / one['median_ms']:.2f}x), from the user's encryption to the answer decrypted"
     )
     print(
         f"burst of {options.burst} DMs from {options.burst} users: webhook took them in {posted:.2f} s, "
         f"all answered after {elapsed:.2f} s ({options.burst / elapsed:.1f} DMs/s)"
     )
+    burst = {"dms": options.burst, "posted_s": posted, "answered_s": elapsed}
+    record("pipeline", {"one_dm": one, "one_xchat_dm": xchat, "burst": burst})
 
 
 if __name__ == "__main__":

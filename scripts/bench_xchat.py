@@ -1,7 +1,7 @@
 """What an XChat DM costs in CPU beyond a legacy DM: verify and decrypt it, encrypt and sign one reply.
 
 The baseline, taken in the same run, is what a legacy reply costs the channel: signing one
-send with OAuth 1.0a (requests-oauthlib). Prints the median over many rounds and the ratio.
+send with OAuth 1.0a (the channel's own, on oauthlib). Prints the median over many rounds and the ratio.
 """
 
 import argparse
@@ -11,11 +11,13 @@ import time
 
 import requests
 from chat_xdk import Chat
-from requests_oauthlib import OAuth1
 
+from dmchannel.credentials import XCredentials
+from dmchannel.x.direct_messages import OAuth1
 from dmchannel.xchat.envelope import STRING, STRUCT, decode_struct, encode_struct
 from dmchannel.xchat.keyring import signing_key
 from dmchannel.xchat.secret import registration_body
+from scripts.measured import record
 
 BOT, USER = "4337869213", "3001969357"
 
@@ -73,7 +75,7 @@ def main() -> None:
     ]
     keys = {str(version): bytes(key)}
     answer = "Your order left the warehouse this morning. " * 6
-    oauth = OAuth1("consumer", "consumer-secret", "4337869213-token", "token-secret")
+    oauth = OAuth1(XCredentials("consumer", "consumer-secret", "4337869213-token", "token-secret"))
     request = requests.Request("POST", "https://api.x.com/1.1/direct_messages/events/new.json", json={"event": {}})
 
     steps = {
@@ -88,6 +90,7 @@ def main() -> None:
     print(f"median over {rounds} rounds")
     for name, ms in results.items():
         print(f"{name:<38} {ms:8.3f} ms   {ms / floor:6.1f}x the legacy send's signing")
+    record("xchat_crypto", {"rounds": rounds, "steps": [{"name": name, "ms": ms} for name, ms in results.items()]})
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
-"""`make docs`: docs/configuration.md, written from template.yaml (a test fails when it is stale).
+"""`make docs`: docs/configuration.md from template.yaml, and every page's measured tables from docs/measured.json.
+
+The measured tables are as `make bench` and `make drill` left them; a test fails when either is stale.
 
 Each parameter group of the template's AWS::CloudFormation::Interface is a section, each parameter
 a row with its label, default, allowed values and description, so the page never drifts from what
@@ -11,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from devstack.template import load_template
+from scripts.measured import pages_as_measured
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGURATION = ROOT / "docs" / "configuration.md"
@@ -81,4 +84,7 @@ def configuration(template: Mapping[str, Any]) -> str:
 
 if __name__ == "__main__":
     CONFIGURATION.write_text(configuration(load_template()), encoding="utf-8")
+    for page, (text, measured) in pages_as_measured().items():
+        if measured != text:
+            page.write_text(measured, encoding="utf-8")
     sys.exit(0)

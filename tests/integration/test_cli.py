@@ -15,8 +15,8 @@ from devstack.fake_x import FakeX
 from devstack.provision import LocalStack, publish_stack
 from dmchannel.bots.base import Reply, Turn
 from dmchannel.responder.lifecycle import Fate, Outcome
+from dmchannel.storage.conversation import Conversations
 from dmchannel.storage.dm_records import DmRecords
-from dmchannel.storage.takeover import Takeovers
 from dmchannel.x.account_activity import AccountActivity
 from dmchannel.x.errors import XApiError
 from tests.integration.conftest import Pipeline
@@ -360,11 +360,11 @@ def test_credentials_set_checks_it_may_write_before_asking_and_changes_nothing(
 
 
 def test_conversations_resume_gives_a_taken_conversation_back_to_the_bot(setup: Setup, stack: LocalStack) -> None:
-    state = Takeovers(boto3.client("dynamodb"), stack.refs["StateTable"], "4337869213")
+    state = Conversations(boto3.client("dynamodb"), stack.refs["StateTable"], "4337869213")
     state.hand_to_person("3001969357", 3_600)
     code, out, _ = setup.run("conversations", "resume", "--account", "4337869213", "--user", "3001969357")
     assert code == 0 and "answers the user 3001969357 on the account 4337869213 again" in out
-    assert not state.with_person("3001969357")
+    assert not state.read("3001969357").with_person("3001969357")
     code, out, _ = setup.run("conversations", "resume", "--account", "4337869213", "--user", "3001969357")
     assert code == 0 and "No person had the conversation" in out
 

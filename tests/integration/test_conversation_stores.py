@@ -1,4 +1,4 @@
-"""Opt-out, the loop breaker and kept menus on moto's DynamoDB."""
+"""A conversation's item (opt-out, takeover, the loop breaker), kept menus and the channel's own sends on moto."""
 
 from typing import Any
 
@@ -6,79 +6,152 @@ import boto3
 
 from devstack.provision import LocalStack
 from dmchannel.bots.base import Button
+from dmchannel.storage.conversation import Conversations, Loop, Seen
 from dmchannel.storage.kept_menus import KeptMenus
-from dmchannel.storage.loop_breaker import Loop, LoopBreaker
-from dmchannel.storage.opt_out import OptOuts
-from dmchannel.storage.takeover import OwnSend, Takeovers
+from dmchannel.storage.own_sends import OwnSend, OwnSends
+from dmchannel.storage.table import Prefix, read_items, write_together
+from dmchannel.x.message import OutboundMessage
 
 NOW = 1_795_521_600.0
+ACCOUNT = "4337869213"
 
 
 def made(kind: Any, stack: LocalStack, clock: list[float]) -> Any:
-    return kind(boto3.client("dynamodb"), stack.refs["StateTable"], "4337869213", clock=lambda: clock[0])
+    return kind(boto3.client("dynamodb"), stack.refs["StateTable"], ACCOUNT, clock=lambda: clock[0])
+
+
+def verdicts(state: Conversations, user: str, dms: list[tuple[str, float]], most: int = 3) -> list[Loop]:
+    """Each DM counted and judged in turn, as the responder does."""
+    return [state.count(user, dm_id, at).verdict(user, dm_id, at, most, 300) for dm_id, at in dms]
 
 
 def test_opt_out_round_trip(stack: LocalStack) -> None:
-    state: OptOuts = made(OptOuts, stack, [NOW])
-    assert not state.is_opted_out("1")
-    assert state.set_opted_out("1", True, NOW)
-    assert state.is_opted_out("1")
-    assert not state.is_opted_out("2")
-    assert not state.set_opted_out("1", False, NOW - 60)  # an older START, replayed: STOP stands
-    assert state.is_opted_out("1")
-    assert state.set_opted_out("1", False, NOW + 60)
-    assert not state.is_opted_out("1")
-    assert not state.set_opted_out("1", True, NOW)  # the STOP before it, redriven: START stands
-    assert not state.is_opted_out("1")
+    state: Conversations = made(Conversations, stack, [NOW])
+    assert not state.read("1").is_opted_out("1")
+    assert state.keep_opt_choice("1", True, NOW).is_opted_out("1")
+    assert not state.read("2").is_opted_out("2")
+    assert state.keep_opt_choice("1", False, NOW - 60).is_opted_out("1")  # an older START, replayed: STOP stands
+    assert not state.keep_opt_choice("1", False, NOW + 60).is_opted_out("1")
+    assert not state.keep_opt_choice("1", True, NOW).is_opted_out("1")  # the STOP before it, redriven: START stands
+    assert state.count("1", "d1", NOW + 120).opt_at_ms == int((NOW + 60) * 1000)  # counting keeps the choice
+
+
+def test_a_conversation_with_an_opt_choice_never_expires_and_one_without_does(stack: LocalStack) -> None:
+    clock = [NOW]
+    state: Conversations = made(Conversations, stack, clock)
+    state.count("1", "d1", NOW)
+    state.keep_opt_choice("2", True, NOW)
+    clock[0] += 86_400
+    state.count("2", "d2", NOW + 86_400)  # a later DM does not bring the expiry back
+    items = read_items(state.dynamodb, state.table, [state.key("1"), state.key("2")])
+    expiry = {user: float(items[state.key(user)["pk"]["S"]]["expires_at"]["N"]) for user in ("1", "2")}
+    assert NOW < expiry["1"] < NOW + 30 * 86_400
+    assert expiry["2"] > NOW + 900 * 365 * 86_400
 
 
 def test_loop_breaker_mutes_by_when_the_user_wrote_and_notices_once(stack: LocalStack) -> None:
-    state: LoopBreaker = made(LoopBreaker, stack, [NOW])
-    verdicts = [state.verdict("1", f"d{n}", NOW + n, 3, 300) for n in range(5)]
-    assert verdicts == [Loop.OK, Loop.OK, Loop.OK, Loop.NOTICE, Loop.MUTED]
-    assert state.verdict("2", "e1", NOW, 3, 300) is Loop.OK  # other conversations are not affected
-    assert state.verdict("1", "d5", NOW + 120, 3, 300) is Loop.MUTED  # a new minute, not 300 s of quiet
-    assert state.verdict("1", "d6", NOW + 120 + 301, 3, 300) is Loop.OK  # quiet long enough
+    state: Conversations = made(Conversations, stack, [NOW])
+    assert verdicts(state, "1", [(f"d{n}", NOW + n) for n in range(5)]) == [Loop.OK] * 3 + [Loop.NOTICE, Loop.MUTED]
+    assert verdicts(state, "2", [("e1", NOW)]) == [Loop.OK]  # other conversations are not affected
+    assert verdicts(state, "1", [("d5", NOW + 120)]) == [Loop.MUTED]  # a new minute, not 300 s of quiet
+    assert verdicts(state, "1", [("d6", NOW + 120 + 301)]) == [Loop.OK]  # quiet long enough
     # Too fast again later: a new mute, and a new notice.
-    later = [state.verdict("1", f"f{n}", NOW + 3_600 + n, 3, 300) for n in range(5)]
-    assert later == [Loop.OK, Loop.OK, Loop.OK, Loop.NOTICE, Loop.MUTED]
+    later = verdicts(state, "1", [(f"f{n}", NOW + 3_600 + n) for n in range(5)])
+    assert later == [Loop.OK] * 3 + [Loop.NOTICE, Loop.MUTED]
 
 
 def test_a_redelivered_dm_counts_once_and_keeps_its_notice(stack: LocalStack) -> None:
-    state: LoopBreaker = made(LoopBreaker, stack, [NOW])
-    assert [state.verdict("1", "same", NOW, 1, 300) for _ in range(3)] == [Loop.OK] * 3
-    assert state.verdict("1", "next", NOW + 1, 1, 300) is Loop.NOTICE
-    assert state.verdict("1", "next", NOW + 1, 1, 300) is Loop.NOTICE  # its redelivery: the same verdict
+    state: Conversations = made(Conversations, stack, [NOW])
+    assert verdicts(state, "1", [("same", NOW)] * 3, most=1) == [Loop.OK] * 3
+    assert verdicts(state, "1", [("next", NOW + 1)] * 2, most=1) == [Loop.NOTICE] * 2  # its redelivery: the same
 
 
 def test_a_backlog_written_slowly_is_not_muted_however_fast_it_arrives(stack: LocalStack) -> None:
-    state: LoopBreaker = made(LoopBreaker, stack, [NOW + 3_600])  # processed an hour later, all at once
-    assert {state.verdict("1", f"d{n}", NOW + 60 * n, 3, 300) for n in range(60)} == {Loop.OK}
+    state: Conversations = made(Conversations, stack, [NOW + 3_600])  # processed an hour later, all at once
+    assert set(verdicts(state, "1", [(f"d{n}", NOW + 60 * n) for n in range(60)])) == {Loop.OK}
+    written = read_items(state.dynamodb, state.table, [state.key("1")])[state.key("1")["pk"]["S"]]["written"]["SS"]
+    assert len(written) < 30  # the DMs too old to count are removed as they pile up
+
+
+def test_taps_on_the_bots_buttons_are_never_counted_nor_muted(stack: LocalStack) -> None:
+    state: Conversations = made(Conversations, stack, [NOW])
+    taps = [state.read("1").verdict("1", f"t{n}", NOW + n, 3, 300) for n in range(12)]
+    assert set(taps) == {Loop.OK}
+    typed = [state.count("1", f"n{n}", NOW + 20 + n).as_tap() for n in range(6)]  # numbers answering the menu
+    assert {seen.verdict("1", f"n{n}", NOW + 20 + n, 3, 300) for n, seen in enumerate(typed)} == {Loop.OK}
+    for seen in typed:  # taken back with each answer's plan
+        assert write_together(state.dynamodb, seen.writes())
+    assert verdicts(state, "1", [(f"d{n}", NOW + 30 + n) for n in range(4)]) == [Loop.OK] * 3 + [Loop.NOTICE]
+    assert state.read("1").verdict("1", "t-late", NOW + 40, 3, 300) is Loop.MUTED  # no answer while muted
+
+
+def test_an_earlier_versions_items_are_folded_into_the_conversation_once(stack: LocalStack) -> None:
+    state: Conversations = made(Conversations, stack, [NOW])
+    dynamodb, table = state.dynamodb, state.table
+    earlier: list[dict[str, Any]] = [
+        {**Prefix.OPT_OUT.key(ACCOUNT, "1"), "opted_out": {"BOOL": True}, "at": {"N": str(int(NOW * 1000))}},
+        {**Prefix.OPT_OUT.key(ACCOUNT, "2")},  # from before choices were dated: STOP
+        {**Prefix.HUMAN.key(ACCOUNT, "3"), "until": {"N": str(int(NOW) + 600)}},
+        {
+            **Prefix.MUTE.key(ACCOUNT, "4"),
+            "until": {"N": str(int(NOW) + 300)},
+            **{"episode": {"N": "5"}, "notice_episode": {"N": "5"}, "notice_dm": {"S": "d0"}},
+        },
+    ]
+    for item in earlier:
+        dynamodb.put_item(TableName=table, Item=item)
+
+    def first_dm(user: str) -> Seen:
+        seen = state.count(user, f"d{user}", NOW + 1)
+        assert not seen.earlier_read
+        return state.fold(seen, read_items(dynamodb, table, state.earlier_keys(user)))
+
+    assert first_dm("1").is_opted_out("1") and first_dm("2").is_opted_out("2")
+    assert first_dm("3").with_person("3")
+    assert first_dm("4").verdict("4", "d4", NOW + 1, 3, 300) is Loop.MUTED
+    assert state.count("1", "again", NOW + 2).earlier_read  # folded once: never read again
+    assert not state.keep_opt_choice("2", False, NOW + 5).is_opted_out("2")  # START after it still wins
+    assert state.give_back_to_bot("3") and not state.read("3").with_person("3")
+    fresh = state.count("5", "d5", NOW)  # nothing earlier: the plan's writes note that it was looked for
+    assert state.fold(fresh, {}) is fresh and write_together(dynamodb, fresh.writes())
+    assert state.read("5").earlier_read
 
 
 def test_a_menu_is_forgotten(stack: LocalStack) -> None:
     menus: KeptMenus = made(KeptMenus, stack, [NOW])
-    menus.save("offered#1", [Button("One", "p1")])
-    menus.forget("offered#1")
+    write_together(menus.dynamodb, [menus.save("offered#1", [Button("One", "p1")])[0]])
+    write_together(menus.dynamodb, [menus.forget("offered#1")])
     assert menus.buttons("offered#1") == []
 
 
 def test_more_buttons_are_kept(stack: LocalStack) -> None:
     menus: KeptMenus = made(KeptMenus, stack, [NOW])
     buttons = [Button("Ünïcode title", "p1"), Button("Two", "p2")]
-    menus.save("more#in-1", buttons)
+    write, kept = menus.save("more#in-1", buttons)
+    assert kept == 2 and write_together(menus.dynamodb, [write])
     assert menus.buttons("more#in-1") == buttons
     assert menus.buttons("more#unknown") == []
 
 
+def sealed(message_id: str) -> OutboundMessage:
+    return OutboundMessage("", (), f'{{"message_id": "{message_id}"}}')
+
+
 def test_a_failure_finds_the_send_it_names_else_the_newest_send_shortly_before_it(stack: LocalStack) -> None:
     clock = [NOW]
-    sends: Takeovers = made(Takeovers, stack, clock)
-    sends.note_outgoing_id("1", "m-a", "dm-1", 0)
+    sends: OwnSends = made(OwnSends, stack, clock)
+    write_together(sends.dynamodb, sends.notes("1", sealed("m-a"), "dm-1", 0))
     clock[0] += 5
-    sends.note_outgoing_id("1", "m-b", "dm-1", 1)
+    write_together(sends.dynamodb, sends.notes("1", sealed("m-b"), "dm-1", 1))
     assert sends.sent_id_by_channel("1", "m-a") and not sends.sent_id_by_channel("2", "m-a")
     assert sends.failed_send("1", "m-a", NOW + 60) == OwnSend("dm-1", 0, NOW)  # X named our message
     assert sends.failed_send("1", "failure-9", NOW + 60) == OwnSend("dm-1", 1, NOW + 5)  # else our newest
     assert sends.failed_send("1", "failure-9", NOW + 3_600) is None  # too long after it to be about it
     assert sends.failed_send("2", "failure-9", NOW + 60) is None  # nothing of ours in that conversation
+
+
+def test_a_legacy_reply_is_known_by_its_text_links_left_out(stack: LocalStack) -> None:
+    sends: OwnSends = made(OwnSends, stack, [NOW])
+    write_together(sends.dynamodb, sends.notes("1", OutboundMessage("See https://example.com/a  now"), "dm-1", 0))
+    assert sends.sent_by_channel("1", "See https://t.co/xyz now")
+    assert not sends.sent_by_channel("1", "Someone else wrote this")

@@ -346,6 +346,22 @@ def test_a_number_maps_to_the_menu_last_offered_and_only_once(
     assert bot.turns[4].button_payload is None
 
 
+def test_taps_on_the_bots_own_buttons_never_mute_the_user_typing_that_fast_does(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    bot = ScriptedBot([Reply("Pick", (Button("Red", "color:red"), Button("Blue", "color:blue")))])
+    responder = make_responder(bot, loop_max_per_minute=3)
+    taps = [responder.handle(queued(f"t{n}", "Red", metadata="color:red")) for n in range(12)]  # within a minute
+    assert {fate.outcome for fate in taps} == {Outcome.ANSWERED}
+    v2 = make_responder(bot, x_dm_api="v2", loop_max_per_minute=3)
+    v2.handle(queued("n0", "colors?"))
+    numbers = [v2.handle(queued(f"n{n}", str(1 + n % 2))) for n in range(1, 12)]  # typed answers to the menu
+    assert {fate.outcome for fate in numbers} == {Outcome.ANSWERED}
+    typed = [responder.handle(queued(f"w{n}", f"words {n}")) for n in range(5)]
+    assert [fate.rule for fate in typed][-2:] == [Rule.MUTED, Rule.MUTED]  # the notice, then quiet
+    assert fake_x[0].sent[-1].text == responder.settings.loop_notice
+
+
 def test_a_dm_replayed_many_times_after_its_answer_sends_nothing_and_is_never_dead_lettered(
     make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
 ) -> None:
@@ -414,8 +430,8 @@ def test_a_user_who_asks_for_a_person_gets_one_and_the_bot_stays_quiet(
     low, high = sorted((USER["id"], BOT_USER["id"]), key=int)
     assert f"https://x.com/messages/{low}-{high}" in notice
     assert f"@{USER['screen_name']}" in notice and "are you there" not in notice
-    assert responder.stores.takeovers.give_back_to_bot(USER["id"])
-    assert not responder.stores.takeovers.give_back_to_bot(USER["id"])
+    assert responder.stores.conversations.give_back_to_bot(USER["id"])
+    assert not responder.stores.conversations.give_back_to_bot(USER["id"])
     responder.handle(queued("3", "hello again"))
     assert fake_x[0].sent[-1].text == "bot answer"
 
@@ -424,7 +440,7 @@ def test_a_takeover_ends_by_itself(make_responder: Callable[..., Responder], fak
     responder = make_responder(ScriptedBot([Reply("bot answer")]), human_takeover_minutes=1)
     responder.handle(queued("1", "human"))
     later = time.time() + 61
-    responder.clock = responder.stores.takeovers.clock = lambda: later
+    responder.clock = responder.stores.conversations.clock = lambda: later
     responder.handle(queued("2", "anyone?"))
     assert [dm.text for dm in fake_x[0].sent][-1] == "bot answer"
 
@@ -447,7 +463,7 @@ def test_a_person_answering_from_the_account_takes_the_conversation(
     responder.observe_own(echo("e2", "Hi, Sam from support here."))  # a person, by hand
     responder.handle(queued("3", "great, Sam"))
     assert len(fake_x[0].sent) == 2 and len(bot.turns) == 2
-    assert responder.stores.takeovers.with_person(USER["id"])
+    assert responder.stores.conversations.read(USER["id"]).with_person(USER["id"])
 
 
 def test_an_echo_before_the_send_is_recorded_is_the_channels_own(
@@ -458,7 +474,7 @@ def test_an_echo_before_the_send_is_recorded_is_the_channels_own(
     fake.fail_next(200, delay=0.5)  # X takes the DM, but its answer (and so the record) never comes
     assert responder.handle(queued("1")).outcome is Outcome.RETRY_LATER
     responder.observe_own(echo("e1", "one"))
-    assert not responder.stores.takeovers.with_person(USER["id"])
+    assert not responder.stores.conversations.read(USER["id"]).with_person(USER["id"])
 
 
 def test_stop_at_the_daily_limit_is_still_confirmed_from_the_reserve(
@@ -481,7 +497,7 @@ def test_the_newest_opt_choice_wins_whatever_order_they_come_in(
     responder.handle(replace(queued("1", "STOP"), created_at_ms=int(now * 1000)))
     late_start = replace(queued("2", "START"), created_at_ms=int((now - 60) * 1000))  # older, replayed late
     assert responder.handle(late_start) == Fate(Outcome.UNANSWERED, Rule.SUPERSEDED)  # no "Welcome back" either
-    assert responder.stores.opt_outs.is_opted_out(USER["id"])
+    assert responder.stores.conversations.read(USER["id"]).is_opted_out(USER["id"])
     assert responder.handle(queued("3", "hello")) == Fate(Outcome.UNANSWERED, Rule.OPTED_OUT)
     assert [dm.text for dm in fake_x[0].sent] == ["Bye"]
 

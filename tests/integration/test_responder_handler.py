@@ -195,7 +195,7 @@ def test_stop_and_start_round_trip(pipeline: Callable[..., Pipeline]) -> None:
     flow.user_says("hello")
     flow.poll()
     assert len(flow.answers()) == 1
-    assert table_item(flow.stack, f"optout#{BOT_ID}#{USER_ID}")
+    assert table_item(flow.stack, f"conv#{BOT_ID}#{USER_ID}")["opted_out"] == {"BOOL": True}
     flow.user_says("START")
     flow.poll()
     flow.user_says("hello")
@@ -218,7 +218,7 @@ def test_a_conversation_faster_than_a_person_is_muted_and_told_once(pipeline: Ca
     flow.user_says("STOP")
     flow.poll()
     assert flow.answers()[-1].startswith("You will not get any more messages")
-    assert table_item(flow.stack, f"optout#{BOT_ID}#{USER_ID}")
+    assert table_item(flow.stack, f"conv#{BOT_ID}#{USER_ID}")["opted_out"] == {"BOOL": True}
 
 
 def test_a_failing_conversation_does_not_hold_back_or_repeat_others(pipeline: Callable[..., Pipeline]) -> None:
@@ -328,7 +328,7 @@ def test_a_person_answering_by_hand_silences_the_bot_in_that_conversation(
     flow.user_says("thanks Sam")
     flow.poll()
     assert len(flow.answers()) == 2
-    until = int(table_item(flow.stack, f"human#{BOT_ID}#{USER_ID}")["until"]["N"])
+    until = int(table_item(flow.stack, f"conv#{BOT_ID}#{USER_ID}")["person_until"]["N"])
     assert 29 * 60 < until - time.time() <= 30 * 60
 
 

@@ -6,6 +6,7 @@ import re
 from devstack.template import load_template, resources_of_type
 from dmchannel.observability import Metric
 from scripts.docs import CONFIGURATION, configuration
+from scripts.measured import load, pages_as_measured
 from tests.conftest import ROOT
 from xdm_cli.main import parser
 
@@ -60,3 +61,18 @@ def test_every_link_between_pages_leads_somewhere() -> None:
 def test_the_pages_the_readme_promises_exist() -> None:
     expected = {"deploy", "x-setup", "xchat", "bots", "configuration", "operations", "costs", "troubleshooting"}
     assert expected | {"architecture"} <= {path.stem for path in PAGES}
+
+
+def test_every_measured_number_in_the_docs_is_the_last_measurement() -> None:
+    pages = pages_as_measured()
+    assert {page.name for page in pages} >= {"costs.md", "operations.md"}
+    for page, (text, measured) in pages.items():
+        assert text == measured, f"{page.name} is not what make bench and make drill last measured: run `make docs`"
+
+
+def test_the_last_measurement_keeps_dynamodb_under_10_requests_a_dm_and_the_drills_clean() -> None:
+    measured = load()
+    assert all(sum(row["operations"].values()) <= 10 for row in measured["cost"]["faq"])
+    total = measured["drill"]["rows"][-1]
+    faults = dict(zip(measured["drill"]["head"], total, strict=True))
+    assert [faults[name] for name in ("lost", "no outcome", "twice", "mixed", "over limit", "unreadable")] == ["0"] * 6

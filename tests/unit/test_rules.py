@@ -8,7 +8,7 @@ from devstack.deliveries import queued_dms
 from dmchannel.responder.lifecycle import Rule
 from dmchannel.responder.rules import RULES, Answer, Conversation, Leave, decide, keyword_of
 from dmchannel.responder.settings import ResponderSettings
-from dmchannel.storage.loop_breaker import Loop
+from dmchannel.storage.conversation import Loop
 
 SETTINGS = ResponderSettings(table_name="", queue_url="", secret_id="")
 

@@ -4,9 +4,15 @@ Deciding: STOP and START are kept first, always; then the rules (``rules``), so 
 left unanswered gets no read receipt or typing indicator; then the bot, and the composer.
 The plan is stored before anything is sent, and every later attempt continues it without
 asking the bot again. Every attempt ends in a ``lifecycle.Fate``, written on the DM's record.
+
+Its reads and writes, in order: the DM's record (one update that counts the attempt); its
+conversation (one update that counts the DM for the loop breaker, or keeps STOP or START);
+one read of all else the decision needs (the account's hours of the 24-hour limit, X's send
+window, the app's credits hold, the menu last offered); then the plan, with what goes with it
+(the menus to keep, the note of the reply for its echo), in the transaction that reserves the
+first reply; each reply claimed, sent, recorded; the record's end.
 """
 
-import json
 import threading
 import time
 import traceback
@@ -14,12 +20,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from dmchannel.bots.base import Bot, BotError, Button, Reply, Turn
-from dmchannel.bots.bedrock import user_text
 from dmchannel.observability import Metric, count, count_by, logger
 from dmchannel.queued_dm import QueuedDM, Surface
 from dmchannel.responder.composer import MORE_OPTIONS_PREFIX, compose
@@ -37,23 +42,25 @@ from dmchannel.responder.lifecycle import (
 from dmchannel.responder.numbered_choices import chosen_payload, render_choices
 from dmchannel.responder.rules import Answer, Conversation, Leave, decide, keyword_of
 from dmchannel.responder.settings import ResponderSettings
+from dmchannel.storage.conversation import Conversations, Seen
 from dmchannel.storage.credits import CreditsHold
 from dmchannel.storage.dm_records import DmRecord, DmRecords, Planned
 from dmchannel.storage.kept_menus import KeptMenus, more_key, offered_key
-from dmchannel.storage.ledger import Ledger, Slot
-from dmchannel.storage.loop_breaker import LoopBreaker
-from dmchannel.storage.memory import ConversationMemory
-from dmchannel.storage.opt_out import OptOuts
+from dmchannel.storage.ledger import Hours, Ledger, Slot
+from dmchannel.storage.own_sends import OwnSends
 from dmchannel.storage.send_window import SendWindow
-from dmchannel.storage.takeover import Takeovers
-from dmchannel.storage.token_budget import TokenBudget
-from dmchannel.storage.x_spend import XSpend
+from dmchannel.storage.table import Item, Write, read_items, write_together
 from dmchannel.x.errors import ErrorKind, XApiError
 from dmchannel.x.limits import REPLY_WINDOW_SECONDS
 from dmchannel.x.message import OutboundMessage
 from dmchannel.x.sent import Sent
 from dmchannel.x.surface_client import Plan, SendFailed, SurfaceClient
 from dmchannel.x.transport import CONNECT_TIMEOUT
+
+if TYPE_CHECKING:  # what only some accounts have: imported by the wiring that makes them
+    from dmchannel.storage.memory import ConversationMemory
+    from dmchannel.storage.token_budget import TokenBudget
+    from dmchannel.storage.x_spend import XSpend
 
 BACKOFF_SECONDS = (0.5, 2.0)  # waits between the tries of a send that failed transiently, within one attempt
 SAFETY_MARGIN_SECONDS = 1.0
@@ -130,11 +137,19 @@ class Stores:
     ledger: Ledger
     records: DmRecords
     window: SendWindow
-    opt_outs: OptOuts
-    takeovers: Takeovers
-    loops: LoopBreaker
+    conversations: Conversations
+    own_sends: OwnSends
     credits: CreditsHold  # the app's, shared by every account's stores
-    spend: XSpend | None = None  # the account's X bill, where it has a limit
+    spend: "XSpend | None" = None  # the account's X bill, where it has a limit
+
+
+@dataclass(frozen=True)
+class Glance:
+    """What a DM read besides its record and its conversation, in one request; the items by key."""
+
+    items: dict[str, Item]
+    hours: Hours
+    menu: list[Button]  # the menu last offered to the user as a numbered list (where buttons are numbered)
 
 
 @dataclass
@@ -148,8 +163,8 @@ class Responder:
     settings: ResponderSettings
     remaining_seconds: Callable[[], float]
     clock: Callable[[], float] = time.time
-    memory: ConversationMemory | None = None  # for a bot that keeps no state of its own (the Bedrock assistant)
-    budget: TokenBudget | None = None  # the Bedrock assistant's daily tokens
+    memory: "ConversationMemory | None" = None  # for a bot that keeps no state of its own (the Bedrock assistant)
+    budget: "TokenBudget | None" = None  # the Bedrock assistant's daily tokens
     notify: Callable[[str], None] | None = None  # tells the operator a user asked for a person
     checkpoint: Callable[[Checkpoint, str], None] = no_checkpoint
     _started: float = 0.0  # when the DM being handled was taken up (perf_counter)
@@ -172,11 +187,11 @@ class Responder:
 
     def observe_own(self, dm: QueuedDM) -> Fate:
         """The account's own message: one the channel did not send is a person's, who takes the conversation."""
-        takeovers = self.stores.takeovers
+        own = self.stores.own_sends
         ours = (
-            takeovers.sent_id_by_channel(dm.recipient_id, dm.dm_id)
+            own.sent_id_by_channel(dm.recipient_id, dm.dm_id)
             if dm.surface is Surface.XCHAT  # encrypted: known by its id, never its text
-            else takeovers.sent_by_channel(dm.recipient_id, dm.text)
+            else own.sent_by_channel(dm.recipient_id, dm.text)
         )
         if not ours:
             logger.info("A person answered from the account: the bot stays quiet in this conversation", dm_id=dm.dm_id)
@@ -186,7 +201,7 @@ class Responder:
 
     def _step_back(self, user_id: str) -> None:
         """A person has the conversation: the bot stays quiet in it for HumanTakeoverMinutes."""
-        self.stores.takeovers.hand_to_person(user_id, self.settings.human_takeover_minutes * 60)
+        self.stores.conversations.hand_to_person(user_id, self.settings.human_takeover_minutes * 60)
 
     def _ended(self, dm: QueuedDM, fate: Fate, *, counted: bool = True, **fields: Any) -> Fate:
         """Write the fate on the DM's record (where the attempt was counted, or it is final), and announce it."""
@@ -235,12 +250,58 @@ class Responder:
             if too_old:  # whatever keeps it from being read (a refused token, X failing), its time is up
                 raise unanswered(Rule.TOO_OLD) from None
             raise
-        kept = self._keep_opt_choice(dm, created_at)  # STOP holds from when it is seen, even if it cannot be answered
+        seen = self._conversation(dm, created_at, planning=record.plan is None and not too_old)
         if too_old:
             raise unanswered(Rule.TOO_OLD)
-        self._wait_for_x()
-        planned = record.plan or self._plan(dm, created_at, record.attempts, opt_choice_kept=kept)
-        return self._send_plan(dm, planned, created_at)
+        glance = self._glance(dm, seen, planning=record.plan is None)
+        if seen and not seen.earlier_read:
+            seen = self.stores.conversations.fold(seen, glance.items)
+        self._wait_for_x(glance)
+        if record.plan:
+            return self._send_plan(dm, record.plan, created_at)
+        assert seen is not None  # read when planning
+        planned, along = self._plan(dm, created_at, record.attempts, seen, glance)
+        return self._send_plan(dm, planned, created_at, along)
+
+    def _conversation(self, dm: QueuedDM, created_at: float, *, planning: bool) -> Seen | None:
+        """The DM's conversation, read in one request (None when nothing is to be decided).
+
+        STOP or START is kept, by when the user wrote it, always; another DM is counted for the loop
+        breaker (a tap on the bot's own buttons is read, never counted) when its answer is to be planned.
+        """
+        keyword, settings, conversations = keyword_of(dm.text), self.settings, self.stores.conversations
+        seen = None
+        if keyword in settings.stop_keywords or keyword in settings.start_keywords:
+            seen = conversations.keep_opt_choice(dm.sender_id, keyword in settings.stop_keywords, created_at)
+        elif planning:
+            tap = dm.button_payload is not None  # a quick reply of the bot's
+            seen = conversations.read(dm.sender_id) if tap else conversations.count(dm.sender_id, dm.dm_id, created_at)
+        forgets = keyword in settings.stop_keywords | settings.start_over_keywords
+        if self.memory and forgets and (seen is None or self._opt_choice_kept(dm, seen, created_at)):
+            self.memory.forget(dm.sender_id)
+        return seen
+
+    def _opt_choice_kept(self, dm: QueuedDM, seen: Seen, created_at: float) -> bool:
+        """False for a STOP or START older than the user's newest choice (a replay, a redrive)."""
+        keyword = keyword_of(dm.text)
+        if keyword not in self.settings.stop_keywords and keyword not in self.settings.start_keywords:
+            return True
+        return seen.opt_at_ms <= int(created_at * 1000)
+
+    def _glance(self, dm: QueuedDM, seen: Seen | None, *, planning: bool) -> Glance:
+        """One read of all else the decision needs: the hours, X's send window, the credits hold, the menu."""
+        stores = self.stores
+        keys = [*stores.ledger.keys_to_read(), stores.window.key()]
+        credits = stores.credits.key_to_read()
+        keys += [credits] if credits else []
+        menu_key = self.menus.key(offered_key(dm.sender_id))
+        if planning and self.x.numbered_choices:
+            keys.append(menu_key)
+        if seen and not seen.earlier_read:
+            keys += stores.conversations.earlier_keys(dm.sender_id)
+        items = read_items(stores.ledger.dynamodb, stores.ledger.table, keys)
+        hours = stores.ledger.seen(items)
+        return Glance(items, hours, self.menus.buttons_in(items.get(menu_key["pk"]["S"], {})))
 
     def _send_again(
         self, dm: QueuedDM, record: DmRecord, failure: SendFailed, created_at: float
@@ -250,12 +311,12 @@ class Responder:
         The resend is this report's own plan: its slot, its limits and its retries are a DM's.
         """
         planned = record.plan or self._resend_plan(dm, failure)
-        self._wait_for_x()
+        self._wait_for_x(self._glance(dm, None, planning=False))
         return self._send_plan(dm, planned, created_at)
 
     def _resend_plan(self, dm: QueuedDM, failure: SendFailed) -> Planned:
         """The failed reply, as stored when it was planned (Ended: unanswered when it cannot or must not go again)."""
-        own = self.stores.takeovers.failed_send(dm.sender_id, failure.message_id, failure.at or self.clock())
+        own = self.stores.own_sends.failed_send(dm.sender_id, failure.message_id, failure.at or self.clock())
         if own is None:
             raise unanswered(Rule.NOT_ANSWERABLE, f"X reported {failure.kind} about no recent message of ours")
         logger.warning("X reported a reply failed", kind=failure.kind, failed_dm_id=own.dm_id, reply_index=own.index)
@@ -273,16 +334,15 @@ class Responder:
             return self.stores.records.save_plan(dm.dm_id, Planned((plan.messages[own.index],), Rule.RESENT))
         raise unanswered(Rule.SEND_FAILED, f"reply {own.index + 1} of DM {own.dm_id} failed at X: {why}")
 
-    def _wait_for_x(self) -> None:
+    def _wait_for_x(self, glance: Glance) -> None:
         """Ended (HELD) while X takes no sends: the account's send window is spent, or the app's credits."""
-        held_until = self.stores.window.held_until()
+        held_until = self.stores.window.held_until(glance.items)
         if held_until:
             raise hold(held_until)
-        self._wait_for_credits(claim=False)
+        self._held_for_credits(self.stores.credits.wait_until(glance.items))
 
-    def _wait_for_credits(self, *, claim: bool) -> None:
-        """Ended (HELD) while the app's credits are spent, but for the one probe (claim: this send would be it)."""
-        credits_back = self.stores.credits.wait_until(claim=claim)
+    def _held_for_credits(self, credits_back: float) -> None:
+        """Ended (HELD) while the app's credits are spent (credits_back: when the next probe may go)."""
         if credits_back:
             count(Metric.X_CREDITS_EXHAUSTED)  # every DM held counts: the alarm stays on while any waits
             raise Ended(Fate(Outcome.HELD, detail=CREDITS_SPENT, until=credits_back))
@@ -327,42 +387,48 @@ class Responder:
         except Exception as error:
             logger.warning("The apology was not sent", error=type(error).__name__)
 
-    def _plan(self, dm: QueuedDM, created_at: float, attempt: int, *, opt_choice_kept: bool) -> Planned:
-        """Decide the answer (or Ended: unanswered by a rule) and store it before anything is sent."""
-        answer = self._decide(dm, created_at, attempt, opt_choice_kept)
-        plan = self.x.encrypt(self._compose(dm, list(answer.replies)))
+    def _plan(
+        self, dm: QueuedDM, created_at: float, attempt: int, seen: Seen, glance: Glance
+    ) -> tuple[Planned, tuple[Write, ...]]:
+        """Decide the answer (or Ended: unanswered by a rule); the plan, and the writes that go with it."""
+        menu_choice = None
+        if self.x.numbered_choices and dm.button_payload is None and glance.menu:
+            menu_choice = chosen_payload(dm.text, glance.menu)
+            if menu_choice is not None:  # an answer to the bot's own menu: no DM of the loop breaker's
+                seen = seen.as_tap()
+        answer = self._decide(dm, (created_at, attempt), seen, glance, menu_choice)
+        messages, writes = self._compose(dm, list(answer.replies), glance)
+        plan = self.x.encrypt(messages)
         self.checkpoint(Checkpoint.BEFORE_PLAN, dm.dm_id)
-        return self.stores.records.save_plan(dm.dm_id, Planned(plan, answer.rule, answer.uses_reserve))
+        planned = Planned(plan, answer.rule, answer.uses_reserve)
+        return planned, (self.stores.records.plan_write(dm.dm_id, planned), *writes, *seen.writes())
 
-    def _keep_opt_choice(self, dm: QueuedDM, written_at: float) -> bool:
-        """Record STOP or START by when the user wrote it; False for one older than the user's newest choice."""
-        keyword = keyword_of(dm.text)
-        kept = True
-        if keyword in self.settings.stop_keywords or keyword in self.settings.start_keywords:
-            kept = self.stores.opt_outs.set_opted_out(dm.sender_id, keyword in self.settings.stop_keywords, written_at)
-        if kept and self.memory and keyword in self.settings.stop_keywords | self.settings.start_over_keywords:
-            self.memory.forget(dm.sender_id)
-        return kept
+    def _decide(
+        self, dm: QueuedDM, written: tuple[float, int], seen: Seen, glance: Glance, menu_choice: str | None
+    ) -> Answer:
+        """The rules' answer, else the bot's; Ended when a rule leaves the DM unanswered.
 
-    def _decide(self, dm: QueuedDM, created_at: float, attempt: int, opt_choice_kept: bool) -> Answer:
-        """The rules' answer, else the bot's; Ended when a rule leaves the DM unanswered."""
-        stores = self.stores
+        written: when the DM was written, and this attempt's number.
+        """
+        created_at, attempt = written
         conversation = Conversation(
             dm,
             created_at,
             self.settings,
             self.memory is not None,
-            stores.takeovers,
-            stores.opt_outs,
-            stores.loops,
-            stores.ledger,
-            opt_choice_kept,
-            stores.spend,
+            seen,
+            seen,
+            seen,
+            glance.hours,
+            self._opt_choice_kept(dm, seen, created_at),
+            self.stores.spend,
         )
         decision = decide(conversation)
         if decision is None:
-            return self._replies(dm, attempt)
+            return self._replies(dm, attempt, menu_choice)
         if isinstance(decision, Leave):
+            if seen.uncount:  # left unanswered: its count is taken back now
+                write_together(self.stores.ledger.dynamodb, seen.writes())
             raise unanswered(decision.rule)
         if decision.metric:
             count(decision.metric)
@@ -374,14 +440,14 @@ class Responder:
                 self.notify(handover_notice(dm))
         return decision
 
-    def _replies(self, dm: QueuedDM, attempt: int) -> Answer:
+    def _replies(self, dm: QueuedDM, attempt: int, menu_choice: str | None) -> Answer:
         """The bot's replies (or the buttons behind "More options"); an answer will follow, so courtesy first."""
         turn = turn_of(dm)
         if turn.button_payload and turn.button_payload.startswith(MORE_OPTIONS_PREFIX):
             buttons = self.menus.buttons(more_key(turn.button_payload.removeprefix(MORE_OPTIONS_PREFIX)))
             return Answer((Reply(self.settings.more_options_text, tuple(buttons)),) if buttons else ())
-        if self.x.numbered_choices and turn.button_payload is None:
-            turn = replace(turn, button_payload=chosen_payload(turn.text, self._menu(dm)))
+        if menu_choice is not None:
+            turn = replace(turn, button_payload=menu_choice)
         if self.x.courtesy:
             self._courtesy(dm)
         if self.budget and self.budget.exhausted():
@@ -390,22 +456,23 @@ class Responder:
             raise Ended(Fate(Outcome.NOT_STARTED, detail="too little time left to ask the bot and send"))
         if self.memory is None:
             return Answer(tuple(self._ask_bot(turn, attempt)))
+        from dmchannel.bots.bedrock import user_text  # noqa: PLC0415 - the memory is the Bedrock assistant's
+
         history = self.memory.recall(dm.sender_id)
         replies = self._ask_bot(replace(turn, history=history), attempt)
         self.memory.remember(dm.sender_id, history, user_text(turn), "\n\n".join(reply.text for reply in replies))
         return Answer(tuple(replies))
 
-    def _menu(self, dm: QueuedDM) -> list[Button]:
-        return self.menus.buttons(offered_key(dm.sender_id))
-
-    def _compose(self, dm: QueuedDM, replies: list[Reply]) -> Plan:
+    def _compose(self, dm: QueuedDM, replies: list[Reply], glance: Glance) -> tuple[Plan, list[Write]]:
+        """The replies fitted into X's rules; and the writes of the buttons kept for later, to go with the plan."""
+        writes: list[Write] = []
         if self.x.numbered_choices:
             replies, offered = render_choices(replies, keep_buttons=self.x.quick_replies)
             # The menu a number answers is the last one offered: a new answer replaces it, or ends it.
             if offered:
-                self.menus.save(offered_key(dm.sender_id), offered)
-            else:
-                self.menus.forget(offered_key(dm.sender_id))
+                writes.append(self.menus.save(offered_key(dm.sender_id), offered)[0])
+            elif glance.menu:
+                writes.append(self.menus.forget(offered_key(dm.sender_id)))
         composition = compose(replies, self.settings.replies_per_message, more_key=dm.dm_id)
         if composition.dropped_messages or composition.dropped_buttons:
             logger.warning(
@@ -415,12 +482,13 @@ class Responder:
             )
             count(Metric.REPLIES_DROPPED, composition.dropped_messages)
         if composition.more_buttons:
-            kept = self.menus.save(more_key(dm.dm_id), composition.more_buttons)
+            more, kept = self.menus.save(more_key(dm.dm_id), composition.more_buttons)
+            writes.append(more)
             if kept < len(composition.more_buttons):
                 logger.warning(
                     "Buttons behind More options did not fit", dropped_buttons=len(composition.more_buttons) - kept
                 )
-        return tuple(composition.messages)
+        return tuple(composition.messages), writes
 
     def _ask_bot(self, turn: Turn, attempt: int) -> list[Reply]:
         """The bot's replies; when it cannot answer, retry through the queue, then apologise."""
@@ -476,55 +544,60 @@ class Responder:
             done.set()
             beating.join(timeout=1)
 
-    def _send_plan(self, dm: QueuedDM, planned: Planned, created_at: float) -> tuple[Fate, dict[str, Any]]:
-        """Send the plan's replies in order, each through its slot (those X already has are skipped); its fate."""
+    def _send_plan(
+        self, dm: QueuedDM, planned: Planned, created_at: float, along: tuple[Write, ...] = ()
+    ) -> tuple[Fate, dict[str, Any]]:
+        """Send the plan's replies in order, each through its slot (those X already has are skipped); its fate.
+
+        along: the plan's own writes when it is not stored yet: they go with the first reservation, or,
+        when none is made (no reply, or the plan cut before its first), alone, before the attempt ends.
+        """
         plan = planned.messages
         sent = delivered = 0  # replies sent now; replies X has (sent now, or by an earlier attempt)
         cut: Rule | None = None
-        for index, message in enumerate(plan):
-            logger.thread_safe_append_keys(reply_index=index)
-            if self.remaining_seconds() < self._send_seconds():
-                raise Ended(Fate(Outcome.NOT_STARTED, detail="too little time left to send the next reply"))
-            self._wait_for_credits(claim=True)  # the probe, if X's credits were spent, is taken here, before X
-            cut = self._cut_by(dm, index, created_at, planned.uses_reserve)
-            if cut:
-                break
-            self.checkpoint(Checkpoint.RESERVED, dm.dm_id)
-            if not self.stores.ledger.claim(dm.dm_id, index):
-                delivered += 1  # an earlier (or concurrent) attempt sent it, or called X for it: never twice
-                continue
-            if not self._send(dm, index, message):
-                cut = Rule.X_REFUSED
-                break
-            if index == 0 and planned.rule is not Rule.RESENT:
-                count(Metric.ANSWER_LATENCY, (self.clock() - created_at) * 1000, MetricUnit.Milliseconds)
-            sent += 1
-            delivered += 1
+        try:
+            for index, message in enumerate(plan):
+                logger.thread_safe_append_keys(reply_index=index)
+                if self.remaining_seconds() < self._send_seconds():
+                    raise Ended(Fate(Outcome.NOT_STARTED, detail="too little time left to send the next reply"))
+                if self._too_old(created_at):
+                    cut = Rule.TOO_OLD
+                    break
+                self._held_for_credits(self.stores.credits.take_probe())  # a due probe is taken here, before X
+                notes = self.stores.own_sends.notes(dm.sender_id, message, dm.dm_id, index)  # before X: its echo
+                slot = self.stores.ledger.reserve(
+                    dm.dm_id, index, from_reserve=planned.uses_reserve, along=(*along, *notes)
+                )
+                if slot is Slot.ALONG_REFUSED:  # an attempt running at the same time stored its plan first
+                    along = ()
+                    return self._send_plan(dm, self.stores.records.stored_plan(dm.dm_id) or planned, created_at)
+                if slot is Slot.RESERVED:
+                    along = ()
+                cut = {Slot.DAILY_LIMIT: Rule.DAILY_LIMIT, Slot.MESSAGE_LIMIT: Rule.MESSAGE_LIMIT}.get(slot)
+                if cut:
+                    break
+                self.checkpoint(Checkpoint.RESERVED, dm.dm_id)
+                if not self.stores.ledger.claim(dm.dm_id, index):
+                    delivered += 1  # an earlier (or concurrent) attempt sent it, or called X for it: never twice
+                    continue
+                if not self._send(dm, index, message):
+                    cut = Rule.X_REFUSED
+                    break
+                if index == 0 and planned.rule is not Rule.RESENT:
+                    count(Metric.ANSWER_LATENCY, (self.clock() - created_at) * 1000, MetricUnit.Milliseconds)
+                sent += 1
+                delivered += 1
+        finally:
+            if along:  # no reservation took the plan's writes: they are made alone (the plan is kept all the same)
+                write_together(self.stores.ledger.dynamodb, list(along))
         logger.thread_safe_remove_keys(["reply_index"])
         outcome = Outcome.ANSWERED if delivered or not plan else Outcome.UNANSWERED
         fate = Fate(outcome, cut or planned.rule, dropped=len(plan) - delivered if cut else 0)
         elapsed_ms = int((time.perf_counter() - self._started) * 1000)
         return fate, {"replies_sent": sent, "replies_planned": len(plan), "elapsed_ms": elapsed_ms}
 
-    def _cut_by(self, dm: QueuedDM, index: int, created_at: float, from_reserve: bool) -> Rule | None:
-        """Reserve reply number index (its slot in the limits); the rule that stops the plan here, if one does."""
-        if self._too_old(created_at):
-            return Rule.TOO_OLD
-        slot = self.stores.ledger.reserve(dm.dm_id, index, from_reserve=from_reserve)
-        if slot is Slot.DAILY_LIMIT:
-            return Rule.DAILY_LIMIT
-        if slot is Slot.MESSAGE_LIMIT:
-            return Rule.MESSAGE_LIMIT
-        return None
-
     def _send(self, dm: QueuedDM, index: int, message: OutboundMessage) -> bool:
         """Send one claimed reply; False when X refused it (no more replies then), Ended when the DM must wait."""
-        takeovers = self.stores.takeovers  # noted before X is called: its echo may come back first
-        if message.encrypted_body:
-            message_id = str(json.loads(message.encrypted_body)["message_id"])
-            takeovers.note_outgoing_id(dm.sender_id, message_id, dm.dm_id, index)
-        else:
-            takeovers.note_outgoing(dm.sender_id, message.text)
         ledger = self.stores.ledger
         try:
             sent = self._send_with_backoff(dm.sender_id, message)

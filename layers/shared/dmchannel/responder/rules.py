@@ -18,8 +18,9 @@
                       (but for ReservedForOptOuts, kept for STOP     STOP and handovers may use the reserve
                       and handover notices)
 
-None decides: the bot answers. The rules read the account's conversations through the
-ports below (DynamoDB in the responder, plain objects in the unit tests).
+None decides: the bot answers. The rules read the DM's conversation through the ports
+below (its item, read once per DM, in the responder; plain objects in the unit tests). A tap
+on one of the bot's own buttons is never counted by the loop breaker.
 """
 
 from collections.abc import Callable
@@ -33,7 +34,7 @@ from dmchannel.observability import Metric, count
 from dmchannel.queued_dm import QueuedDM
 from dmchannel.responder.lifecycle import Rule
 from dmchannel.responder.settings import ResponderSettings
-from dmchannel.storage.loop_breaker import Loop
+from dmchannel.storage.conversation import Loop
 
 
 class TakeoverPort(Protocol):

@@ -1,15 +1,17 @@
-"""Settles one queue message with its DM's fate: deleted, back at once, back later, or dead-lettered.
+"""Settles each queue message with its DM's fate: deleted, back at once, back later, or dead-lettered.
 
 What the queue does with each ``lifecycle.Outcome`` is one table (``QUEUE_ACTIONS``). A
 message that comes back is hidden for as long as it should wait (at most SQS's 12 hours:
 a longer hold comes back and waits again). A message that cannot be answered by trying
 again goes to the dead-letter queue here, with its reason, rather than by the queue's
-receive count: waiting for X's send window or for time costs no attempt.
+receive count: waiting for X's send window or for time costs no attempt. A batch is
+settled in order (``settle_batch``): a conversation whose DM stays on the queue keeps its
+later DMs there too, so FIFO's order holds; the others go on.
 """
 
 from collections.abc import Callable, Mapping
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +25,8 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.type_defs import ChangeMessageVisibilityBatchRequestEntryTypeDef
 
-MAX_VISIBILITY_SECONDS = 43_200  # SQS's limit: 12 hours
+# SQS's limit, 12 hours counted from when the message was received, less the longest an invocation may have run.
+MAX_VISIBILITY_SECONDS = 43_200 - 900
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,20 @@ class QueueMessage:
     message_id: str = ""  # SQS's: one chain of attempts (a redrive is another message)
     receive_count: int = 1  # SQS's count of receives, the attempts' stand-in when the table fails
 
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> "QueueMessage":
+        """One record of Lambda's SQS event."""
+        attributes = record.get("attributes", {})
+        return cls(
+            body=record["body"],
+            receipt_handle=record["receiptHandle"],
+            group_id=attributes.get("MessageGroupId", ""),
+            deduplication_id=attributes.get("MessageDeduplicationId") or record["messageId"],
+            queued_at=int(attributes.get("SentTimestamp", "0")) / 1000,
+            message_id=record["messageId"],
+            receive_count=int(attributes.get("ApproximateReceiveCount", "1")),
+        )
+
 
 @dataclass
 class Queues:
@@ -46,30 +63,25 @@ class Queues:
     sqs: "SQSClient"
     queue_url: str
     dead_letter_queue_url: str
-    _hidden: set[str] = field(default_factory=set)  # receipt handles given a visibility in this invocation
 
     def hide(self, message: QueueMessage, seconds: float) -> None:
-        """Bring the message back after that long (0 to 12 hours)."""
+        """Bring the message back after that long (0 to almost 12 hours: a longer wait comes back and waits again)."""
         timeout = max(0, min(MAX_VISIBILITY_SECONDS, int(seconds) + 1 if seconds > 0 else 0))
         self.sqs.change_message_visibility(
             QueueUrl=self.queue_url, ReceiptHandle=message.receipt_handle, VisibilityTimeout=timeout
         )
-        self._hidden.add(message.receipt_handle)
 
-    def bring_back_skipped(self, event: Mapping[str, Any], answer: Mapping[str, Any]) -> None:
-        """Failed records that were never tried (behind a failure in their conversation) come back at once.
+    def bring_back(self, untried: list[QueueMessage]) -> None:
+        """Messages never tried (behind a DM their conversation keeps waiting) come back at once.
 
         FIFO keeps their order: SQS delivers none of a conversation's messages while one is in flight.
         """
-        failed = {failure["itemIdentifier"] for failure in answer.get("batchItemFailures", [])}
-        skipped: list[ChangeMessageVisibilityBatchRequestEntryTypeDef] = [
-            {"Id": str(index), "ReceiptHandle": record["receiptHandle"], "VisibilityTimeout": 0}
-            for index, record in enumerate(event.get("Records", []))
-            if record["messageId"] in failed and record["receiptHandle"] not in self._hidden
+        entries: list[ChangeMessageVisibilityBatchRequestEntryTypeDef] = [
+            {"Id": str(index), "ReceiptHandle": message.receipt_handle, "VisibilityTimeout": 0}
+            for index, message in enumerate(untried)
         ]
-        self._hidden.clear()
-        for start in range(0, len(skipped), 10):
-            self.sqs.change_message_visibility_batch(QueueUrl=self.queue_url, Entries=skipped[start : start + 10])
+        for start in range(0, len(entries), 10):
+            self.sqs.change_message_visibility_batch(QueueUrl=self.queue_url, Entries=entries[start : start + 10])
 
     def dead_letter(self, message: QueueMessage, reason: str) -> None:
         """Put the message on the dead-letter queue with its reason (the caller then lets the queue delete it)."""
@@ -156,6 +168,33 @@ def settle(
         queues.hide(message, fate.until - wiring.now() if action is QueueAction.BACK_AT else 0)
         raise KeptOnQueueError(str(fate))
     return fate
+
+
+def settle_batch(
+    wiring: Wiring, queues: Queues, event: Mapping[str, Any], remaining_seconds: Callable[[], float]
+) -> dict[str, list[dict[str, str]]]:
+    """Settle an SQS batch in order; the messages that stay on the queue, as Lambda's partial batch response.
+
+    A message that stays (its DM waits, or settling it failed: it comes back when its visibility
+    ends) keeps its conversation's later messages of the batch on the queue too, untried: they come
+    back at once, in order.
+    """
+    stayed, waiting, untried = [], set(), []
+    for record in event.get("Records", []):
+        message = QueueMessage.from_record(record)
+        if message.group_id in waiting:
+            stayed.append(message.message_id)
+            untried.append(message)
+            continue
+        try:
+            settle(wiring, queues, message, remaining_seconds)
+        except Exception as error:
+            if not isinstance(error, KeptOnQueueError):
+                logger.exception("The queue message could not be settled: it comes back")
+            stayed.append(message.message_id)
+            waiting.add(message.group_id)
+    queues.bring_back(untried)
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in stayed]}
 
 
 def _failed_before_counting(wiring: Wiring, dm: QueuedDM, message: QueueMessage, fate: Fate) -> Fate:

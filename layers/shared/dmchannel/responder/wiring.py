@@ -24,26 +24,25 @@ from dmchannel.queued_dm import QueuedDM, Surface
 from dmchannel.responder.answering import SAFETY_MARGIN_SECONDS, Responder, Stores, no_checkpoint
 from dmchannel.responder.lifecycle import Checkpoint
 from dmchannel.responder.settings import ResponderSettings
+from dmchannel.storage.conversation import Conversations
 from dmchannel.storage.credits import CreditsHold
 from dmchannel.storage.dm_records import DmRecords
 from dmchannel.storage.kept_menus import KeptMenus
 from dmchannel.storage.ledger import Ledger
-from dmchannel.storage.loop_breaker import LoopBreaker
-from dmchannel.storage.memory import ConversationMemory
-from dmchannel.storage.opt_out import OptOuts
+from dmchannel.storage.own_sends import OwnSends
 from dmchannel.storage.sealing import PLAIN, Sealer
 from dmchannel.storage.send_window import SendWindow
-from dmchannel.storage.takeover import Takeovers
-from dmchannel.storage.token_budget import TokenBudget
-from dmchannel.storage.x_spend import XSpend
 from dmchannel.x.direct_messages import XClient
-from dmchannel.x.prices import x_prices
 from dmchannel.x.surface_client import SurfaceClient
-from dmchannel.xchat.api import ChatApi, TokenSource
-from dmchannel.xchat.session import FirstSecret, xchat_session
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+    from dmchannel.storage.memory import ConversationMemory
+    from dmchannel.storage.token_budget import TokenBudget
+    from dmchannel.storage.x_spend import XSpend
+    from dmchannel.xchat.api import ChatApi, TokenSource
+    from dmchannel.xchat.session import FirstSecret
 
 
 @dataclass
@@ -61,12 +60,11 @@ class Wiring:
     bot_override: Bot | None = None  # a test's bot instead of the configured one
     _stores: dict[tuple[str, ResponderSettings], Stores] = field(default_factory=dict, init=False)
     _bots: dict[tuple[ResponderSettings, str, str], Bot] = field(default_factory=dict, init=False)
-    _xchat_secrets: FirstSecret = field(init=False)
+    _xchat_secrets: "FirstSecret | None" = field(default=None, init=False)  # made on the first XChat DM
     _credits: CreditsHold = field(init=False)
 
     def __post_init__(self) -> None:
-        """What the container learns of X for every account: where XChat material is, and whether X's credits hold."""
-        self._xchat_secrets = FirstSecret(self.now)
+        """What the container learns of X for every account: whether X's credits hold."""
         probe_seconds = self.settings.credits_probe_minutes * 60
         self._credits = CreditsHold(self.dynamodb, self.settings.table_name, probe_seconds, clock=self.now)
 
@@ -96,33 +94,40 @@ class Wiring:
                 reserved=min(own.reserved_for_opt_outs, own.daily_limit // 2),  # a small limit keeps half for answers
                 clock=clock,
             )
-            limit = own.daily_x_spend_limit_usd
-            spend = (
-                XSpend(dynamodb, table, account_id, limit_usd=limit, prices=x_prices(), ledger=ledger, clock=clock)
-                if limit
-                else None  # no limit: no prices read, no request made
-            )
             self._stores[key] = Stores(
                 ledger=ledger,
                 records=self.records(account_id),
                 window=SendWindow(dynamodb, table, account_id, clock=clock),
-                opt_outs=OptOuts(dynamodb, table, account_id, clock=clock),
-                takeovers=Takeovers(dynamodb, table, account_id, clock=clock),
-                loops=LoopBreaker(dynamodb, table, account_id, clock=clock),
+                conversations=Conversations(dynamodb, table, account_id, clock=clock),
+                own_sends=OwnSends(dynamodb, table, account_id, clock=clock),
                 credits=self._credits,
-                spend=spend,
+                spend=self._spend(own, ledger),
             )
         return self._stores[key]
 
-    def token_budget(self, own: ResponderSettings, account_id: str) -> TokenBudget | None:
+    def _spend(self, own: ResponderSettings, ledger: Ledger) -> "XSpend | None":
+        """The account's X bill, where it has a limit (none: no prices read, no request made)."""
+        if not own.daily_x_spend_limit_usd:
+            return None
+        from dmchannel.storage.x_spend import XSpend  # noqa: PLC0415 - only an account with a limit needs it
+        from dmchannel.x.prices import x_prices  # noqa: PLC0415
+
+        limit, account_id = own.daily_x_spend_limit_usd, ledger.account_id
+        return XSpend(
+            self.dynamodb, own.table_name, account_id, limit_usd=limit, prices=x_prices(), ledger=ledger, clock=self.now
+        )
+
+    def token_budget(self, own: ResponderSettings, account_id: str) -> "TokenBudget | None":
         """The account's daily token budget, where its bot bills tokens and the account has a budget."""
         if not (own.bot_kind.bills_tokens and own.daily_token_budget):
             return None
+        from dmchannel.storage.token_budget import TokenBudget  # noqa: PLC0415 - the Bedrock assistant's
+
         return TokenBudget(
             self.dynamodb, own.table_name, account_id, daily_tokens=own.daily_token_budget, clock=self.now
         )
 
-    def bot(self, own: ResponderSettings, secret_id: str = "", budget: TokenBudget | None = None) -> Bot:
+    def bot(self, own: ResponderSettings, secret_id: str = "", budget: "TokenBudget | None" = None) -> Bot:
         """One bot per configuration and account, made on first use.
 
         Its bearer token (an HTTP bot's) is the account's own: from the account's secret (secret_id), or none.
@@ -150,9 +155,15 @@ class Wiring:
             )
             return x, PLAIN
 
-        def api(token: TokenSource) -> ChatApi:
+        # XChat's modules (and X's SDK after them) load on the first XChat DM: legacy DMs never pay for them.
+        from dmchannel.xchat.api import ChatApi  # noqa: PLC0415
+        from dmchannel.xchat.session import FirstSecret, xchat_session  # noqa: PLC0415
+
+        def api(token: "TokenSource") -> "ChatApi":
             return ChatApi(own.x_api_base_url, self.http, token, own.x_read_timeout, seconds_left)
 
+        if self._xchat_secrets is None:  # where the accounts' XChat material is, learnt for the container's life
+            self._xchat_secrets = FirstSecret(self.now)
         secret_id = self._xchat_secrets.of(account.xchat_secret_ids or (account.secret_id,))
         session = xchat_session(account.id, secret_id, api)
         session.keyring.clock = self.clock  # the keys it learns are dated by the responder's clock
@@ -177,19 +188,6 @@ class Wiring:
         """A responder for the account on a surface client: its stores, its bot, and what its bot kind needs."""
         table = own.table_name
         budget = self.token_budget(own, account_id)
-        memory = (
-            ConversationMemory(
-                self.dynamodb,
-                table,
-                account_id,
-                max_turns=own.memory_turns,
-                ttl_seconds=own.memory_minutes * 60,
-                sealer=sealer,
-                clock=self.now,
-            )
-            if own.bot_kind.keeps_no_state and own.memory_turns
-            else None
-        )
         return Responder(
             bot=self.bot(own, secret_id, budget),
             x=x,
@@ -198,10 +196,26 @@ class Wiring:
             settings=own,
             remaining_seconds=remaining_seconds,
             clock=self.now,
-            memory=memory,
+            memory=self._memory(own, account_id, sealer),
             budget=budget,
             notify=self._notifier(own.handover_topic_arn),
             checkpoint=self.checkpoint,
+        )
+
+    def _memory(self, own: ResponderSettings, account_id: str, sealer: Sealer) -> "ConversationMemory | None":
+        """What the channel remembers of conversations, for a bot that keeps no state of its own (Bedrock)."""
+        if not (own.bot_kind.keeps_no_state and own.memory_turns):
+            return None
+        from dmchannel.storage.memory import ConversationMemory  # noqa: PLC0415 - the Bedrock assistant's
+
+        return ConversationMemory(
+            self.dynamodb,
+            own.table_name,
+            account_id,
+            max_turns=own.memory_turns,
+            ttl_seconds=own.memory_minutes * 60,
+            sealer=sealer,
+            clock=self.now,
         )
 
     def _notifier(self, topic_arn: str) -> Callable[[str], None] | None:

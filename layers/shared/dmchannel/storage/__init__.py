@@ -17,13 +17,20 @@ Key prefixes (``table.Prefix``), each followed by the bot account's id:
 - ``window#ACCOUNT``: X's send window once spent (``remaining`` 0 until ``reset``).
 - ``memory#ACCOUNT#USER``: ``turns`` (JSON), what the Bedrock assistant remembers of the conversation.
 - ``tokens#ACCOUNT#DAY``: ``used``, the Bedrock assistant's tokens in that UTC day (epoch days).
-- ``human#ACCOUNT#USER``: ``until``, a person has the conversation (the bot stays quiet) until then.
+- ``conv#ACCOUNT#USER``: one conversation, read once per DM: the user's newest choice, STOP or START
+  (``opted_out``), and when they wrote it (``opt_at``, epoch ms: an older one written later changes
+  nothing; ``kept_until``: the item never expires once it holds one); ``person_until``, a person has the
+  conversation (the bot stays quiet) until then; ``written``, the DMs the loop breaker counted (creation
+  time and id); ``mute_until``, the mute's ``episode`` and the DM that got its notice (``notice_dm``);
+  ``earlier_read``, the items below that an earlier version kept were looked for (and folded in).
+- ``optout#ACCOUNT#USER``: an earlier version's opt choice (``opted_out``, ``at``); with the two below,
+  read once, with the conversation's first DM after an upgrade, and folded into its ``conv#`` item.
+- ``human#ACCOUNT#USER``: an earlier version's takeover (``until``).
+- ``mute#ACCOUNT#USER``: an earlier version's mute (``until``, ``episode``, ``notice_dm``); none of the
+  three is written any more.
 - ``outgoing#ACCOUNT#USER#FINGERPRINT``: a text the channel sent the user (links and spacing left
-  out, hashed), noted before X is called, so that its echo is never taken for a person's message.
-- ``optout#ACCOUNT#USER``: the user's newest choice, STOP or START (``opted_out``), and when they wrote
-  it (``at``, epoch ms): an older one written later changes nothing; no expiry.
-- ``rate#ACCOUNT#USER#MINUTE``: ``dms``, the user's DMs written in that minute (creation time and id).
-- ``mute#ACCOUNT#USER``: ``until``; the mute's ``episode`` and the DM that got its notice.
+  out, hashed), or an XChat message's id, noted with the reply's reservation, before X is called, so
+  that its echo is never taken for a person's message.
 - ``buttons#ACCOUNT#more#DM_ID`` and ``buttons#ACCOUNT#offered#USER``: ``buttons`` (JSON), those
   behind "More options" and the menu last offered as a numbered list.
 - ``tokenlease#SECRET_ID``: ``until``, the token keeper's lease on one secret's refresh.
@@ -32,9 +39,9 @@ Key prefixes (``table.Prefix``), each followed by the bot account's id:
 - ``credits#app``: X refused a send for want of credits (402, or the monthly usage cap): ``since``,
   and ``probe_at``, when one DM may go to try X again; for the whole app, deleted once X takes one.
 
-Modules, one behaviour each: ``table`` (the prefixes, the conditional write), ``ledger`` (the
-counters and reply records), ``dm_records`` (plans and outcomes), ``send_window``,
-``opt_out``, ``takeover``, ``loop_breaker``, ``kept_menus``, ``memory``, ``token_budget``, ``x_spend``, ``credits`` and
-``sealing`` (how kept text is stored). A DM's items outlive the dead-letter queue's 14 days,
+Modules, one behaviour each: ``table`` (the prefixes, the reads and writes made together),
+``ledger`` (the counters and reply records), ``dm_records`` (plans and outcomes), ``send_window``,
+``conversation`` (opt-out, takeover, loop breaker), ``own_sends``, ``kept_menus``, ``memory``,
+``token_budget``, ``x_spend``, ``credits`` and ``sealing`` (how kept text is stored). A DM's items outlive the dead-letter queue's 14 days,
 so that a late redrive finds them.
 """

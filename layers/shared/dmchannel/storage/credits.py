@@ -3,7 +3,7 @@
 Every send of every account then waits (HELD: no attempt spent, nothing dead-lettered). One DM
 is let through every CreditsProbeMinutes as a probe, by a conditional write, so that only one
 goes whichever the concurrency; when X takes it, the hold ends and sending resumes by itself.
-While nothing is held, a container reads the item at most once a minute.
+While nothing is held, a container reads the item (with a DM's other reads) at most once a minute.
 """
 
 import time
@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from dmchannel.storage.table import Key, Prefix, conditional
+from dmchannel.storage.table import Item, Key, Prefix, conditional
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -30,36 +30,47 @@ class CreditsHold:
     clock: Callable[[], float] = field(default=time.time)
     _open_until: float = field(default=0.0, init=False)  # nothing was held when last read: trusted until then
     _probing: bool = field(default=False, init=False)  # this container's send is the probe
+    _due: str = field(default="", init=False)  # the probe time read, once it was due: the probe to take before X
 
     def _key(self) -> Key:
         return Prefix.CREDITS.key(APP)
 
-    def wait_until(self, *, claim: bool) -> float:
-        """0 when a send may go (nothing held, or, with claim, this one is the probe); else when the next probe may go.
+    def key_to_read(self) -> Key | None:
+        """The item to read with the DM's other reads, unless nothing was held when it was last read, just now."""
+        return self._key() if self.clock() >= self._open_until else None
 
-        Without claim (before a DM is planned), a due probe is only looked at: the probe is taken just
-        before X is called, so that a DM left by a rule, or by the bot, never spends it.
+    def wait_until(self, items: dict[str, Item]) -> float:
+        """0 when a DM may be planned (nothing held, or a probe is due); else when the next probe may go.
+
+        A due probe is only noted here: it is taken just before X is called (``take_probe``), so that a
+        DM left by a rule, or by the bot, never spends it.
         """
         now = self.clock()
         if now < self._open_until or self._probing:
             return 0.0
-        item = self.dynamodb.get_item(TableName=self.table, Key=self._key(), ConsistentRead=True).get("Item")
+        item = items.get(self._key()["pk"]["S"])
         if not item:
-            self._open_until = now + OPEN_CHECK_SECONDS
+            self._open_until, self._due = now + OPEN_CHECK_SECONDS, ""
             return 0.0
         probe_at = item["probe_at"]["N"]
         if now < float(probe_at):
             return float(probe_at)
-        if not claim:
+        self._due = probe_at
+        return 0.0
+
+    def take_probe(self) -> float:
+        """Just before X is called: 0 when the send may go (nothing held, or it is the probe); else the next probe."""
+        if self._probing or not self._due:
             return 0.0
-        next_probe = str(int(now) + self.probe_seconds)
+        seen, self._due = self._due, ""
+        next_probe = str(int(self.clock()) + self.probe_seconds)
         self._probing = conditional(  # one probe, whichever the concurrency
             lambda: self.dynamodb.update_item(
                 TableName=self.table,
                 Key=self._key(),
                 UpdateExpression="SET probe_at = :next",
                 ConditionExpression="probe_at = :seen",
-                ExpressionAttributeValues={":next": {"N": next_probe}, ":seen": {"N": probe_at}},
+                ExpressionAttributeValues={":next": {"N": next_probe}, ":seen": {"N": seen}},
             )
         )
         return 0.0 if self._probing else float(next_probe)
@@ -67,7 +78,7 @@ class CreditsHold:
     def spent(self) -> float:
         """X refused a send for want of credits: every send waits for the next probe; when that is."""
         now = int(self.clock())
-        self._open_until, self._probing = 0.0, False
+        self._open_until, self._probing, self._due = 0.0, False, ""
         self.dynamodb.update_item(
             TableName=self.table,
             Key=self._key(),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from dmchannel.responder.lifecycle import Fate, Outcome, Rule, rule_of
-from dmchannel.storage.table import DM_TTL_SECONDS, AccountItems, Key, Prefix, conditional
+from dmchannel.storage.table import DM_TTL_SECONDS, AccountItems, Key, Prefix, Write, write_together
 from dmchannel.x.message import Option, OutboundMessage
 
 INLINE_PLAN_BYTES = 100_000  # a larger plan is kept a message an item: DynamoDB's items hold 400 KB at most
@@ -154,10 +154,10 @@ class DmRecords(AccountItems):
                 request = answer.get("UnprocessedKeys") or None
         return found
 
-    def save_plan(self, dm_id: str, planned: Planned) -> Planned:
-        """Store the answer unless an attempt running at the same time stored one first; return the stored one.
+    def plan_write(self, dm_id: str, planned: Planned) -> Write:
+        """The write that stores the answer unless an attempt running at the same time stored one first.
 
-        A plan over INLINE_PLAN_BYTES keeps each message in an item of its own (written first, under a
+        A plan over INLINE_PLAN_BYTES keeps each message in an item of its own (written now, under a
         key of this attempt's, so that a concurrent attempt's never mixes in), and the record their keys.
         """
         value = plan_to_json(planned.messages)
@@ -166,21 +166,26 @@ class DmRecords(AccountItems):
         values: dict[str, Any] = {":plan": {"S": value}, ":reserve": {"BOOL": planned.uses_reserve}}
         if planned.rule:
             values[":rule"] = {"S": planned.rule.value}
-        stored = conditional(
-            lambda: self.dynamodb.update_item(
-                TableName=self.table,
-                Key=self._key(dm_id),
-                UpdateExpression="SET #plan = :plan, reserve = :reserve"
-                + (", plan_rule = :rule" if planned.rule else ""),
-                ConditionExpression="attribute_not_exists(#plan)",
-                ExpressionAttributeNames={"#plan": "plan"},
-                ExpressionAttributeValues=values,
-            )
-        )
-        if stored:
+        update = {
+            "TableName": self.table,
+            "Key": self._key(dm_id),
+            "UpdateExpression": "SET #plan = :plan, reserve = :reserve"
+            + (", plan_rule = :rule" if planned.rule else ""),
+            "ConditionExpression": "attribute_not_exists(#plan)",
+            "ExpressionAttributeNames": {"#plan": "plan"},
+            "ExpressionAttributeValues": values,
+        }
+        return {"Update": update}
+
+    def save_plan(self, dm_id: str, planned: Planned, along: tuple[Write, ...] = ()) -> Planned:
+        """Store the answer (and the writes along with it) unless an attempt stored one first; the stored one."""
+        if write_together(self.dynamodb, [self.plan_write(dm_id, planned), *along]):
             return planned
-        earlier = self._with_parts(record_from_item(self._get(self._key(dm_id)))).plan
-        return earlier or planned
+        return self.stored_plan(dm_id) or planned
+
+    def stored_plan(self, dm_id: str) -> Planned | None:
+        """The plan an attempt stored (None: none yet)."""
+        return self._with_parts(record_from_item(self._get(self._key(dm_id)))).plan
 
     def _save_parts(self, dm_id: str, messages: tuple[OutboundMessage, ...]) -> str:
         """Each message in an item of its own; the plan's stored value, which names them."""

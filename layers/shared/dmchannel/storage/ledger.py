@@ -9,7 +9,11 @@ in the next hour yet (else the hour turned while the reservation was on its way,
 is counted in the next one), and takes one slot in the DM's counter. So every rolling
 24-hour window holds at most the limit, under any concurrency and at every hour boundary,
 and a reply (DM id + index) is sent at most once. Closed hours older than the last one
-never grow, so their sum is read once an hour.
+never grow, so their sum is read once an hour; the current and the last closed hour are
+read with each DM's other reads (``keys_to_read``, ``seen``), and the last closed hour's
+count, checked by the transaction itself, is read again only when the check fails. What
+goes with a reservation (the DM's plan, the notes of its reply) is written in the same
+transaction (``along``).
 
 A reply's record goes reserved -> sending (claimed just before X is called) -> sent, or
 released when X surely refused it (``lifecycle.ReplyState``). A retry sends a reply still
@@ -26,7 +30,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from dmchannel.responder.lifecycle import ReplyState
-from dmchannel.storage.table import DM_TTL_SECONDS, AccountItems, Key, Prefix, conditional
+from dmchannel.storage.table import DM_TTL_SECONDS, AccountItems, Item, Key, Prefix, Write, conditional, read_items
 
 HOUR_SECONDS = 3_600
 WINDOW_HOURS = 24
@@ -42,10 +46,24 @@ class Slot(Enum):
     ALREADY_RECORDED = "already_recorded"  # an earlier attempt reserved or sent it: never send again
     DAILY_LIMIT = "daily_limit"  # the account sent its DMs for the last 24 hours
     MESSAGE_LIMIT = "message_limit"  # the inbound message got all the replies it allows
+    ALONG_REFUSED = "along_refused"  # a write that goes with it was refused by its condition: nothing was written
 
 
 class LedgerBusyError(Exception):
     """Transactions kept conflicting: let the queue retry the DM later."""
+
+
+@dataclass
+class Hours:
+    """The account's DMs in the rolling 24 hours, as read with a DM (the rules' daily limit)."""
+
+    daily_limit: int
+    reserved: int  # kept for STOP confirmations and handover notices
+    used: int
+
+    def used_in_24_hours(self) -> int:
+        """DMs the account sent in the current hour and the 24 closed hours before it."""
+        return self.used
 
 
 @dataclass
@@ -58,6 +76,8 @@ class Ledger(AccountItems):
     _older_hours: dict[int, int] = field(
         default_factory=dict, init=False
     )  # hour -> sum of the 23 closed hours before hour - 1
+    _last_closed: dict[int, int] = field(default_factory=dict, init=False)  # hour -> hour - 1's count, as last read
+    _reading: tuple[int, bool] = field(default=(0, False), init=False)  # the hour keys_to_read was for; older hours?
 
     def _hour_key(self, hour: int) -> Key:
         return Prefix.HOUR.key(self.account_id, str(hour))
@@ -70,14 +90,29 @@ class Ledger(AccountItems):
 
     def _used_in(self, hours: range) -> dict[int, int]:
         """Each hour's count, read consistently (BatchGetItem, 24 keys at most)."""
-        keys = [self._hour_key(hour) for hour in hours]
-        answer = self.dynamodb.batch_get_item(RequestItems={self.table: {"Keys": keys, "ConsistentRead": True}})
-        items = answer.get("Responses", {}).get(self.table, [])
-        unread = answer.get("UnprocessedKeys", {})
-        if unread:
-            raise LedgerBusyError("DynamoDB left hour counters unread")
-        used = {int(item["pk"]["S"].rsplit("#", 1)[1]): int(item.get("used", {}).get("N", "0")) for item in items}
-        return {hour: used.get(hour, 0) for hour in hours}
+        items = read_items(self.dynamodb, self.table, [self._hour_key(hour) for hour in hours])
+        return {
+            hour: int(items.get(self._hour_key(hour)["pk"]["S"], {}).get("used", {}).get("N", "0")) for hour in hours
+        }
+
+    def keys_to_read(self) -> list[Key]:
+        """The hours a DM reads with its other reads: the current and the last closed, the older ones once an hour."""
+        hour = int(self.clock() // HOUR_SECONDS)
+        self._reading = (hour, hour not in self._older_hours)
+        older = range(hour - WINDOW_HOURS, hour - 1) if self._reading[1] else range(0)
+        return [self._hour_key(h) for h in (*older, hour - 1, hour)]
+
+    def seen(self, items: dict[str, Item]) -> Hours:
+        """The hours as read with the DM (keys_to_read): kept for the reservations, and the 24 hours' count."""
+        hour, with_older = self._reading
+
+        def used(h: int) -> int:
+            return int(items.get(self._hour_key(h)["pk"]["S"], {}).get("used", {}).get("N", "0"))
+
+        if with_older:
+            self._older_hours = {hour: sum(used(h) for h in range(hour - WINDOW_HOURS, hour - 1))}
+        self._last_closed = {hour: used(hour - 1)}
+        return Hours(self.daily_limit, self.reserved, self._older(hour) + used(hour - 1) + used(hour))
 
     def _older(self, hour: int) -> int:
         """What the closed hours hour-24 .. hour-2 used (they can only shrink: a release gives a slot back)."""
@@ -100,8 +135,8 @@ class Ledger(AccountItems):
             time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - jitter, not security
         raise LedgerBusyError(f"{what}: transactions kept conflicting")
 
-    def reserve(self, dm_id: str, index: int, *, from_reserve: bool = False) -> Slot:
-        """Reserve reply number index to a DM (the counters and its record, atomically).
+    def reserve(self, dm_id: str, index: int, *, from_reserve: bool = False, along: tuple[Write, ...] = ()) -> Slot:
+        """Reserve reply number index to a DM (the counters and its record, atomically), with the writes along.
 
         from_reserve: a STOP confirmation or a handover notice, which may use the DMs kept back for them.
         """
@@ -109,20 +144,25 @@ class Ledger(AccountItems):
         for _ in range(CONFLICT_ATTEMPTS):
             now = self.clock()
             hour = max(int(now // HOUR_SECONDS), floor)
-            last_closed = self._used_in(range(hour - 1, hour))[hour - 1]
+            if hour not in self._last_closed:
+                self._last_closed = {hour: self._used_in(range(hour - 1, hour))[hour - 1]}
+            last_closed = self._last_closed[hour]
             room = self.daily_limit - (0 if from_reserve else self.reserved) - self._older(hour) - last_closed
             if room <= 0:
                 return Slot.DAILY_LIMIT
-            items = self._reserve_items(dm_id, index, hour, (last_closed, room), now)
+            items = [*self._reserve_items(dm_id, index, hour, (last_closed, room), now), *along]
             reasons = self._transact(items, "reserve")
             if reasons is None:
                 return Slot.RESERVED
             failed = [reason == "ConditionalCheckFailed" for reason in reasons] + [False] * len(items)
+            if any(failed[NEXT_HOUR + 1 : len(items)]):
+                return Slot.ALONG_REFUSED
             if failed[RECORD]:
                 return Slot.ALREADY_RECORDED
             if failed[NEXT_HOUR]:  # the hour turned while this reservation was on its way: count it in the next
                 floor = hour + 1
             elif failed[LAST_HOUR]:  # the last closed hour changed since it was read (a release, a late clock)
+                self._last_closed = {}
                 continue
             elif failed[HOUR]:
                 return Slot.DAILY_LIMIT

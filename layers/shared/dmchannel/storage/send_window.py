@@ -6,19 +6,20 @@ says the window is spent. DMs wait for the reset instead of learning the limit f
 
 from dataclasses import dataclass
 
-from dmchannel.storage.table import AccountItems, Key, Prefix
+from dmchannel.storage.table import AccountItems, Item, Key, Prefix
 
 
 @dataclass
 class SendWindow(AccountItems):
     """The account's window (key ``window#ACCOUNT``)."""
 
-    def _key(self) -> Key:
+    def key(self) -> Key:
+        """The window's item, read with each DM's other reads."""
         return Prefix.WINDOW.key(self.account_id)
 
-    def held_until(self) -> float:
-        """The epoch second until which X takes no more DMs from the account, or 0."""
-        item = self._get(self._key())
+    def held_until(self, items: dict[str, Item]) -> float:
+        """The epoch second until which X takes no more DMs from the account, or 0 (from the items read)."""
+        item = items.get(self.key()["pk"]["S"], {})
         remaining = int(item.get("remaining", {}).get("N", "1"))
         reset = float(item.get("reset", {}).get("N", "0"))
         return reset if remaining <= 0 and reset > self.clock() else 0
@@ -29,7 +30,7 @@ class SendWindow(AccountItems):
         self.dynamodb.put_item(
             TableName=self.table,
             Item={
-                **self._key(),
+                **self.key(),
                 "remaining": {"N": str(remaining)},
                 "reset": {"N": str(int(reset))},
                 "expires_at": {"N": str(expires)},

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 Key = dict[str, dict[str, str]]
+Item = dict[str, Any]
+Write = dict[str, Any]  # one write of a transaction: {"Put": ...}, {"Update": ...}, {"Delete": ...}
 # A DM's items (its record, its replies, its counter) outlive the dead-letter queue's 14 days: a late redrive finds them.
 DM_TTL_SECONDS = 15 * 86_400
 
@@ -31,11 +33,11 @@ class Prefix(StrEnum):
     WINDOW = "window"  # window#ACCOUNT
     MEMORY = "memory"  # memory#ACCOUNT#USER
     TOKENS = "tokens"  # tokens#ACCOUNT#EPOCH_DAY
-    HUMAN = "human"  # human#ACCOUNT#USER
+    CONVERSATION = "conv"  # conv#ACCOUNT#USER
     OUTGOING = "outgoing"  # outgoing#ACCOUNT#USER#FINGERPRINT
-    OPT_OUT = "optout"  # optout#ACCOUNT#USER
-    RATE = "rate"  # rate#ACCOUNT#USER#EPOCH_MINUTE
-    MUTE = "mute"  # mute#ACCOUNT#USER
+    HUMAN = "human"  # human#ACCOUNT#USER: an earlier version's takeover, folded into conv#
+    OPT_OUT = "optout"  # optout#ACCOUNT#USER: an earlier version's opt choice, folded into conv#
+    MUTE = "mute"  # mute#ACCOUNT#USER: an earlier version's mute, folded into conv#
     BUTTONS = "buttons"  # buttons#ACCOUNT#more#DM_ID, buttons#ACCOUNT#offered#USER
     SPEND = "spend"  # spend#ACCOUNT#EPOCH_HOUR
     CREDITS = "credits"  # credits#app: X's credits spent, for the whole app
@@ -44,6 +46,38 @@ class Prefix(StrEnum):
     def key(self, owner: str, *parts: str) -> Key:
         """The item's key: this prefix, its owner (an account, or a secret), and the parts after them."""
         return {"pk": {"S": "#".join((self.value, owner, *parts))}}
+
+
+def read_items(dynamodb: "DynamoDBClient", table: str, keys: list[Key]) -> dict[str, Item]:
+    """The items under keys (those there are), by key, read consistently in one BatchGetItem (up to 100 keys)."""
+    found: dict[str, Item] = {}
+    request: Any = {table: {"Keys": keys, "ConsistentRead": True}} if keys else None
+    while request:
+        answer = dynamodb.batch_get_item(RequestItems=request)
+        found |= {item["pk"]["S"]: item for item in answer.get("Responses", {}).get(table, [])}
+        request = answer.get("UnprocessedKeys") or None
+    return found
+
+
+def write_together(dynamodb: "DynamoDBClient", writes: list[Write]) -> bool:
+    """Make the writes at once (one alone as itself, several as a transaction); False when a condition failed."""
+    if len(writes) == 1:
+        ((kind, write),) = writes[0].items()
+        calls: dict[str, Callable[..., object]] = {
+            "Put": dynamodb.put_item,
+            "Update": dynamodb.update_item,
+            "Delete": dynamodb.delete_item,
+        }
+        return conditional(lambda: calls[kind](**write))
+    together: Any = writes
+    try:
+        dynamodb.transact_write_items(TransactItems=together)
+    except ClientError as error:
+        reasons = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
+        if "ConditionalCheckFailed" not in reasons:
+            raise
+        return False
+    return True
 
 
 def conditional(write: Callable[[], object]) -> bool:
