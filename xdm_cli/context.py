@@ -4,10 +4,14 @@ import argparse
 import getpass
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
+import boto3
+
 from dmchannel.credentials import ENVIRONMENT_NAMES, XCredentials
+from dmchannel.storage.table import Prefix
 from dmchannel.x.account_activity import AccountActivity, Webhook
 from xdm_cli.aws_stack import accounts_prefix, credentials_from_secret, read_secret, stack_outputs
 
@@ -124,3 +128,24 @@ def bot_token(args: argparse.Namespace, account_id: str) -> str | None:
     """A Bots API account's token (``x-dm-channel bots create``); None for any other account."""
     xchat = read_secret(accounts_prefix(args.stack) + account_id, missing_ok=True).get("xchat") or {}
     return str(xchat.get("access_token") or "") if xchat.get("token_kind") == "bot" else None
+
+
+def state_table(args: argparse.Namespace) -> str:
+    """The stack's table, or one line saying the stack is older than the command."""
+    table = stack_outputs(args.stack).get("StateTableName", "")
+    if not table:
+        raise CommandError(f"the stack {args.stack} has no StateTableName output: deploy this version first")
+    return table
+
+
+def dm_records(table: str, condition: str, values: dict[str, Any], fields: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each DM record (its account, and the fields asked for) that meets the condition: one scan of the table."""
+    scan: Any = {
+        "TableName": table,
+        "FilterExpression": f"begins_with(pk, :dm) AND ({condition})",
+        "ExpressionAttributeValues": {":dm": {"S": f"{Prefix.DM.value}#"}, **values},
+        "ProjectionExpression": f"pk, {fields}" if fields else "pk",
+    }
+    for page in boto3.client("dynamodb").get_paginator("scan").paginate(**scan):
+        for item in page.get("Items", []):
+            yield item["pk"]["S"].split("#")[1], item

@@ -6,16 +6,14 @@ keys and token (where it has XChat), and the last DM the table says it answered.
 
 import argparse
 import time
-from typing import Any
 
-import boto3
 import requests
 
-from dmchannel.storage.table import Prefix
+from dmchannel.responder.lifecycle import Outcome
 from dmchannel.x.app_api import AppApi, Credits
 from dmchannel.x.webhook_check import check_webhook
 from xdm_cli.aws_stack import account_ids, accounts_prefix, stack_outputs
-from xdm_cli.context import activity_api, bot_token, credentials, webhook_url, xchat_material
+from xdm_cli.context import activity_api, bot_token, credentials, dm_records, webhook_url, xchat_material
 from xdm_cli.subscriptions import CHAT_EVENTS, DM_EVENTS
 
 TOKEN_WARNING_SECONDS = 30 * 60  # the token keeper refreshes a token this long before it ends
@@ -26,18 +24,11 @@ def _line(ok: bool, what: str, fix: str = "") -> str:
 
 
 def _last_answered(table: str) -> dict[str, float]:
-    """Each account's newest answered DM (when its outcome was written), from one scan of the table."""
+    """Each account's newest answered DM (when its outcome was written)."""
     newest: dict[str, float] = {}
-    scan: Any = {
-        "TableName": table,
-        "FilterExpression": "begins_with(pk, :dm) AND outcome = :answered",
-        "ExpressionAttributeValues": {":dm": {"S": f"{Prefix.DM.value}#"}, ":answered": {"S": "answered"}},
-        "ProjectionExpression": "pk, outcome_at",
-    }
-    for page in boto3.client("dynamodb").get_paginator("scan").paginate(**scan):
-        for item in page.get("Items", []):
-            account, at = item["pk"]["S"].split("#")[1], float(item.get("outcome_at", {}).get("N", "0"))
-            newest[account] = max(at, newest.get(account, 0.0))
+    answered = {":answered": {"S": Outcome.ANSWERED.value}}
+    for account, item in dm_records(table, "outcome = :answered", answered, "outcome_at"):
+        newest[account] = max(float(item.get("outcome_at", {}).get("N", "0")), newest.get(account, 0.0))
     return newest
 
 

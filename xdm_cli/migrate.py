@@ -12,14 +12,10 @@ import math
 import time
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
-
-import boto3
 
 from dmchannel.queued_dm import Surface
-from dmchannel.storage.table import Prefix
 from dmchannel.x.webhook_check import subscription_gaps
-from xdm_cli.aws_stack import account_ids, accounts_prefix, stack_outputs, stack_parameter
+from xdm_cli.aws_stack import account_ids, accounts_prefix, stack_parameter
 from xdm_cli.context import (
     CommandError,
     account_credentials,
@@ -27,7 +23,9 @@ from xdm_cli.context import (
     activity_api,
     bot_token,
     credentials,
+    dm_records,
     our_webhook,
+    state_table,
     webhook_url,
 )
 from xdm_cli.subscriptions import subscribe_account
@@ -69,29 +67,13 @@ def _accounts(args: argparse.Namespace) -> list[str]:
 
 def parities(args: argparse.Namespace, accounts: list[str], hours: float) -> dict[str, Parity]:
     """Each account's parity over the last hours, from its DM records (one scan of the table)."""
-    table = stack_outputs(args.stack).get("StateTableName", "")
-    if not table:
-        raise CommandError(f"the stack {args.stack} has no StateTableName output: deploy this version first")
     now = time.time()
-    since, until = now - hours * 3_600, now - SETTLING_SECONDS
+    window = {":since": {"N": str(int(now - hours * 3_600))}, ":until": {"N": str(int(now - SETTLING_SECONDS))}}
     counts: dict[str, Counter[str]] = {account: Counter() for account in accounts}
-    pages = boto3.client("dynamodb").get_paginator("scan")
-    scan: Any = {
-        "TableName": table,
-        "FilterExpression": "begins_with(pk, :dm) AND seen_at BETWEEN :since AND :until",
-        "ExpressionAttributeValues": {
-            ":dm": {"S": f"{Prefix.DM.value}#"},
-            ":since": {"N": str(int(since))},
-            ":until": {"N": str(int(until))},
-        },
-        "ProjectionExpression": "pk, surfaces",
-    }
-    for page in pages.paginate(**scan):
-        for item in page.get("Items", []):
-            account = item["pk"]["S"].split("#")[1]
-            surfaces = set(item.get("surfaces", {}).get("SS", [])) & {LEGACY, ACTIVITY}
-            if account in counts and surfaces:
-                counts[account]["both" if len(surfaces) == 2 else surfaces.pop()] += 1
+    for account, item in dm_records(state_table(args), "seen_at BETWEEN :since AND :until", window, "surfaces"):
+        surfaces = set(item.get("surfaces", {}).get("SS", [])) & {LEGACY, ACTIVITY}
+        if account in counts and surfaces:
+            counts[account]["both" if len(surfaces) == 2 else surfaces.pop()] += 1
     return {a: Parity(c[LEGACY], c[ACTIVITY], c["both"]) for a, c in counts.items()}
 
 

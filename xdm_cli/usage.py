@@ -17,8 +17,8 @@ from dmchannel.storage.ledger import Ledger
 from dmchannel.storage.table import Prefix
 from dmchannel.x.app_api import AppApi, Credits
 from dmchannel.x.prices import XPrices, x_prices
-from xdm_cli.aws_stack import account_ids, accounts_prefix, stack_outputs
-from xdm_cli.context import CommandError, activity_api, credentials
+from xdm_cli.aws_stack import account_ids, accounts_prefix
+from xdm_cli.context import activity_api, credentials, state_table
 
 NAMESPACE, SERVICE = "XDmChannel", "x-dm-channel"
 
@@ -64,9 +64,7 @@ def _line(prices: XPrices, what: str, received: float, sent: float) -> str:
 
 def usage(args: argparse.Namespace) -> str:
     """X's credit balance (where X tells it), and the billable events of the last 24 hours and 30 days, priced."""
-    table = stack_outputs(args.stack).get("StateTableName", "")
-    if not table:
-        raise CommandError(f"the stack {args.stack} has no StateTableName output: deploy this version first")
+    table = state_table(args)
     primary = credentials(args).bot_user_id
     accounts = [args.account] if args.account else [primary, *account_ids(accounts_prefix(args.stack))]
     balance = AppApi(args.x_api_base_url, activity_api(args).bearer_token(), requests.Session()).credits()
