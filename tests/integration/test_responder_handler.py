@@ -347,20 +347,23 @@ def test_asking_for_a_person_tells_the_operators_topic(pipeline: Callable[..., P
     assert f"conversations resume --account {BOT_ID} --user {USER_ID}" in notice["Body"]
 
 
+class BreakingBot:
+    """Breaks, with no BotError, on the text given (on every text when none is); answers "fine" otherwise."""
+
+    def __init__(self, poison: str = "") -> None:
+        self.poison = poison
+
+    def answer(self, turn: Turn) -> list[Reply]:
+        if turn.text == self.poison or not self.poison:
+            raise ZeroDivisionError("nobody saw this coming")
+        return [Reply("fine")]
+
+
 def test_a_poison_dm_fails_with_its_reason_on_the_dead_letter_queue_and_its_conversation_goes_on(
     pipeline: Callable[..., Pipeline],
 ) -> None:
     flow = pipeline()
-
-    class PoisonedBot:
-        """Breaks, with no BotError, on one text."""
-
-        def answer(self, turn: Turn) -> list[Reply]:
-            if turn.text == "poison":
-                raise ZeroDivisionError("nobody saw this coming")
-            return [Reply("fine")]
-
-    flow.responder.wiring.bot_override = PoisonedBot()
+    flow.responder.wiring.bot_override = BreakingBot("poison")
     poison = flow.user_says("poison")
     flow.user_says("hello")
     first = flow.poll()
@@ -502,6 +505,36 @@ def test_a_dm_from_both_surfaces_up_to_a_day_apart_is_answered_once_and_both_are
     assert len(flow.fake.sent) == 1
     item = table_item(flow.stack, f"dm#{BOT_ID}#{event['id']}")
     assert set(item["surfaces"]["SS"]) == {"account_activity", "activity_api"}
+
+
+def test_a_dm_dead_lettered_on_one_surface_is_let_go_on_the_other_and_answered_once_redriven(
+    pipeline: Callable[..., Pipeline],
+) -> None:
+    flow = pipeline()
+    flow.responder.wiring.bot_override = BreakingBot()
+    event = dm_event("1795600000000000778", USER_ID, BOT_ID, "hello", created_ms=int(time.time() * 1000))
+    flow.deliver(dm_delivery([event], [USER]))
+    result = flow.poll()
+    for _ in range(4):  # 5 attempts of the Account Activity copy: failed, dead-lettered
+        flow.expire(result)
+        result = flow.poll()
+    record = f"dm#{BOT_ID}#{event['id']}"
+    assert table_item(flow.stack, record)["dead_surface"] == {"S": "account_activity"}
+    flow.responder.wiring.bot_override = None
+    calls = len(flow.fake.calls)
+    flow.deliver(activity_delivery([event], [USER]))  # the same DM from the X Activity API, while migrating
+    assert flow.poll().failed == []
+    assert len(flow.fake.calls) == calls and table_item(flow.stack, record)["outcome"] == {"S": "failed"}
+    (dead,) = drain(flow.stack.refs["DmDeadLetterQueue"])  # one dead letter: the copy let go made none
+    flow.sqs.send_message(  # its redrive, as `x-dm-channel dead-letters redrive` sends it
+        QueueUrl=flow.stack.refs["DmQueue"],
+        MessageBody=dead["Body"],
+        MessageGroupId=QueuedDM.from_body(dead["Body"]).conversation_id,
+        MessageDeduplicationId="redriven",
+    )
+    assert flow.poll().failed == []
+    assert table_item(flow.stack, record)["outcome"] == {"S": "answered"}
+    assert flow.answers()[-1].startswith("Hi Jordan") and len(flow.fake.sent) == 2  # the apology, then the answer
 
 
 def test_a_dm_left_by_a_rule_never_spends_the_credits_probe(pipeline: Callable[..., Pipeline]) -> None:

@@ -207,7 +207,7 @@ class Responder:
         """Write the fate on the DM's record (where the attempt was counted, or it is final), and announce it."""
         if counted or fate.outcome.final:
             gave_back = counted and fate.outcome in (Outcome.HELD, Outcome.NOT_STARTED)  # no failure of its own
-            self.stores.records.end(dm.dm_id, fate, attempts=-1 if gave_back else 0)
+            self.stores.records.end(dm.dm_id, fate, attempts=-1 if gave_back else 0, surface=dm.surface.value)
         announce(fate, **fields)
         return fate
 
@@ -219,6 +219,9 @@ class Responder:
         if record.outcome and record.outcome.closed:
             logger.info("DM already closed (a replay or a redrive): nothing more to do", outcome=record.outcome)
             return Fate(record.outcome, record.rule)
+        if record.dead_elsewhere(chain):  # its dead letter, redriven, answers it: this copy would only fail again
+            logger.info("DM already on the dead-letter queue, delivered by another surface: this copy is let go")
+            return Fate(Outcome.DUPLICATE)
         if record.attempts == 1 and record.outcome is None:  # its first attempt (a held one gave its attempt back)
             count(Metric.DIRECT_MESSAGES_RECEIVED)
             if self.stores.spend:

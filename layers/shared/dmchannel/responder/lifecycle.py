@@ -7,7 +7,8 @@ A person's DM, from X's delivery to its end::
     received   the webhook checks X's signature and queues the DM        queued
     queued     on the FIFO queue, one group per conversation              started | NOT_STARTED
     started    one more attempt counted on its record (a new chain of   opened | as recorded, if closed
-               attempts when a dead letter is redriven)
+               attempts when a dead letter is redriven)                  | DUPLICATE, if dead-lettered
+                                                                         by its other surface
     opened     read (XChat: decrypted, verified); STOP/START kept        planned | UNANSWERED(rule) | HELD
     planned    the rules, then the bot; the plan stored before            each reply reserved
                anything is sent (a retry continues it)                   | UNANSWERED(rule)
@@ -46,6 +47,7 @@ class Outcome(StrEnum):
     RETRY_LATER = "retry_later"  # the attempt failed (the bot or X); back after a delay
     NOT_STARTED = "not_started"  # too little of the invocation left to start (or go on): back at once, no attempt spent
     OBSERVED = "observed"  # the account's own message (its echo, or a person answering): noted, never answered
+    DUPLICATE = "duplicate"  # another surface's delivery of a DM whose copy waits on the dead-letter queue: let go
 
     @property
     def final(self) -> bool:

@@ -109,6 +109,7 @@ QUEUE_ACTIONS: dict[Outcome, QueueAction] = {
     Outcome.ANSWERED: QueueAction.DELETE,
     Outcome.UNANSWERED: QueueAction.DELETE,
     Outcome.OBSERVED: QueueAction.DELETE,
+    Outcome.DUPLICATE: QueueAction.DELETE,
     Outcome.NOT_STARTED: QueueAction.BACK_NOW,
     Outcome.HELD: QueueAction.BACK_AT,
     Outcome.RETRY_LATER: QueueAction.BACK_AT,
@@ -143,7 +144,7 @@ def _left(wiring: Wiring, dm: QueuedDM, rule: Rule) -> Fate:
 
 def _end(wiring: Wiring, dm: QueuedDM, fate: Fate) -> Fate:
     """A fate decided before a responder could decide it: written on the DM's record, and announced."""
-    wiring.records(dm.account_id).end(dm.dm_id, fate)
+    wiring.records(dm.account_id).end(dm.dm_id, fate, surface=dm.surface.value)
     announce(fate, dm_id=dm.dm_id, account_id=dm.account_id)
     return fate
 

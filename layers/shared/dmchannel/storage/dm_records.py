@@ -40,6 +40,11 @@ class DmRecord:
     rule: Rule | None = None
     chain: str = ""  # the queue message of this chain of attempts (a redrive starts another)
     retry_at: float = 0.0  # a held or failed attempt: when the DM comes back
+    dead_surface: str = ""  # a failed or dead-lettered DM: the surface of its copy on the dead-letter queue
+
+    def dead_elsewhere(self, chain: str) -> bool:
+        """Whether the DM waits on the dead-letter queue in another delivery than this chain's (its other surface's)."""
+        return bool(chain) and self.chain != chain and self.outcome in (Outcome.FAILED, Outcome.DEAD_LETTERED)
 
 
 def plan_to_json(plan: tuple[OutboundMessage, ...]) -> str:
@@ -87,6 +92,7 @@ def record_from_item(item: dict[str, Any]) -> DmRecord:
         rule=rule_of(rule) if rule else None,
         chain=item.get("chain", {}).get("S", ""),
         retry_at=float(item.get("retry_at", {}).get("N", "0")),
+        dead_surface=item.get("dead_surface", {}).get("S", ""),
     )
 
 
@@ -101,8 +107,10 @@ class DmRecords(AccountItems):
         """Count one more attempt at answering the DM, and the surface it came by; return its record.
 
         chain: the queue message the attempt came in. A failed or dead-lettered DM that comes
-        in another (a redrive) starts a new chain: its attempts count from one again. The record
-        keeps every surface that delivered the DM (``surfaces``) and when it was first seen (``seen_at``).
+        in another by the surface of its dead letter (a redrive) starts a new chain: its attempts
+        count from one again; by another surface (X delivering it twice while an account moves to
+        the X Activity API), it is left as it is (``dead_elsewhere``). The record keeps every surface
+        that delivered the DM (``surfaces``) and when it was first seen (``seen_at``).
         """
         values: dict[str, Any] = {
             ":one": {"N": "1"},
@@ -124,11 +132,13 @@ class DmRecords(AccountItems):
             ReturnValues="ALL_NEW",
         )["Attributes"]
         record = record_from_item(answer)
-        if chain and record.chain != chain and record.outcome in (Outcome.FAILED, Outcome.DEAD_LETTERED):
+        if record.dead_elsewhere(chain) and record.dead_surface in ("", surface):
             answer = self.dynamodb.update_item(
                 TableName=self.table,
                 Key=self._key(dm_id),
-                UpdateExpression="SET attempts = :one, chain = :chain REMOVE outcome, #rule, outcome_at, last_error",
+                UpdateExpression=(
+                    "SET attempts = :one, chain = :chain REMOVE outcome, #rule, outcome_at, last_error, dead_surface"
+                ),
                 ExpressionAttributeNames={"#rule": "rule"},
                 ExpressionAttributeValues={":one": {"N": "1"}, ":chain": {"S": chain}},
                 ReturnValues="ALL_NEW",
@@ -212,11 +222,12 @@ class DmRecords(AccountItems):
         messages = tuple(found[key] for key in plan.parts)
         return replace(record, plan=replace(plan, messages=messages, parts=()))
 
-    def end(self, dm_id: str, fate: Fate, *, attempts: int = 0) -> int:
+    def end(self, dm_id: str, fate: Fate, *, attempts: int = 0, surface: str = "") -> int:
         """Write how the attempt ended (one write): outcome, rule, when, and the failure's reason.
 
         attempts: added to the count (-1: the attempt was no failure of its own, it waited for
-        X's send window; 1: an attempt that failed before it was counted). Returns the count.
+        X's send window; 1: an attempt that failed before it was counted). surface: the one the
+        DM came by, kept with a dead letter's end (only its redrive starts the DM again). Returns the count.
         """
         values: dict[str, Any] = {
             ":outcome": {"S": fate.outcome.value},
@@ -233,6 +244,9 @@ class DmRecords(AccountItems):
         if fate.outcome in (Outcome.RETRY_LATER, Outcome.FAILED, Outcome.DEAD_LETTERED):
             sets.append("last_error = :reason")
             values[":reason"] = {"S": str(fate)[:500]}
+        if surface and fate.outcome in (Outcome.FAILED, Outcome.DEAD_LETTERED):
+            sets.append("dead_surface = :surface")
+            values[":surface"] = {"S": surface}
         expression = "SET " + ", ".join(sets) + ("" if fate.rule else " REMOVE #rule") + " ADD attempts :add"
         values[":add"] = {"N": str(attempts)}
         answer = self.dynamodb.update_item(
