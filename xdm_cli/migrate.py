@@ -56,13 +56,18 @@ def parity_hours(value: str) -> float:
     return hours
 
 
-def _accounts(args: argparse.Namespace) -> list[str]:
-    """The accounts a command is for: --account, --all (the primary and every added one but Bots API bots), else the primary."""
+def _migrating(args: argparse.Namespace) -> list[str]:
+    """The primary account and every added one but Bots API bots (a bot was never on the old API)."""
     primary = credentials(args).bot_user_id
+    others = [a for a in account_ids(accounts_prefix(args.stack)) if a != primary]
+    return [primary, *(a for a in others if bot_token(args, a) is None)]
+
+
+def _accounts(args: argparse.Namespace) -> list[str]:
+    """The accounts a command is for: --account, --all (every one that can migrate), else the primary."""
     if getattr(args, "all", False):
-        others = [a for a in account_ids(accounts_prefix(args.stack)) if a != primary]
-        return [primary, *(a for a in others if bot_token(args, a) is None)]  # a bot was never on the old API
-    return [args.account or primary]
+        return _migrating(args)
+    return [args.account or credentials(args).bot_user_id]
 
 
 def parities(args: argparse.Namespace, accounts: list[str], hours: float) -> dict[str, Parity]:
@@ -122,8 +127,8 @@ def migrate_finish(args: argparse.Namespace) -> str:
     for account in accounts:
         activity(legacy, account_credentials(args, account)).unsubscribe(webhook_id)
         done.append(f"The account {account} is off the Account Activity API (its X Activity API subscriptions stay).")
-    everyone = {credentials(args).bot_user_id, *account_ids(accounts_prefix(args.stack))}
-    if legacy.api == "v1.1" and everyone <= set(accounts):  # v1.1 tells only of the primary: all were finished now
+    others = [a for a in _migrating(args) if a not in accounts]  # v1.1 tells each account of itself only
+    if legacy.api == "v1.1" and not any(activity(legacy, account_credentials(args, a)).subscriptions() for a in others):
         ours = our_webhook(calls, webhook_url(args))
         calls.delete(ours.id)
         done.append(f"No account uses the Account Activity webhook {ours.id} any more: deleted.")

@@ -543,6 +543,30 @@ def test_migrate_moves_an_account_off_the_account_activity_api_only_once_both_de
     assert len(setup.fake.account_activity.activity) == 2  # the X Activity API's subscriptions stay
 
 
+def test_migrate_finish_one_account_at_a_time_deletes_the_v1_1_webhook_with_the_last(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    second = SECOND_ACCOUNT.bot_user_id
+    setup.fake.tokens[SECOND_ACCOUNT.access_token] = SECOND_ACCOUNT.access_token_secret
+    setup.fake.account_activity.screen_names[second] = "salesbot"
+    monkeypatch.setenv("X_ACCESS_TOKEN", SECOND_ACCOUNT.access_token)
+    monkeypatch.setenv("X_ACCESS_TOKEN_SECRET", SECOND_ACCOUNT.access_token_secret)
+    assert setup.run("accounts", "add")[0] == 0
+    monkeypatch.delenv("X_ACCESS_TOKEN")
+    monkeypatch.delenv("X_ACCESS_TOKEN_SECRET")
+    assert setup.run("webhook", "register", "--env", "dev")[0] == 0
+    for account in (DEV_CREDENTIALS.bot_user_id, second):
+        assert setup.run("subscribe", "--env", "dev", "--account", account)[0] == 0
+    assert setup.run("webhook", "register")[0] == 0
+    assert setup.run("migrate", "start", "--all")[0] == 0
+    code, out, err = setup.run("migrate", "finish", "--env", "dev", "--account", second, "--force")
+    assert code == 0 and "deleted" not in out, err
+    assert len(setup.fake.account_activity.webhooks) == 2  # the primary still takes its DMs by the v1.1 webhook
+    code, out, err = setup.run("migrate", "finish", "--env", "dev", "--force")  # the primary, the last on it
+    assert code == 0 and "deleted" in out, err
+    assert [h["env"] for h in setup.fake.account_activity.webhooks.values()] == [None]
+
+
 def test_bots_are_made_served_rotated_and_revoked_and_their_tokens_never_shown(setup: Setup) -> None:
     app = setup.fake.app
     code, out, err = setup.run("bots", "create", "--handle", "helpdesk_bot", "--name", "Help desk")
