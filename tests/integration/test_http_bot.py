@@ -1,6 +1,7 @@
 """The HTTP bot against a real local server speaking the Rasa REST protocol: good, slow, failing, malformed."""
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -35,6 +36,8 @@ class RasaServer:
     body: bytes = b"[]"
     delay: float = 0
     trickle: float = 0  # seconds between the body's bytes
+    hold_body: threading.Event | None = None  # the body waits, after the headers, until this is set
+    keep_alive: bool = False  # HTTP/1.1, its connection kept open (a Rasa server's); else HTTP/1.0, closed
     finished: bool = False  # the whole answer was written
     requests: list[tuple[dict[str, str], Any]] = field(default_factory=list)
     url: str = ""
@@ -50,6 +53,15 @@ def rasa() -> Iterator[RasaServer]:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             state.requests.append((dict(self.headers.items()), json.loads(body)))
             time.sleep(state.delay)
+            if state.hold_body:
+                self.protocol_version = "HTTP/1.1" if state.keep_alive else "HTTP/1.0"
+                self.send_response(state.status)
+                self.send_header("Content-Length", str(len(state.body)))
+                self.end_headers()
+                self.wfile.flush()
+                state.hold_body.wait(10)
+                self.wfile.write(state.body)
+                return
             if not state.trickle:
                 write_answer(self, state.status, {"Content-Type": "application/json", **state.headers}, state.body)
                 return
@@ -164,6 +176,24 @@ def test_the_timeout_is_for_the_whole_answer_not_each_read(rasa: RasaServer) -> 
         HttpBot(rasa.url, timeout=0.5).answer(TURN)
     assert raised.value.retryable
     assert not rasa.finished  # given up while the answer was still arriving
+
+
+@pytest.mark.parametrize("keep_alive", [True, False], ids=["HTTP/1.1", "HTTP/1.0"])
+def test_a_body_slower_than_what_is_left_of_the_timeout_ends_in_a_retryable_bot_error(
+    rasa: RasaServer, keep_alive: bool
+) -> None:
+    rasa.delay, rasa.hold_body, rasa.keep_alive = (
+        0.3,
+        threading.Event(),
+        keep_alive,
+    )  # the headers take most of the time; the body never comes
+    started = time.monotonic()
+    with pytest.raises(BotError) as raised:
+        HttpBot(rasa.url, timeout=0.5).answer(TURN)
+    elapsed = time.monotonic() - started
+    rasa.hold_body.set()
+    assert raised.value.retryable and "timeout" in str(raised.value)
+    print(f"gave up after {elapsed:.2f} s")  # about the timeout, not the headers' wait plus a whole timeout
 
 
 def test_an_answer_too_large_is_refused(rasa: RasaServer) -> None:

@@ -1,6 +1,7 @@
 """A bot behind HTTP that speaks the Rasa REST channel protocol (Rasa, Botpress and many others)."""
 
 import json
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -8,6 +9,7 @@ from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 
 import requests
+import urllib3
 
 from dmchannel.bots.base import BotError, Button, Reply, Turn
 
@@ -95,20 +97,35 @@ class HttpBot:
                 body = _read_within(response, deadline)
         except requests.RequestException as error:
             raise BotError(f"no answer from the bot: {type(error).__name__}", retryable=True) from error
+        except urllib3.exceptions.ReadTimeoutError as error:  # the body, read from urllib3 itself, stopped
+            raise BotError("the bot took longer than its timeout to answer", retryable=True) from error
         try:
             return replies_from_answer(json.loads(body))
         except ValueError as error:
             raise BotError("the answer is not JSON", retryable=False) from error
 
 
+def _socket_of(response: requests.Response) -> socket.socket | None:
+    """The socket the body comes by: the connection's, or (a response that closes it: HTTP/1.0) the body reader's."""
+    sock = getattr(response.raw.connection, "sock", None)
+    if sock is None:  # http.client let go of it for the response to close; its reader holds it
+        sock = getattr(getattr(getattr(getattr(response.raw, "_fp", None), "fp", None), "raw", None), "_sock", None)
+    return sock if isinstance(sock, socket.socket) else None
+
+
 def _read_within(response: requests.Response, deadline: float) -> bytes:
     """The body, read by chunks until the deadline and up to MAX_ANSWER_BYTES (a slow trickle or a flood ends)."""
     body = bytearray()
-    # read1 returns what has arrived (within the socket's timeout), so a trickle cannot outlast the deadline.
-    while chunk := response.raw.read1(CHUNK_BYTES, decode_content=True):
+    sock = _socket_of(response)
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise BotError("the bot took longer than its timeout to answer", retryable=True)
+        if sock is not None and sock.fileno() != -1:  # each read waits at most what is left (closed: all is read)
+            sock.settimeout(left)
+        # read1 returns what has arrived, so a trickle cannot outlast the deadline either.
+        if not (chunk := response.raw.read1(CHUNK_BYTES, decode_content=True)):
+            return bytes(body)
         body.extend(chunk)
         if len(body) > MAX_ANSWER_BYTES:
             raise BotError(f"the answer is over {MAX_ANSWER_BYTES} bytes", retryable=False)
-        if time.monotonic() > deadline:
-            raise BotError("the bot took longer than its timeout to answer", retryable=True)
-    return bytes(body)
