@@ -1,18 +1,21 @@
 """Cold start of the functions: import plus init, against a bare `import boto3` plus one SQS client.
 
 Each sample is a fresh Python process (as a Lambda cold start is); prints the median and
-the 90th percentile over the runs, and the peak resident memory of the process. The channel's
-code is compiled to bytecode first, as the deployed layers ship it (`sam build`), so that no
-sample compiles sources the floor's boto3 has compiled already.
+the 90th percentile over the runs, and the peak resident memory of the process. The functions
+are measured as `sam build` ships them: each function's folder built by its own Makefile, the
+channel's code compiled to bytecode (so that no sample compiles sources the floor's boto3 has
+compiled already).
 """
 
 import argparse
 import compileall
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from scripts.measured import record
@@ -29,7 +32,7 @@ boto3.client("sqs")
 FUNCTION = """
 import time; start = time.perf_counter()
 import importlib.util
-spec = importlib.util.spec_from_file_location("app", "functions/{name}/app.py")
+spec = importlib.util.spec_from_file_location("app", "{built}/{name}/app.py")
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
 """
@@ -84,21 +87,48 @@ def summary(name: str, samples: list[dict[str, float]], floor: float) -> dict[st
     }
 
 
+def build(name: str, built: Path) -> None:
+    """The function's folder as `sam build` makes it: its Makefile's target, with ARTIFACTS_DIR (this Python first)."""
+    artifacts = built / name
+    artifacts.mkdir()
+    target = "build-" + "".join(part.title() for part in name.split("_")) + "Function"
+    make = shutil.which("make")
+    assert make, "make is needed to build the functions as sam build does"
+    subprocess.run(
+        [make, "--no-print-directory", "-f", "Makefile", target, f"ARTIFACTS_DIR={artifacts}"],
+        cwd=ROOT / "functions" / name,
+        env={**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"},
+        stdout=subprocess.DEVNULL,
+        check=True,
+    )
+
+
 def main() -> None:
     """Alternate the measurements so that machine noise hits them alike."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=30)
     runs = parser.parse_args().runs
+    with tempfile.TemporaryDirectory() as folder:
+        built = Path(folder)
+        for name in ("webhook", "responder"):
+            build(name, built)
+        measure(runs, built)
+
+
+def measure(runs: int, built: Path) -> None:
+    """Sample every program runs times, and print and record what they took."""
     programs = {
         FLOOR: BASELINE,
-        "webhook import + init": FUNCTION.format(name="webhook"),
-        "responder import + init": FUNCTION.format(name="responder"),
+        "webhook import + init": FUNCTION.format(built=built, name="webhook"),
+        "responder import + init": FUNCTION.format(built=built, name="responder"),
         # The first XChat DM of a warm-started responder also loads X's SDK and the account's keys.
-        "responder, plus X's SDK and one account's keys (its first XChat DM)": FUNCTION.format(name="responder")
+        "responder, plus X's SDK and one account's keys (its first XChat DM)": FUNCTION.format(
+            built=built, name="responder"
+        )
         + XCHAT_FIRST_DM,
     }
     samples: dict[str, list[dict[str, float]]] = {name: [] for name in programs}
-    for code_dir in (ROOT / "layers" / "shared", ROOT / "functions"):
+    for code_dir in (ROOT / "layers" / "shared", built):
         compileall.compile_dir(code_dir, quiet=1)
     for code in programs.values():
         sample(code)  # warm the file system cache

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 from devstack.template import load_template, resources_of_type
 from scripts.include_dashboard import DASHBOARD, include_dashboard
 from tests.conftest import ROOT
@@ -185,6 +187,9 @@ def test_sam_build_needs_no_docker_nor_python313(tmp_path: Path) -> None:
     assert not list(deps.rglob("*.js")) and not list(deps.rglob("*.css")) and not list(deps.rglob("tests"))
     assert (build_dir / "WebhookFunction" / "app.py").is_file()
     assert {p.name for p in (build_dir / "ResponderFunction").iterdir()} == {"app.py", "faq.yaml", "assistant.md"}
+    faq = (build_dir / "ResponderFunction" / "faq.yaml").read_text(encoding="utf-8")  # JSON: no YAML parser to load
+    source = (ROOT / "functions" / "responder" / "faq.yaml").read_text(encoding="utf-8")
+    assert json.loads(faq) == yaml.safe_load(source)
     assert (build_dir / "WebhookGuardFunction" / "app.py").is_file()
     include_dashboard(build_dir / "template.yaml")
     deployed = load_template(build_dir / "template.yaml")

@@ -1,5 +1,6 @@
 """The built-in FAQ bot with the shipped sample FAQ."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,10 @@ def test_can_i_use_my_own_bot_is_not_what_is_this(bot: FaqBot) -> None:
     answer, payloads = ask(bot, "Can I use my own bot?")
     assert "Rasa" in answer or "HTTP bot" in answer
     assert "intent:own_bot" not in payloads
+
+
+def test_the_faq_as_the_build_writes_it_makes_the_same_bot(bot: FaqBot, tmp_path: Path) -> None:
+    source = ROOT / "functions" / "responder" / "faq.yaml"
+    built = tmp_path / "faq.yaml"  # JSON under the same name, as `sam build` writes it
+    built.write_text(json.dumps(yaml.safe_load(source.read_text(encoding="utf-8"))), encoding="utf-8")
+    assert load_faq_bot(built) == bot
