@@ -1,5 +1,8 @@
 """moto's server for SQS, DynamoDB and Secrets Manager, answering one request at a time.
 
+`make run` starts it in a process of its own (``python -m devstack.moto_server``), as AWS is
+another machine: the stand-in for AWS does not share an interpreter lock with the functions.
+
 AWS applies each request atomically (a DynamoDB transaction, a conditional update);
 moto's backends do not guard against concurrent requests, so this server serializes
 them. Clients can still race each other, exactly as they do against AWS. A DynamoDB
@@ -10,8 +13,13 @@ slower as the table grew).
 
 import copy
 import io
+import logging
 import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -112,8 +120,8 @@ def start_moto(host: str = "127.0.0.1", port: int = 0, counter: RequestCounter |
     return serve_in_background(server)
 
 
-def start_local_aws(host: str = "127.0.0.1", counter: RequestCounter | None = None) -> BaseWSGIServer:
-    """Start moto and point boto3 at it (AWS_ENDPOINT_URL), with dummy credentials and no profile."""
+def _point_boto3_at(host: str, port: int) -> None:
+    """boto3 talks to moto (AWS_ENDPOINT_URL), with dummy credentials and no profile."""
     for name, value in {
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
@@ -121,6 +129,53 @@ def start_local_aws(host: str = "127.0.0.1", counter: RequestCounter | None = No
     }.items():
         os.environ.setdefault(name, value)
     os.environ.pop("AWS_PROFILE", None)
+    os.environ["AWS_ENDPOINT_URL"] = f"http://{host}:{port}"
+
+
+def start_local_aws(host: str = "127.0.0.1", counter: RequestCounter | None = None) -> BaseWSGIServer:
+    """Start moto in this process (a counter counts what it serves) and point boto3 at it."""
     server = start_moto(host, 0, counter)
-    os.environ["AWS_ENDPOINT_URL"] = f"http://{host}:{server.server_port}"
+    _point_boto3_at(host, server.server_port)
     return server
+
+
+class MotoProcess:
+    """moto's server in a process of its own, which ends with this one; boto3 pointed at it."""
+
+    def __init__(self, host: str) -> None:
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH", "")]))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "devstack.moto_server", host, str(os.getpid())],
+            cwd=root,
+            env={**os.environ, "PYTHONPATH": path},
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line.strip().isdigit():
+            self.process.kill()
+            raise OSError(f"moto did not start: {line.strip() or 'no port'}")
+        self.server_port = int(line)
+        _point_boto3_at(host, self.server_port)
+
+    def shutdown(self) -> None:
+        """Stop it (and wait for it)."""
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def serve_for(parent: int, host: str) -> None:
+    """Serve until the parent process ends or terminates this one (Ctrl-C is the parent's to handle)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
+    server = start_moto(host)
+    print(server.server_port, flush=True)
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    serve_for(int(sys.argv[2]), sys.argv[1])

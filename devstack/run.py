@@ -23,7 +23,7 @@ from devstack.fake_x import FakeX, serve
 from devstack.lambda_runtime import LocalFunction, import_function
 from devstack.local_api import api_gateway_answer, make_server
 from devstack.local_http import serve_in_background
-from devstack.moto_server import start_local_aws
+from devstack.moto_server import MotoProcess
 from devstack.poller import poll_once
 from devstack.provision import STACK_NAME, LocalStack, provision, publish_stack, stack_outputs
 from devstack.xchat_local import LocalXChat
@@ -343,7 +343,7 @@ def main() -> int:
     except SettingsError as error:
         return refuse(str(error), [])
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    moto = start_local_aws(HOST)
+    moto = MotoProcess(HOST)
     stack = provision(secret_values={"XCredentialsSecret": json.dumps(credentials.secret_values())})
     accounts = add_accounts(stack, stack.function_environment("ResponderFunction")["ACCOUNTS_SECRET_PREFIX"], others)
     accounts[0]["id"] = credentials.bot_user_id
