@@ -291,6 +291,17 @@ def test_no_read_receipt_or_typing_when_no_answer_will_follow(
     assert [path for path, _ in fake_x[0].calls] == [MARK_READ_PATH, TYPING_PATH, SEND_PATH]
 
 
+def test_the_courtesy_calls_go_beside_the_bot_and_reach_x_before_the_answer(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    fake_x[0].fail_next(503, path=TYPING_PATH, delay=0.3)  # a slow typing indicator, which fails
+    bot = ScriptedBot([Reply("hi")])
+    responder = make_responder(bot, mark_read=True, typing_indicator=True)
+    assert responder.handle(queued("1")).outcome is Outcome.ANSWERED
+    assert [path for path, _ in fake_x[0].calls] == [MARK_READ_PATH, TYPING_PATH, SEND_PATH]
+    assert [dm.text for dm in fake_x[0].sent] == ["hi"]
+
+
 def test_after_five_failed_attempts_the_dm_has_failed_with_its_reason_and_the_user_gets_the_apology(
     make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
 ) -> None:
@@ -514,8 +525,9 @@ def test_the_bot_is_not_asked_when_reading_the_dm_left_too_little_time_and_no_at
     make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
 ) -> None:
     bot = ScriptedBot([Reply("hi")])
-    responder = make_responder(bot, bot_timeout=5.0, mark_read=True)
-    responder.remaining_seconds = lambda: 20.0 if not fake_x[0].calls else 10.0  # the read receipt took 10 s
+    responder = make_responder(bot, bot_timeout=5.0)
+    left = iter([20.0])  # enough to start; then reading the DM (XChat's decryption, say) took 10 s
+    responder.remaining_seconds = lambda: next(left, 10.0)
     fate = responder.handle(queued("1"))
     assert fate.outcome is Outcome.NOT_STARTED and bot.turns == []
     record = responder.stores.records.read("1")

@@ -168,6 +168,7 @@ class Responder:
     notify: Callable[[str], None] | None = None  # tells the operator a user asked for a person
     checkpoint: Callable[[Checkpoint, str], None] = no_checkpoint
     _started: float = 0.0  # when the DM being handled was taken up (perf_counter)
+    _courtesy_calls: threading.Thread | None = None  # the read receipt and typing indicator, on their way
 
     def _send_seconds(self) -> float:
         return CONNECT_TIMEOUT + self.x.read_timeout + SAFETY_MARGIN_SECONDS
@@ -183,6 +184,7 @@ class Responder:
         try:
             return self._attempt(dm, dm.created_at_ms / 1000 if dm.created_at_ms else queued_at or self.clock(), chain)
         finally:
+            self._courtesy_done()
             logger.thread_safe_remove_keys(LOG_KEYS)
 
     def observe_own(self, dm: QueuedDM) -> Fate:
@@ -511,17 +513,32 @@ class Responder:
         return replies
 
     def _courtesy(self, dm: QueuedDM) -> None:
-        """Mark the DM read and show the typing indicator; a failure here never blocks the answer."""
+        """Mark the DM read and show the typing indicator while the answer is made; a failure never blocks it."""
         calls: list[Callable[[], None]] = []
         if self.settings.mark_read:
             calls.append(lambda: self.x.mark_read(dm.sender_id, dm.dm_id))
         if self.settings.typing_indicator:
             calls.append(lambda: self.x.indicate_typing(dm.sender_id))
-        for call in calls:
-            try:
-                call()
-            except XApiError as error:
-                logger.info("Read receipt or typing indicator failed", error=str(error))
+
+        def make() -> None:
+            for call in calls:
+                try:
+                    call()
+                except XApiError as error:
+                    logger.info("Read receipt or typing indicator failed", dm_id=dm.dm_id, error=str(error))
+                except Exception as error:  # a courtesy: the answer goes on whatever it met
+                    logger.warning(
+                        "Read receipt or typing indicator failed", dm_id=dm.dm_id, error=type(error).__name__
+                    )
+
+        self._courtesy_calls = threading.Thread(target=make, daemon=True)
+        self._courtesy_calls.start()
+
+    def _courtesy_done(self) -> None:
+        """Wait for the read receipt and the typing indicator: they reach X before the answer, and end with the DM."""
+        if self._courtesy_calls is not None:
+            self._courtesy_calls.join()
+            self._courtesy_calls = None
 
     @contextmanager
     def _typing_while_thinking(self, user_id: str) -> Iterator[None]:
@@ -561,6 +578,7 @@ class Responder:
         try:
             for index, message in enumerate(plan):
                 logger.thread_safe_append_keys(reply_index=index)
+                self._courtesy_done()  # before the time left is read: the courtesy calls may have taken some
                 if self.remaining_seconds() < self._send_seconds():
                     raise Ended(Fate(Outcome.NOT_STARTED, detail="too little time left to send the next reply"))
                 if self._too_old(created_at):
