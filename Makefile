@@ -117,6 +117,7 @@ docs: $(RUN_STAMP) ## write docs/configuration.md again from template.yaml, and 
 $(BENCH_STAMP): requirements/bench.txt layers/deps/requirements.txt
 	rm -rf $(BENCH_VENV)
 	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --no-deps -r layers/deps/requirements.txt
 	$(BENCH_VENV)/bin/python -m pip install --quiet -r requirements/bench.txt
 	rm -f $(BENCH_VENV)/.installed-*
 	touch $@
