@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from dmchannel.queued_dm import Surface
+from dmchannel.x.errors import XApiError
 from dmchannel.x.webhook_check import subscription_gaps
 from xdm_cli.aws_stack import account_ids, accounts_prefix, stack_parameter
 from xdm_cli.context import (
@@ -127,9 +128,20 @@ def migrate_finish(args: argparse.Namespace) -> str:
     for account in accounts:
         activity(legacy, account_credentials(args, account)).unsubscribe(webhook_id)
         done.append(f"The account {account} is off the Account Activity API (its X Activity API subscriptions stay).")
-    others = [a for a in _migrating(args) if a not in accounts]  # v1.1 tells each account of itself only
-    if legacy.api == "v1.1" and not any(activity(legacy, account_credentials(args, a)).subscriptions() for a in others):
-        ours = our_webhook(calls, webhook_url(args))
-        calls.delete(ours.id)
-        done.append(f"No account uses the Account Activity webhook {ours.id} any more: deleted.")
+    if legacy.api == "v1.1":
+        still = [a for a in _migrating(args) if a not in accounts and _still_on_v1_1(args, legacy, a, done)]
+        if not still:
+            ours = our_webhook(calls, webhook_url(args))
+            calls.delete(ours.id)
+            done.append(f"No account uses the Account Activity webhook {ours.id} any more: deleted.")
     return "\n".join(done)
+
+
+def _still_on_v1_1(args: argparse.Namespace, legacy: argparse.Namespace, account: str, said: list[str]) -> bool:
+    """Whether another account is still subscribed on v1.1, which tells each account of itself only (asked, so, yes)."""
+    try:
+        return bool(activity(legacy, account_credentials(args, account)).subscriptions())
+    except (XApiError, CommandError) as error:
+        said.append(f"The account {account} could not be asked of its Account Activity subscription ({error}):")
+        said.append("  the webhook stays; finish that account to remove it.")
+        return True

@@ -562,7 +562,12 @@ def test_migrate_finish_one_account_at_a_time_deletes_the_v1_1_webhook_with_the_
     code, out, err = setup.run("migrate", "finish", "--env", "dev", "--account", second, "--force")
     assert code == 0 and "deleted" not in out, err
     assert len(setup.fake.account_activity.webhooks) == 2  # the primary still takes its DMs by the v1.1 webhook
+    del setup.fake.tokens[SECOND_ACCOUNT.access_token]  # the finished account's token revoked since
     code, out, err = setup.run("migrate", "finish", "--env", "dev", "--force")  # the primary, the last on it
+    assert code == 0 and f"The account {second} could not be asked" in out and "deleted" not in out, err
+    assert "No account" in setup.run("subscriptions", "--env", "dev")[1]  # the primary is off it all the same
+    setup.fake.tokens[SECOND_ACCOUNT.access_token] = SECOND_ACCOUNT.access_token_secret
+    code, out, err = setup.run("migrate", "finish", "--env", "dev", "--force")  # asked again: no one is on it
     assert code == 0 and "deleted" in out, err
     assert [h["env"] for h in setup.fake.account_activity.webhooks.values()] == [None]
 

@@ -302,6 +302,20 @@ def test_the_courtesy_calls_go_beside_the_bot_and_reach_x_before_the_answer(
     assert [dm.text for dm in fake_x[0].sent] == ["hi"]
 
 
+def test_a_slow_typing_indicator_reaches_x_before_the_apology(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    bot = UnavailableBot(retryable=True)
+    responder = make_responder(bot, bot_attempts=99, bot_apology="Sorry!", mark_read=True, typing_indicator=True)
+    for _ in range(4):
+        assert responder.handle(queued("1")).outcome is Outcome.RETRY_LATER
+    fake_x[0].calls.clear()
+    fake_x[0].fail_next(200, path=TYPING_PATH, delay=0.3)  # the last attempt's typing indicator is slow
+    assert responder.handle(queued("1")).outcome is Outcome.FAILED
+    assert [path for path, _ in fake_x[0].calls] == [MARK_READ_PATH, TYPING_PATH, SEND_PATH]
+    assert [dm.text for dm in fake_x[0].sent] == ["Sorry!"]
+
+
 def test_after_five_failed_attempts_the_dm_has_failed_with_its_reason_and_the_user_gets_the_apology(
     make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
 ) -> None:

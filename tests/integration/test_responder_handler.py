@@ -19,9 +19,11 @@ from devstack.dev_credentials import DEV_CREDENTIALS, SECOND_ACCOUNT, account_se
 from devstack.fake_x import MARK_READ_PATH, SEND_PATH, TYPING_PATH
 from devstack.lambda_runtime import FunctionDied
 from devstack.provision import LocalStack
+from devstack.sqs_events import sqs_event
 from dmchannel.bots.base import Reply, Turn
 from dmchannel.queued_dm import QueuedDM
-from dmchannel.responder.lifecycle import Checkpoint
+from dmchannel.responder.lifecycle import Checkpoint, Fate, Outcome
+from dmchannel.responder.settling import QueueMessage, failed_before_counting
 from tests.conftest import EVENTS, event_written_now
 from tests.integration.conftest import Pipeline, capture_service_logs, drain
 
@@ -535,6 +537,32 @@ def test_a_dm_dead_lettered_on_one_surface_is_let_go_on_the_other_and_answered_o
     assert flow.poll().failed == []
     assert table_item(flow.stack, record)["outcome"] == {"S": "answered"}
     assert flow.answers()[-1].startswith("Hi Jordan") and len(flow.fake.sent) == 2  # the apology, then the answer
+
+
+def test_the_other_surfaces_copy_failing_before_it_is_answered_makes_no_second_dead_letter(
+    pipeline: Callable[..., Pipeline],
+) -> None:
+    flow = pipeline()
+    flow.responder.wiring.bot_override = BreakingBot()
+    event = dm_event("1795600000000000779", USER_ID, BOT_ID, "hello", created_ms=int(time.time() * 1000))
+    flow.deliver(dm_delivery([event], [USER]))
+    result = flow.poll()
+    for _ in range(4):  # the Account Activity copy: failed, dead-lettered
+        flow.expire(result)
+        result = flow.poll()
+    flow.deliver(activity_delivery([event], [USER]))  # its copy, which fails before a responder is made for it
+    (copy,) = flow.sqs.receive_message(QueueUrl=flow.stack.refs["DmQueue"], AttributeNames=["All"])["Messages"]
+    (record,) = sqs_event([copy], flow.stack.attributes[("DmQueue", "Arn")])["Records"]
+    failure = Fate(Outcome.RETRY_LATER, detail="unforeseen ClientError at accounts.py:1")
+    dm = QueuedDM.from_body(copy["Body"])
+    fate = failed_before_counting(flow.responder.wiring, dm, QueueMessage.from_record(record), failure)
+    assert fate.outcome is Outcome.DUPLICATE  # let go: no attempt counted, no second dead letter
+    item = table_item(flow.stack, f"dm#{BOT_ID}#{event['id']}")
+    assert (item["outcome"], item["attempts"], item["dead_surface"]) == (
+        {"S": "failed"},
+        {"N": "5"},
+        {"S": "account_activity"},
+    )
 
 
 def test_a_dm_left_by_a_rule_never_spends_the_credits_probe(pipeline: Callable[..., Pipeline]) -> None:

@@ -31,7 +31,24 @@ def test_functions_run_python313_on_arm64() -> None:
         "LOG_LEVEL",
         "POWERTOOLS_SERVICE_NAME",
         "POWERTOOLS_METRICS_NAMESPACE",
+        "PYTHONWARNINGS",
     }
+
+
+def test_no_function_logs_requests_warning_about_the_character_detector_the_layer_leaves_out() -> None:
+    quiet = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]["PYTHONWARNINGS"]
+    without_detector = "import sys; sys.modules['charset_normalizer'] = sys.modules['chardet'] = None; import requests"
+    said = {
+        value: subprocess.run(
+            [sys.executable, "-c", without_detector],
+            env={**os.environ, "PYTHONWARNINGS": value},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stderr
+        for value in ("", quiet)
+    }
+    assert "character detection" in said[""] and said[quiet] == ""
 
 
 def test_webhook_routes_environment_and_least_privilege() -> None:

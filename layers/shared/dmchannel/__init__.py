@@ -21,9 +21,3 @@ Package map:
 - ``credentials``: the X credentials from Secrets Manager (cached).
 - ``observability``: the logger, metrics and tracer; ``metric_names``: the metrics' names.
 """
-
-import warnings
-
-# The layer leaves out requests' character detector (see layers/deps/requirements.txt): requests then decodes
-# as UTF-8 and says so once per cold start, which the functions' logs do not need.
-warnings.filterwarnings("ignore", message="Unable to find acceptable character detection dependency")

@@ -221,7 +221,7 @@ class Responder:
         if record.outcome and record.outcome.closed:
             logger.info("DM already closed (a replay or a redrive): nothing more to do", outcome=record.outcome)
             return Fate(record.outcome, record.rule)
-        if record.dead_elsewhere(chain):  # its dead letter, redriven, answers it: this copy would only fail again
+        if record.copy_of_dead_letter(chain, dm.surface.value):  # its dead letter, redriven, answers it
             logger.info("DM already on the dead-letter queue, delivered by another surface: this copy is let go")
             return Fate(Outcome.DUPLICATE)
         if record.attempts == 1 and record.outcome is None:  # its first attempt (a held one gave its attempt back)
@@ -380,6 +380,7 @@ class Responder:
 
     def _apologise(self, dm: QueuedDM) -> None:
         """Tell the user, once, that no answer is coming: where nothing of the answer went, and X takes it."""
+        self._courtesy_done()  # the typing indicator reaches X before the apology
         ledger = self.stores.ledger
         try:
             if ledger.used_for(dm.dm_id) or ledger.reserve(dm.dm_id, APOLOGY_INDEX) is not Slot.RESERVED:

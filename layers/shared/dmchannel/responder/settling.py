@@ -161,7 +161,7 @@ def settle(
     try:
         fate = fate_of(wiring, dm, message, remaining_seconds)
     except Exception as error:
-        fate = _failed_before_counting(wiring, dm, message, unforeseen(error))
+        fate = failed_before_counting(wiring, dm, message, unforeseen(error))
     action = QUEUE_ACTIONS[fate.outcome]
     if action is QueueAction.DEAD_LETTER:
         queues.dead_letter(message, str(fate))
@@ -198,10 +198,17 @@ def settle_batch(
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in stayed]}
 
 
-def _failed_before_counting(wiring: Wiring, dm: QueuedDM, message: QueueMessage, fate: Fate) -> Fate:
-    """Count the attempt on the record (or, if the table fails too, by SQS's receive count); back off, or fail."""
+def failed_before_counting(wiring: Wiring, dm: QueuedDM, message: QueueMessage, fate: Fate) -> Fate:
+    """Count the attempt on the record (or, if the table fails too, by SQS's receive count); back off, or fail.
+
+    The other surface's copy of a DM whose dead letter waits is let go, as the responder lets it go.
+    """
+    records = wiring.records(dm.account_id)
     try:
-        attempts = wiring.records(dm.account_id).end(dm.dm_id, fate, attempts=1)
+        record = records.read(dm.dm_id)
+        if record is not None and record.copy_of_dead_letter(message.message_id, dm.surface.value):
+            return Fate(Outcome.DUPLICATE)
+        attempts = records.end(dm.dm_id, fate, attempts=1)
     except Exception as error:
         logger.warning("The DM's record could not be written", error=type(error).__name__)
         attempts = message.receive_count

@@ -43,8 +43,12 @@ class DmRecord:
     dead_surface: str = ""  # a failed or dead-lettered DM: the surface of its copy on the dead-letter queue
 
     def dead_elsewhere(self, chain: str) -> bool:
-        """Whether the DM waits on the dead-letter queue in another delivery than this chain's (its other surface's)."""
+        """Whether the DM waits on the dead-letter queue in another queue message than this chain's."""
         return bool(chain) and self.chain != chain and self.outcome in (Outcome.FAILED, Outcome.DEAD_LETTERED)
+
+    def copy_of_dead_letter(self, chain: str, surface: str) -> bool:
+        """Whether this delivery is the other surface's copy of a DM whose dead letter waits (not its redrive)."""
+        return self.dead_elsewhere(chain) and self.dead_surface not in ("", surface)
 
 
 def plan_to_json(plan: tuple[OutboundMessage, ...]) -> str:
@@ -132,7 +136,7 @@ class DmRecords(AccountItems):
             ReturnValues="ALL_NEW",
         )["Attributes"]
         record = record_from_item(answer)
-        if record.dead_elsewhere(chain) and record.dead_surface in ("", surface):
+        if record.dead_elsewhere(chain) and not record.copy_of_dead_letter(chain, surface):
             answer = self.dynamodb.update_item(
                 TableName=self.table,
                 Key=self._key(dm_id),
