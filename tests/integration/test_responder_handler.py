@@ -509,17 +509,23 @@ def test_a_dm_from_both_surfaces_up_to_a_day_apart_is_answered_once_and_both_are
     assert set(item["surfaces"]["SS"]) == {"account_activity", "activity_api"}
 
 
+def dead_lettered_on_account_activity(flow: Pipeline, dm_id: str) -> dict[str, Any]:
+    """A DM whose Account Activity copy failed its 5 attempts (the bot broken) and was dead-lettered; its event."""
+    flow.responder.wiring.bot_override = BreakingBot()
+    event = dm_event(dm_id, USER_ID, BOT_ID, "hello", created_ms=int(time.time() * 1000))
+    flow.deliver(dm_delivery([event], [USER]))
+    result = flow.poll()
+    for _ in range(4):
+        flow.expire(result)
+        result = flow.poll()
+    return event
+
+
 def test_a_dm_dead_lettered_on_one_surface_is_let_go_on_the_other_and_answered_once_redriven(
     pipeline: Callable[..., Pipeline],
 ) -> None:
     flow = pipeline()
-    flow.responder.wiring.bot_override = BreakingBot()
-    event = dm_event("1795600000000000778", USER_ID, BOT_ID, "hello", created_ms=int(time.time() * 1000))
-    flow.deliver(dm_delivery([event], [USER]))
-    result = flow.poll()
-    for _ in range(4):  # 5 attempts of the Account Activity copy: failed, dead-lettered
-        flow.expire(result)
-        result = flow.poll()
+    event = dead_lettered_on_account_activity(flow, "1795600000000000778")
     record = f"dm#{BOT_ID}#{event['id']}"
     assert table_item(flow.stack, record)["dead_surface"] == {"S": "account_activity"}
     flow.responder.wiring.bot_override = None
@@ -543,13 +549,7 @@ def test_the_other_surfaces_copy_failing_before_it_is_answered_makes_no_second_d
     pipeline: Callable[..., Pipeline],
 ) -> None:
     flow = pipeline()
-    flow.responder.wiring.bot_override = BreakingBot()
-    event = dm_event("1795600000000000779", USER_ID, BOT_ID, "hello", created_ms=int(time.time() * 1000))
-    flow.deliver(dm_delivery([event], [USER]))
-    result = flow.poll()
-    for _ in range(4):  # the Account Activity copy: failed, dead-lettered
-        flow.expire(result)
-        result = flow.poll()
+    event = dead_lettered_on_account_activity(flow, "1795600000000000779")
     flow.deliver(activity_delivery([event], [USER]))  # its copy, which fails before a responder is made for it
     (copy,) = flow.sqs.receive_message(QueueUrl=flow.stack.refs["DmQueue"], AttributeNames=["All"])["Messages"]
     (record,) = sqs_event([copy], flow.stack.attributes[("DmQueue", "Arn")])["Records"]
