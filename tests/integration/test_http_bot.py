@@ -1,9 +1,11 @@
 """The HTTP bot against a real local server speaking the Rasa REST protocol: good, slow, failing, malformed."""
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -194,6 +196,29 @@ def test_a_body_slower_than_what_is_left_of_the_timeout_ends_in_a_retryable_bot_
     rasa.hold_body.set()
     assert raised.value.retryable and "timeout" in str(raised.value)
     print(f"gave up after {elapsed:.2f} s")  # about the timeout, not the headers' wait plus a whole timeout
+
+
+def test_a_chunked_answer_whose_end_never_comes_in_time_is_a_retryable_bot_error() -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def answer_without_end() -> None:
+        """The answer's one chunk at once, then a trailer line every 0.2 s, each well within the timeout."""
+        with listener, listener.accept()[0] as connection:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                request += connection.recv(65_536)
+            body = json.dumps([{"text": "hi"}]).encode()
+            connection.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+            connection.sendall(b"%x\r\n%s\r\n0\r\n" % (len(body), body))
+            with suppress(OSError):
+                for _ in range(20):
+                    time.sleep(0.2)
+                    connection.sendall(b"X-Later: 1\r\n")
+
+    threading.Thread(target=answer_without_end, daemon=True).start()
+    with pytest.raises(BotError) as raised:
+        HttpBot(f"http://127.0.0.1:{listener.getsockname()[1]}/", timeout=0.5).answer(TURN)
+    assert raised.value.retryable and "timeout" in str(raised.value)
 
 
 def test_an_answer_too_large_is_refused(rasa: RasaServer) -> None:

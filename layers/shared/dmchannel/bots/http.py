@@ -2,8 +2,10 @@
 
 import json
 import socket
+import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from http.cookiejar import DefaultCookiePolicy
 from typing import Any
@@ -17,6 +19,7 @@ CONNECT_TIMEOUT = 3.05
 DEFAULT_TIMEOUT = 10.0
 MAX_ANSWER_BYTES = 1_000_000  # far above 5 DMs of 10,000 characters with 20 buttons
 CHUNK_BYTES = 16_384
+TOO_SLOW = "the bot took longer than its timeout to answer"
 
 
 def request_body(turn: Turn) -> dict[str, Any]:
@@ -82,7 +85,8 @@ class HttpBot:
         """Ask the bot; raise BotError (retryable for timeouts, 429 and 5xx) when it cannot answer."""
         deadline = time.monotonic() + self.timeout
         token = self.token()
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        # identity: a compressed body can keep one read busy while its decoder yields nothing
+        headers = {"Accept-Encoding": "identity"} | ({"Authorization": f"Bearer {token}"} if token else {})
         try:
             with self.session.post(
                 self.url,
@@ -95,10 +99,10 @@ class HttpBot:
                     retryable = response.status_code == 429 or response.status_code >= 500
                     raise BotError(f"the bot answered HTTP {response.status_code}", retryable=retryable)
                 body = _read_within(response, deadline)
-        except requests.RequestException as error:
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as error:  # urllib3's: reading the body
+            if time.monotonic() >= deadline:
+                raise BotError(TOO_SLOW, retryable=True) from error
             raise BotError(f"no answer from the bot: {type(error).__name__}", retryable=True) from error
-        except urllib3.exceptions.ReadTimeoutError as error:  # the body, read from urllib3 itself, stopped
-            raise BotError("the bot took longer than its timeout to answer", retryable=True) from error
         try:
             return replies_from_answer(json.loads(body))
         except ValueError as error:
@@ -113,19 +117,33 @@ def _socket_of(response: requests.Response) -> socket.socket | None:
     return sock if isinstance(sock, socket.socket) else None
 
 
+def _cut(sock: socket.socket) -> None:
+    """End every read of the socket now (the deadline): a read waiting in it returns at once."""
+    with suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
 def _read_within(response: requests.Response, deadline: float) -> bytes:
-    """The body, read by chunks until the deadline and up to MAX_ANSWER_BYTES (a slow trickle or a flood ends)."""
+    """The body, read until the deadline and up to MAX_ANSWER_BYTES (a trickle, a silence or a flood ends).
+
+    At the deadline the socket is shut, however the reads are going (a slow chunked body makes many).
+    """
     body = bytearray()
     sock = _socket_of(response)
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise BotError("the bot took longer than its timeout to answer", retryable=True)
-        if sock is not None and sock.fileno() != -1:  # each read waits at most what is left (closed: all is read)
-            sock.settimeout(left)
-        # read1 returns what has arrived, so a trickle cannot outlast the deadline either.
-        if not (chunk := response.raw.read1(CHUNK_BYTES, decode_content=True)):
-            return bytes(body)
-        body.extend(chunk)
-        if len(body) > MAX_ANSWER_BYTES:
-            raise BotError(f"the answer is over {MAX_ANSWER_BYTES} bytes", retryable=False)
+    cut = threading.Timer(max(0.0, deadline - time.monotonic()), _cut, (sock,)) if sock is not None else None
+    if cut is not None:
+        cut.daemon = True
+        cut.start()
+    try:
+        while chunk := response.raw.read1(CHUNK_BYTES, decode_content=True):  # what has arrived, at once
+            body.extend(chunk)
+            if len(body) > MAX_ANSWER_BYTES:
+                raise BotError(f"the answer is over {MAX_ANSWER_BYTES} bytes", retryable=False)
+            if time.monotonic() > deadline:
+                break
+    finally:
+        if cut is not None:
+            cut.cancel()
+    if time.monotonic() > deadline:  # cut short, or whole too late
+        raise BotError(TOO_SLOW, retryable=True)
+    return bytes(body)
