@@ -343,7 +343,10 @@ def main() -> int:
     except SettingsError as error:
         return refuse(str(error), [])
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    moto = MotoProcess(HOST)
+    try:
+        moto = MotoProcess(HOST)
+    except OSError as error:  # the stand-in for AWS did not start (its own line says why)
+        return refuse(str(error), [])
     stack = provision(secret_values={"XCredentialsSecret": json.dumps(credentials.secret_values())})
     accounts = add_accounts(stack, stack.function_environment("ResponderFunction")["ACCOUNTS_SECRET_PREFIX"], others)
     accounts[0]["id"] = credentials.bot_user_id
