@@ -113,7 +113,7 @@ class DmRecords(AccountItems):
         chain: the queue message the attempt came in. A failed or dead-lettered DM that comes
         in another by the surface of its dead letter (a redrive) starts a new chain: its attempts
         count from one again; by another surface (X delivering it twice while an account moves to
-        the X Activity API), it is left as it is (``dead_elsewhere``). The record keeps every surface
+        the X Activity API), it is left as it is (``copy_of_dead_letter``). The record keeps every surface
         that delivered the DM (``surfaces``) and when it was first seen (``seen_at``).
         """
         values: dict[str, Any] = {
@@ -136,7 +136,7 @@ class DmRecords(AccountItems):
             ReturnValues="ALL_NEW",
         )["Attributes"]
         record = record_from_item(answer)
-        if record.dead_elsewhere(chain) and not record.copy_of_dead_letter(chain, surface):
+        if record.dead_elsewhere(chain) and not record.copy_of_dead_letter(chain, surface):  # a redrive
             answer = self.dynamodb.update_item(
                 TableName=self.table,
                 Key=self._key(dm_id),
