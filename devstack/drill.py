@@ -447,8 +447,7 @@ def _x_429_minutes(harness: Harness, small: bool) -> None:
 
 
 def _x_429_hours(harness: Harness, small: bool) -> None:
-    reset = harness.clock.now() + 20 * 3_600
-    harness.fake.fail_next(429, (88,), headers={"x-rate-limit-reset": str(int(reset))})
+    harness.fake.limited_until = harness.clock.now() + 20 * 3_600  # every send refused until the reset, as X does
     _each_user_writes(harness, 3 if small else 10, 1)
 
 
@@ -471,8 +470,8 @@ def _xchat_x_errors(harness: Harness, small: bool) -> None:
 
 
 def _bot_slow(harness: Harness, small: bool) -> None:
-    harness.bot.delay = 1.0 if small else 4.0
-    _each_user_writes(harness, 6 if small else 20, 1)
+    harness.bot.delay = 1.5 if small else 4.0  # a batch's sixth conversation waits for one of the first five
+    _each_user_writes(harness, 12 if small else 20, 1)
 
 
 def _bot_down(harness: Harness, small: bool) -> None:
@@ -665,7 +664,7 @@ DRILLS = (
     Drill("X 429, reset in minutes", _x_429_minutes),
     Drill("X 429, reset 20 h away", _x_429_hours),
     Drill("X 5xx and read timeouts", _x_errors, {"X_READ_TIMEOUT": "1"}),
-    Drill("bot slow (4 s)", _bot_slow, {"BOT_TIMEOUT": "6", "X_READ_TIMEOUT": "1"}, pollers=2, timeout=14.0),
+    Drill("bot slow (4 s)", _bot_slow, {"BOT_TIMEOUT": "6", "X_READ_TIMEOUT": "1"}, pollers=2, timeout=12.5),
     Drill("bot down", _bot_down),
     Drill("bot flapping", _bot_flapping),
     Drill("crash before the plan", _crash(Checkpoint.BEFORE_PLAN), crashes=True),

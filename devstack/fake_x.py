@@ -95,6 +95,15 @@ class SentDM:
 class _Failure:
     answer: Answer
     delay: float
+    to: str = ""  # only a send to this user fails so (empty: any call)
+
+
+def _recipient_of(body: bytes) -> str:
+    """Whom a v1.1 DM send is to ("" when the body does not say)."""
+    try:
+        return str(json.loads(body)["event"]["message_create"]["target"]["recipient_id"])
+    except (ValueError, KeyError, TypeError):
+        return ""
 
 
 @dataclass
@@ -112,6 +121,7 @@ class FakeX:
     send_window: tuple[int, float] | None = None
     answer_headers: dict[str, str] = field(default_factory=dict)  # added to every DM send X takes
     down_until: float = 0.0  # until then (by the fake's clock), every DM send is answered 503
+    limited_until: float = 0.0  # until then, every DM send is answered 429 (X's window spent), its reset then
     credits_until: float = 0.0  # until then, every send (legacy or XChat) is refused for want of credits
     usage_capped: bool = False  # refused as X's monthly usage cap does (429 usage-capped), not 402
     clock: Callable[[], float] = time.time
@@ -141,13 +151,15 @@ class FakeX:
         delay: float = 0,
         path: str = SEND_PATH,
         after: int = 0,
+        to: str = "",
     ) -> None:
         """Answer the next calls to path (DM sends by default) with an error, or after a delay.
 
-        after: let that many calls through first (they are answered as usual).
+        after: let that many calls through first (they are answered as usual); to: fail only sends to that user
+        (a batch's conversations are answered side by side: which one calls X first is not known).
         """
         body = {"errors": [{"code": code, "message": f"error {code}"} for code in codes]}
-        failure = _Failure(Answer(status, body, dict(headers or {})), delay)
+        failure = _Failure(Answer(status, body, dict(headers or {})), delay, to)
         with self._lock:
             self._failures.setdefault(path, []).extend([None] * after + [failure] * times)
 
@@ -208,12 +220,17 @@ class FakeX:
             return Answer(429, body, {"x-rate-limit-remaining": "100"})
         return Answer(402, {"title": "Payment Required", "detail": "Your credits are depleted", "status": 402})
 
-    def _next_failure(self, path: str) -> Answer | None:
+    def _next_failure(self, path: str, recipient: str = "") -> Answer | None:
         if path in (SEND_PATH, SEND_V2_ROUTE) and self.clock() < self.down_until:
             return x_error(503, 131, "Internal error")
+        if path in (SEND_PATH, SEND_V2_ROUTE) and self.clock() < self.limited_until:
+            limited = x_error(429, 88, "Rate limit exceeded")
+            limited.headers = {"x-rate-limit-remaining": "0", "x-rate-limit-reset": str(int(self.limited_until))}
+            return limited
         with self._lock:
-            failures = self._failures.get(path)
-            failure = failures.pop(0) if failures else None
+            failures = self._failures.get(path) or []
+            due = (n for n, failure in enumerate(failures) if failure is None or failure.to in ("", recipient))
+            failure = failures.pop(index) if (index := next(due, None)) is not None else None
         if failure:
             time.sleep(failure.delay)
         return failure.answer if failure else None
@@ -251,7 +268,7 @@ class FakeX:
             answer = x_error(401, 32, "Could not authenticate you.")
         elif method == "POST" and V2_SEND.fullmatch(path):
             answer = (
-                self._next_failure(SEND_V2_ROUTE)
+                self._next_failure(SEND_V2_ROUTE, path.split("/")[4])
                 or self._take_from_window()
                 or self._send_v2(str(signer), path.split("/")[4], body)
             )
@@ -260,7 +277,7 @@ class FakeX:
         else:
             send = path == SEND_PATH
             answer = (
-                self._next_failure(path)
+                self._next_failure(path, _recipient_of(body) if send else "")
                 or (self._take_from_window() if send else None)
                 or (self._send(str(signer), body) if send else self._courtesy(path, url))
             )

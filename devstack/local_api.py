@@ -73,8 +73,11 @@ def make_server(
     conversations: Conversations | None = None,
     xchat: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     local_stack: dict[str, str] | None = None,
+    answered: StateSource | None = None,
 ) -> LocalHTTPServer:
     """The local endpoint's server (not started); conversations keeps what the webhook accepts, for the simulator.
+
+    answered counts the answers X took for each user, reading nothing of AWS (a benchmark polls it).
 
     local_stack tells `x-dm-channel --local` where the stack's AWS stand-in and X are (GET /local/stack).
     """
@@ -103,6 +106,8 @@ def make_server(
                 self._json(config)
             elif method == "GET" and url.path == "/simulator/state":
                 self._json({**state(parse_qs(url.query)), "webhook_calls": log.recent()})
+            elif method == "GET" and url.path == "/simulator/answered" and answered is not None:
+                self._json(answered(parse_qs(url.query)))
             elif method == "POST" and url.path == "/simulator/xchat" and xchat is not None:
                 self._json(xchat(json.loads(body or b"{}")))  # a person writes on XChat (encrypted by a simulated user)
             elif method == "POST" and url.path == "/simulator/clear" and conversations is not None:

@@ -5,10 +5,13 @@ another machine: the stand-in for AWS does not share an interpreter lock with th
 
 AWS applies each request atomically (a DynamoDB transaction, a conditional update);
 moto's backends do not guard against concurrent requests, so this server serializes
-them. Clients can still race each other, exactly as they do against AWS. A DynamoDB
-transaction's copy to roll back to holds copies of the items it names only (moto 5.2 copies
-the whole table, once for each of the transaction's items, which made every transaction
-slower as the table grew).
+them. Clients can still race each other, exactly as they do against AWS. Where moto slows
+down as the state grows, which AWS does not, it is mended here: a DynamoDB transaction's
+copy to roll back to holds copies of the items it names only (moto 5.2 copies the whole
+table, once for each of the transaction's items); sending to a queue reads the one queue
+attribute moto checks (moto counts every message of the queue, three times over, for
+each message sent); and each host's backend is looked up once (moto looks through its
+package's folders for each request).
 """
 
 import copy
@@ -28,6 +31,7 @@ from typing import Any
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models.table import Table
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from moto.sqs import models as sqs_models
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from devstack.local_http import serve_in_background
@@ -83,6 +87,52 @@ setattr(dynamodb_models, "copy", _ROLLBACK)  # noqa: B010 - the module's own nam
 setattr(dynamodb_models.DynamoDBBackend, "transact_write_items", _transact_with_light_rollback)  # noqa: B010
 
 
+class _QueueAttributes:
+    """What moto reads of a queue's attributes: while a message is sent, the one it checks, not every count."""
+
+    def __init__(self) -> None:
+        self.all_of = vars(sqs_models.Queue)["attributes"].fget
+        self.sending = False  # the server answers one request at a time
+
+    def of(self, queue: Any) -> dict[str, Any]:
+        """The queue's attributes (while sending, the one moto's send checks)."""
+        if self.sending:
+            return {"ContentBasedDeduplication": str(queue.content_based_deduplication).lower()}
+        return dict(self.all_of(queue))
+
+    def while_sending(self, send: Callable[..., Any]) -> Callable[..., Any]:
+        """The backend's send, reading the queue's attributes cheaply."""
+
+        def sending(*args: Any, **kwargs: Any) -> Any:
+            self.sending = True
+            try:
+                return send(*args, **kwargs)
+            finally:
+                self.sending = False
+
+        return sending
+
+
+_QUEUE_ATTRIBUTES = _QueueAttributes()
+sqs_models.Queue.attributes = property(_QUEUE_ATTRIBUTES.of)  # type: ignore[method-assign,assignment]
+for _send in ("send_message", "send_message_batch"):
+    setattr(sqs_models.SQSBackend, _send, _QUEUE_ATTRIBUTES.while_sending(getattr(sqs_models.SQSBackend, _send)))
+
+
+class _Dispatcher(DomainDispatcherApplication):
+    """moto's dispatcher, which learns each host's backend once."""
+
+    def __init__(self, create_app: Callable[..., Any]) -> None:
+        super().__init__(create_app)
+        self._backends: dict[str | None, Any] = {}
+
+    def get_backend_for_host(self, host: str | None) -> Any:
+        """The backend that answers for the host (moto's answer, kept)."""
+        if host not in self._backends:
+            self._backends[host] = super().get_backend_for_host(host)
+        return self._backends[host]
+
+
 class RequestCounter:
     """Counts the AWS requests moto serves: (service, operation) -> requests, with their bodies' sizes."""
 
@@ -115,7 +165,7 @@ def _serialized(app: WsgiApp, counter: RequestCounter | None) -> WsgiApp:
 
 def start_moto(host: str = "127.0.0.1", port: int = 0, counter: RequestCounter | None = None) -> BaseWSGIServer:
     """Start the server in a background thread; stop it with shutdown(). A counter counts what it serves."""
-    app = DomainDispatcherApplication(create_backend_app)
+    app = _Dispatcher(create_backend_app)
     server = make_server(host, port, _serialized(app, counter), threaded=True, request_handler=MotoRequestHandler)
     return serve_in_background(server)
 

@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
@@ -164,6 +165,16 @@ def state_source(
         }
 
     return state
+
+
+def answered_source(fake: FakeX | None) -> Any:
+    """How many answers to each user X took from an account (legacy DMs; no AWS read, so polling it loads nothing)."""
+
+    def answered(query: dict[str, list[str]]) -> dict[str, int]:
+        account_id = query.get("account_id", [BOT_USER["id"]])[0]
+        return dict(Counter(dm.recipient_id for dm in (fake.sent if fake else []) if dm.sender_id == account_id))
+
+    return answered
 
 
 def local_parameters(stack: LocalStack, environments: dict[str, dict[str, str]]) -> dict[str, str]:
@@ -392,6 +403,7 @@ def main() -> int:
             conversations=conversations,
             xchat=xchat.send if xchat else None,
             local_stack=where_it_runs(),
+            answered=answered_source(fake),
         )
     except OSError as error:
         return refuse(listen_problem(error, port), servers)

@@ -119,6 +119,13 @@ class LocalStackProcess:
         state: dict[str, Any] = answer.json()
         return state
 
+    def answered(self, account_id: str = BOT_USER["id"]) -> dict[str, int]:
+        """How many answers X took from the account for each user (legacy DMs): cheap to poll, it reads no AWS."""
+        answer = requests.get(f"{self.base}/simulator/answered", params={"account_id": account_id}, timeout=10)
+        answer.raise_for_status()
+        counts: dict[str, int] = answer.json()
+        return counts
+
     def post_xchat(self, text: str, user_id: str, account_id: str = BOT_USER["id"]) -> dict[str, Any]:
         """A person's XChat message, encrypted by the stack's simulated user and delivered as chat.received."""
         body = {"account_id": account_id, "user_id": user_id, "text": text}

@@ -1,6 +1,7 @@
 """The responder Lambda fed from the real FIFO queue (moto), answering through the fake X over HTTP."""
 
 import json
+import threading
 import time
 from collections.abc import Callable
 from types import ModuleType
@@ -228,8 +229,8 @@ def test_a_failing_conversation_does_not_hold_back_or_repeat_others(pipeline: Ca
     flow.user_says("hello")
     flow.user_says("what are the limits")
     flow.user_says("hello", sender={"id": "55", "name": "Sam", "screen_name": "sam"})
-    flow.fake.fail_next(403, (150,))  # permanent for the first DM: consumed
-    flow.fake.fail_next(500, (131,), times=3)  # the second DM of the conversation fails
+    flow.fake.fail_next(403, (150,), to=USER_ID)  # permanent for the first DM: consumed
+    flow.fake.fail_next(500, (131,), times=3, to=USER_ID)  # the second DM of the conversation fails
     first = flow.poll()
     assert len(first.failed) == 1
     assert [dm.recipient_id for dm in flow.fake.sent] == ["55"]
@@ -307,9 +308,13 @@ def test_each_account_answers_its_own_dms_and_no_other(pipeline: Callable[..., P
     flow.user_says("hello", sender={"id": BOT_ID, "name": "Support Bot", "screen_name": "supportbot"}, account=second)
     while flow.poll().delivered:
         pass
-    assert [(dm.sender_id, dm.recipient_id) for dm in flow.fake.sent] == [(BOT_ID, USER_ID), (second, USER_ID)]
-    assert flow.fake.sent[0].text.startswith("Hi Jordan!")
-    assert flow.fake.sent[1].text == "Sales here. How can I help?"
+    sent = {dm.sender_id: dm for dm in flow.fake.sent}  # the conversations were answered side by side
+    assert len(flow.fake.sent) == 2 and {account: dm.recipient_id for account, dm in sent.items()} == {
+        BOT_ID: USER_ID,
+        second: USER_ID,
+    }
+    assert sent[BOT_ID].text.startswith("Hi Jordan!")
+    assert sent[second].text == "Sales here. How can I help?"
     assert used_today(flow.stack) == 1  # each account counts its own DMs
     items = boto3.client("dynamodb").scan(TableName=flow.stack.refs["StateTable"])["Items"]
     assert any(item["pk"]["S"].startswith(f"hour#{second}#") for item in items)
@@ -380,6 +385,46 @@ def test_a_poison_dm_fails_with_its_reason_on_the_dead_letter_queue_and_its_conv
     assert table_item(flow.stack, f"dm#{BOT_ID}#{poison}")["outcome"] == {"S": "failed"}
     flow.poll()
     assert flow.answers() == [flow.responder.settings.bot_apology, "fine"]
+
+
+class MeetingBot:
+    """Answers a turn only once as many turns are being answered at the same time (or says it waited alone).
+
+    A turn of the text to_pass is answered at once.
+    """
+
+    def __init__(self, together: int, to_pass: str) -> None:
+        self.meeting = threading.Barrier(together, timeout=10)
+        self.to_pass = to_pass
+        self.turns: list[str] = []
+
+    def answer(self, turn: Turn) -> list[Reply]:
+        self.turns.append(turn.text)
+        if turn.text == self.to_pass:
+            return [Reply("passed")]
+        try:
+            self.meeting.wait()
+        except threading.BrokenBarrierError:
+            return [Reply("alone")]
+        return [Reply(f"met: {turn.text}")]
+
+
+def test_a_batchs_conversations_are_answered_side_by_side_each_in_its_order(
+    pipeline: Callable[..., Pipeline],
+) -> None:
+    flow = pipeline(MARK_READ="false", TYPING_INDICATOR="false")
+    flow.responder.wiring.bot_override = bot = MeetingBot(together=3, to_pass="second")
+    others = [{"id": str(3001969400 + n), "name": f"User {n}", "screen_name": f"user{n}"} for n in range(2)]
+    flow.user_says("first")
+    for other in others:
+        flow.user_says("hello", sender=other)
+    flow.user_says("second")  # the same conversation as "first": answered after it, never beside it
+    first = flow.poll()
+    assert first.failed == [] and len(first.delivered) == 4
+    answers = {(dm.recipient_id, dm.text) for dm in flow.fake.sent}
+    assert {(other["id"], "met: hello") for other in others} <= answers  # three conversations met at the bot
+    assert [dm.text for dm in flow.fake.sent if dm.recipient_id == USER_ID] == ["met: first", "passed"]
+    assert bot.turns.index("first") < bot.turns.index("second")
 
 
 def second_account_throttled(flow: Pipeline, monkeypatch: pytest.MonkeyPatch, times: int) -> tuple[str, list[str]]:
@@ -460,16 +505,20 @@ def test_spent_credits_hold_every_dm_and_one_probe_at_a_time_resumes_sending(
     dm_ids = [flow.user_says("hello"), flow.user_says("hello", sender=other)]
     held = flow.poll()
     refused = [status for path, status in flow.fake.calls if status in (402, 429)]
-    assert len(held.failed) == 2 and flow.fake.sent == [] and len(refused) == 1  # the second never called X
+    assert len(held.failed) == 2 and flow.fake.sent == [] and 1 <= len(refused) <= 2  # side by side: both may call X
     for dm_id in dm_ids:
         item = table_item(flow.stack, f"dm#{BOT_ID}#{dm_id}")
         assert item["outcome"] == {"S": "held"} and item["attempts"] == {"N": "0"}  # no attempt spent
     with time_machine.travel(time.time() + 16 * 60, tick=True):  # the next probe: X still refuses
         flow.expire(held)
         held = flow.poll()
-        assert len([s for _, s in flow.fake.calls if s in (402, 429)]) == 2  # one probe, the other DM waited
+        assert len([s for _, s in flow.fake.calls if s in (402, 429)]) == len(refused) + 1  # one probe, one waited
     flow.fake.credits_until = 0.0  # credits added at X
     with time_machine.travel(time.time() + 32 * 60, tick=True):
+        flow.expire(held)
+        held = flow.poll()  # side by side, the DM the probe went before looks again a minute later
+        assert len(held.failed) <= 1 and flow.fake.sent
+    with time_machine.travel(time.time() + 34 * 60, tick=True):
         flow.expire(held)
         assert flow.poll().failed == []
     assert sorted(dm.recipient_id for dm in flow.fake.sent) == sorted([USER_ID, other["id"]])

@@ -15,17 +15,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-import boto3
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from botocore.exceptions import ClientError
 
 from dmchannel.credentials import (
     SECRET_MAX_AGE_SECONDS,
-    SECRETS_CONFIG,
     XCredentials,
     load_credentials,
     load_secret,
     not_found,
+    secrets_client,
 )
 from dmchannel.observability import logger
 
@@ -77,7 +76,6 @@ class AccountDirectory:
     prefix: str  # ACCOUNTS_SECRET_PREFIX; empty: the primary account only
     clock: Callable[[], float] = time.time
     _known: dict[str, tuple[bool, float]] = field(default_factory=dict)  # account id -> (served, when learnt)
-    _client: "SecretsManagerClient | None" = None
 
     def _remembered(self, account_id: str) -> bool | None:
         """What was learnt of the account in the last 5 minutes, if anything."""
@@ -99,9 +97,8 @@ class AccountDirectory:
         remembered = self._remembered(account_id)
         if remembered is not None:
             return remembered
-        self._client = self._client or boto3.client("secretsmanager", config=SECRETS_CONFIG)
         try:
-            self._client.describe_secret(SecretId=self.prefix + account_id)
+            secrets_client().describe_secret(SecretId=self.prefix + account_id)
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
                 raise

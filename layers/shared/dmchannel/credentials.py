@@ -1,14 +1,18 @@
 """The X credentials, read from Secrets Manager through Powertools parameters (cached)."""
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from botocore.config import Config
 from botocore.exceptions import ClientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager import SecretsManagerClient
 
 # A rotated secret takes effect within this many seconds, without a redeploy.
 SECRET_MAX_AGE_SECONDS = 300
@@ -44,12 +48,27 @@ class XCredentials:
         return {key: getattr(self, key) for key in CREDENTIAL_KEYS}
 
 
+_PROVIDING = threading.Lock()  # boto3 makes no client safely in two threads at once
+
+
+def _provider() -> SecretsProvider:
+    """Powertools' own secrets provider (so that its clear_caches() holds for it too), made once whatever the threads."""
+    with _PROVIDING:
+        provider = DEFAULT_PROVIDERS.get("secrets")
+        if provider is None:
+            provider = DEFAULT_PROVIDERS["secrets"] = SecretsProvider(boto_config=SECRETS_CONFIG)
+        return provider
+
+
+def secrets_client() -> "SecretsManagerClient":
+    """The Secrets Manager client the secrets are read with (one per container)."""
+    client: SecretsManagerClient = _provider().client
+    return client
+
+
 def load_secret(secret_id: str, *, fresh: bool = False) -> dict[str, Any]:
     """A secret's JSON object (cached for a few minutes; fresh: read again now)."""
-    provider = DEFAULT_PROVIDERS.get("secrets")  # Powertools' own, so that its clear_caches() holds for it too
-    if provider is None:
-        provider = DEFAULT_PROVIDERS["secrets"] = SecretsProvider(boto_config=SECRETS_CONFIG)
-    value = provider.get(secret_id, transform="json", max_age=SECRET_MAX_AGE_SECONDS, force_fetch=fresh)
+    value = _provider().get(secret_id, transform="json", max_age=SECRET_MAX_AGE_SECONDS, force_fetch=fresh)
     if not isinstance(value, dict):
         raise CredentialsError(f"secret {secret_id} is not a JSON object")
     return value

@@ -2,9 +2,12 @@
 
 Lambda's handler, the tests, the drills and `make run` all build responders here, so
 what they run is what is deployed. One ``Stores`` per account lives as long as the
-container, so the ledger reads the closed hours of the 24-hour limit once an hour.
+container, so the ledger reads the closed hours of the 24-hour limit once an hour; one
+per thread, as a batch's conversations are answered side by side and the stores hold
+what the DM being answered read (the ledger's hours).
 """
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,6 +48,13 @@ if TYPE_CHECKING:
     from dmchannel.xchat.session import FirstSecret
 
 
+class _ThreadParts(threading.local):
+    """What each thread answering DMs keeps for itself: the stores, which hold the state of the DM it answers."""
+
+    def __init__(self) -> None:
+        self.stores: dict[tuple[str, ResponderSettings], Stores] = {}
+
+
 @dataclass
 class Wiring:
     """The responder function's parts that outlive one DM."""
@@ -58,9 +68,11 @@ class Wiring:
     checkpoint: Callable[[Checkpoint, str], None] = no_checkpoint  # the drills crash here
     sns: Callable[[], Any] | None = None  # makes the SNS client, on the first handover
     bot_override: Bot | None = None  # a test's bot instead of the configured one
-    _stores: dict[tuple[str, ResponderSettings], Stores] = field(default_factory=dict, init=False)
+    _own: _ThreadParts = field(default_factory=_ThreadParts, init=False)
+    _making: threading.Lock = field(default_factory=threading.Lock, init=False)  # boto3 makes clients one at a time
     _bots: dict[tuple[ResponderSettings, str, str], Bot] = field(default_factory=dict, init=False)
     _xchat_secrets: "FirstSecret | None" = field(default=None, init=False)  # made on the first XChat DM
+
     _credits: CreditsHold = field(init=False)
 
     def __post_init__(self) -> None:
@@ -81,9 +93,9 @@ class Wiring:
         return DmRecords(self.dynamodb, self.settings.table_name, account_id, clock=self.now)
 
     def stores(self, account_id: str, own: ResponderSettings) -> Stores:
-        """The account's stores, made once per container (and per settings, which an account's secret may change)."""
-        key = (account_id, own)
-        if key not in self._stores:
+        """The account's stores, made once per thread (and per settings, which an account's secret may change)."""
+        key, made = (account_id, own), self._own.stores
+        if key not in made:
             table, dynamodb, clock = own.table_name, self.dynamodb, self.now
             ledger = Ledger(
                 dynamodb,
@@ -94,7 +106,7 @@ class Wiring:
                 reserved=min(own.reserved_for_opt_outs, own.daily_limit // 2),  # a small limit keeps half for answers
                 clock=clock,
             )
-            self._stores[key] = Stores(
+            made[key] = Stores(
                 ledger=ledger,
                 records=self.records(account_id),
                 window=SendWindow(dynamodb, table, account_id, clock=clock),
@@ -103,7 +115,7 @@ class Wiring:
                 credits=self._credits,
                 spend=self._spend(own, ledger),
             )
-        return self._stores[key]
+        return made[key]
 
     def _spend(self, own: ResponderSettings, ledger: Ledger) -> "XSpend | None":
         """The account's X bill, where it has a limit (none: no prices read, no request made)."""
@@ -135,10 +147,11 @@ class Wiring:
         if self.bot_override is not None:
             return self.bot_override
         key = (own, secret_id, budget.account_id if budget else "")
-        if key not in self._bots:
-            token = (lambda: load_bot_token(secret_id)) if secret_id else (lambda: None)
-            self._bots[key] = build_bot(own, token, budget.spend if budget else None)
-        return self._bots[key]
+        with self._making:
+            if key not in self._bots:
+                token = (lambda: load_bot_token(secret_id)) if secret_id else (lambda: None)
+                self._bots[key] = build_bot(own, token, budget.spend if budget else None)
+            return self._bots[key]
 
     def surface(
         self, account: Account, own: ResponderSettings, dm: QueuedDM, seconds_left: Callable[[], float]
@@ -226,7 +239,9 @@ class Wiring:
 
         def publish(notice: str) -> None:
             try:
-                sns().publish(TopicArn=topic_arn, Subject="A user asked for a person", Message=notice)
+                with self._making:
+                    client = sns()
+                client.publish(TopicArn=topic_arn, Subject="A user asked for a person", Message=notice)
             except (BotoCoreError, ClientError) as error:
                 logger.warning("The handover notice was not published", error=type(error).__name__)
 

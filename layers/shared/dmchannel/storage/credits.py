@@ -2,10 +2,14 @@
 
 Every send of every account then waits (HELD: no attempt spent, nothing dead-lettered). One DM
 is let through every CreditsProbeMinutes as a probe, by a conditional write, so that only one
-goes whichever the concurrency; when X takes it, the hold ends and sending resumes by itself.
+goes whichever the concurrency; when X takes it, the hold ends and sending resumes by itself. A DM
+that another's probe went before looks again a minute later, when that probe's answer is known.
 While nothing is held, a container reads the item (with a DM's other reads) at most once a minute.
+What a DM read and whether its send is the probe are its thread's own (a batch's conversations are
+answered side by side); what the container learnt (nothing held, until when) is every thread's.
 """
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +24,14 @@ OPEN_CHECK_SECONDS = 60  # how long a container trusts that nothing is held befo
 APP = "app"
 
 
+class _Turn(threading.local):
+    """One thread's DM and the hold: the probe time it read, once due, and whether its send is the probe."""
+
+    def __init__(self) -> None:
+        self.due = ""  # the probe time read, once it was due: the probe to take before X
+        self.probing = False  # this DM's send is the probe
+
+
 @dataclass
 class CreditsHold:
     """Whether X takes the app's sends, as the last refusal and the probes say."""
@@ -29,8 +41,7 @@ class CreditsHold:
     probe_seconds: int
     clock: Callable[[], float] = field(default=time.time)
     _open_until: float = field(default=0.0, init=False)  # nothing was held when last read: trusted until then
-    _probing: bool = field(default=False, init=False)  # this container's send is the probe
-    _due: str = field(default="", init=False)  # the probe time read, once it was due: the probe to take before X
+    _turn: _Turn = field(default_factory=_Turn, init=False)
 
     def _key(self) -> Key:
         return Prefix.CREDITS.key(APP)
@@ -46,25 +57,25 @@ class CreditsHold:
         DM left by a rule, or by the bot, never spends it.
         """
         now = self.clock()
-        if now < self._open_until or self._probing:
+        if now < self._open_until or self._turn.probing:
             return 0.0
         item = items.get(self._key()["pk"]["S"])
         if not item:
-            self._open_until, self._due = now + OPEN_CHECK_SECONDS, ""
+            self._open_until, self._turn.due = now + OPEN_CHECK_SECONDS, ""
             return 0.0
         probe_at = item["probe_at"]["N"]
         if now < float(probe_at):
             return float(probe_at)
-        self._due = probe_at
+        self._turn.due = probe_at
         return 0.0
 
     def take_probe(self) -> float:
         """Just before X is called: 0 when the send may go (nothing held, or it is the probe); else the next probe."""
-        if self._probing or not self._due:
+        if self._turn.probing or not self._turn.due:
             return 0.0
-        seen, self._due = self._due, ""
+        seen, self._turn.due = self._turn.due, ""
         next_probe = str(int(self.clock()) + self.probe_seconds)
-        self._probing = conditional(  # one probe, whichever the concurrency
+        self._turn.probing = conditional(  # one probe, whichever the concurrency
             lambda: self.dynamodb.update_item(
                 TableName=self.table,
                 Key=self._key(),
@@ -73,12 +84,12 @@ class CreditsHold:
                 ExpressionAttributeValues={":next": {"N": next_probe}, ":seen": {"N": seen}},
             )
         )
-        return 0.0 if self._probing else float(next_probe)
+        return 0.0 if self._turn.probing else min(float(next_probe), self.clock() + OPEN_CHECK_SECONDS)  # the other's
 
     def spent(self) -> float:
         """X refused a send for want of credits: every send waits for the next probe; when that is."""
         now = int(self.clock())
-        self._open_until, self._probing, self._due = 0.0, False, ""
+        self._open_until, self._turn.probing, self._turn.due = 0.0, False, ""
         self.dynamodb.update_item(
             TableName=self.table,
             Key=self._key(),
@@ -89,9 +100,9 @@ class CreditsHold:
 
     def accepted(self) -> bool:
         """X took a send: if it was the probe, the hold ends (True)."""
-        if not self._probing:
+        if not self._turn.probing:
             return False
-        self._probing = False
+        self._turn.probing = False
         self.dynamodb.delete_item(TableName=self.table, Key=self._key())
         self._open_until = self.clock() + OPEN_CHECK_SECONDS
         return True

@@ -3,10 +3,12 @@
 The SDK does all of XChat's cryptography; the channel asks it for six things, named here, so
 that a new SDK API (chatxdk 0.7's parameter objects) changes this file alone. It is imported
 on first use: legacy DMs never load it. The simulated users of ``devstack`` are the people on
-the other side, with SDKs of their own, and call it themselves.
+the other side, with SDKs of their own, and call it themselves. An account's identity is
+used by one thread at a time: a batch's conversations are answered side by side.
 """
 
 import base64
+import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -30,6 +32,7 @@ class Identity:
 
     def __init__(self, chat: "Chat") -> None:
         self._chat = chat
+        self._using = threading.Lock()  # the SDK's objects are not said to be safe to share between threads
 
     @classmethod
     def of_account(cls, account_id: str, private_keys: bytes, key_version: str) -> "Identity":
@@ -43,34 +46,39 @@ class Identity:
 
     def open_key_changes(self, events: list[str], signing: SigningKeys) -> dict[str, Any]:
         """The SDK's reading of key-change events: ``conversation_keys`` and each event's ``messages``."""
-        return dict(self._chat.decrypt_events(events, signing))
+        with self._using:
+            return dict(self._chat.decrypt_events(events, signing))
 
     def decrypt_event(self, encoded_event: str, keys: Keys, signing: SigningKeys) -> dict[str, Any]:
         """A message event decrypted and checked (``verified``); ValueError when it cannot be."""
-        return dict(self._chat.decrypt_event(encoded_event, keys, signing))
+        with self._using:
+            return dict(self._chat.decrypt_event(encoded_event, keys, signing))
 
     def encrypt_reply(
         self, conversation_id: str, text: str, key: tuple[str, bytes], quoted: dict[str, Any], quick_reply: Any
     ) -> dict[str, str]:
         """A reply, encrypted and signed once under the key (version, bytes): the body X's endpoint takes."""
         version, raw = key
-        payload = self._chat.encrypt_reply(
-            conversation_id,
-            text,
-            conversation_key=raw,
-            conversation_key_version=version,
-            quick_reply=quick_reply,
-            **quoted,
-        )
+        with self._using:
+            payload = self._chat.encrypt_reply(
+                conversation_id,
+                text,
+                conversation_key=raw,
+                conversation_key_version=version,
+                quick_reply=quick_reply,
+                **quoted,
+            )
         return send_body(payload)
 
     def seal(self, text: str, key: bytes) -> str:
         """Text encrypted with a conversation's key, to be kept."""
-        return str(self._chat.encrypt(text, key))
+        with self._using:
+            return str(self._chat.encrypt(text, key))
 
     def unseal(self, sealed: str, key: bytes) -> str:
         """Kept text opened again (ValueError when the key is not its own)."""
-        return str(self._chat.decrypt(sealed, key))
+        with self._using:
+            return str(self._chat.decrypt(sealed, key))
 
 
 def new_keys() -> tuple[str, "PublicKeyRegistrationPayload", str]:
