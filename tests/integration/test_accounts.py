@@ -7,6 +7,7 @@ import boto3
 from devstack.dev_credentials import DEV_CREDENTIALS, SECOND_ACCOUNT, account_secret
 from devstack.provision import LocalStack
 from dmchannel.accounts import AccountDirectory
+from dmchannel.credentials import secrets_client
 
 PREFIX = "x-dm-channel/accounts/"
 
@@ -39,6 +40,20 @@ def test_a_stranger_is_not_served_and_the_answer_is_kept_for_a_while(stack: Loca
     assert not accounts.is_served("4337869299")  # remembered for 5 minutes
     clock[0] += 301
     assert accounts.is_served("4337869299")
+
+
+def test_senders_never_seen_cost_one_listing_every_5_minutes_not_one_request_each(stack: LocalStack) -> None:
+    clock, calls = [0.0], []
+    accounts = directory(stack, clock)
+    events = secrets_client().meta.events
+    events.register("before-call.secrets-manager", lambda model, **_: calls.append(model.name), unique_id="count")
+    try:
+        assert not any(accounts.is_served(str(4337869000 + n)) for n in range(20))
+        clock[0] += 301
+        assert not accounts.is_served("4337869100")
+    finally:
+        events.unregister("before-call.secrets-manager", unique_id="count")
+    assert [call for call in calls if call != "GetSecretValue"] == ["ListSecrets", "ListSecrets"]
 
 
 def test_a_secret_with_another_accounts_token_is_never_used(stack: LocalStack) -> None:

@@ -6,8 +6,10 @@ access token. Every other account has a secret of its own, named ACCOUNTS_SECRET
 settings of its own (``settings``: DAILY_MESSAGE_LIMIT, DAILY_X_SPEND_LIMIT_USD, BOT_KIND,
 BOT_URL, FAQ_PATH, GREETING). One secret per account scales to hundreds with no template change, keeps
 each token apart (IAM allows only that prefix), and rotates like any secret.
-The webhook only asks whether an account's secret exists (DescribeSecret: it never
-reads a token); the responder reads the tokens. Both cache what they learn for 5 minutes.
+Which accounts are served is learnt from the names of the secrets under the prefix
+(ListSecrets: never a value), listed at most once every 5 minutes: the webhook never reads
+a token, and the responder asks nothing more of a sender it has not seen before. The
+responder reads the tokens. Both cache what they learn for 5 minutes.
 """
 
 import time
@@ -16,7 +18,6 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
-from botocore.exceptions import ClientError
 
 from dmchannel.credentials import (
     SECRET_MAX_AGE_SECONDS,
@@ -76,6 +77,7 @@ class AccountDirectory:
     prefix: str  # ACCOUNTS_SECRET_PREFIX; empty: the primary account only
     clock: Callable[[], float] = time.time
     _known: dict[str, tuple[bool, float]] = field(default_factory=dict)  # account id -> (served, when learnt)
+    _listed: tuple[frozenset[str], float] = (frozenset(), -SECRET_MAX_AGE_SECONDS)  # ids with a secret, when listed
 
     def _remembered(self, account_id: str) -> bool | None:
         """What was learnt of the account in the last 5 minutes, if anything."""
@@ -94,16 +96,16 @@ class AccountDirectory:
             return True
         if not self.prefix or not account_id.isdigit():
             return False
-        remembered = self._remembered(account_id)
-        if remembered is not None:
-            return remembered
-        try:
-            secrets_client().describe_secret(SecretId=self.prefix + account_id)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
-                raise
-            return self._remember(account_id, False)
-        return self._remember(account_id, True)
+        return account_id in self._with_secrets() or self._remembered(account_id) is True
+
+    def _with_secrets(self) -> frozenset[str]:
+        """The ids of the accounts with a secret under the prefix, as listed in the last 5 minutes."""
+        ids, listed = self._listed
+        if self.clock() - listed >= SECRET_MAX_AGE_SECONDS:
+            names = account_secrets(secrets_client(), self.secret_id, self.prefix)[1:]
+            ids = frozenset(name.removeprefix(self.prefix) for name in names)
+            self._listed = (ids, self.clock())
+        return ids
 
     def account(self, account_id: str) -> Account | None:
         """The account with its token, or None when the deployment does not serve it."""
