@@ -69,6 +69,7 @@ class LocalRequestHandler(BaseHTTPRequestHandler):
     and none leaves a traceback.
     """
 
+    disable_nagle_algorithm = True  # an answer's headers and body go as they are written, not 40 ms apart
     max_body_bytes = 10 * 1024 * 1024  # API Gateway's payload limit (an HTTP API's 10 MB)
     body_seconds = 10.0  # how long a body may take to arrive once its headers have
     CHUNK_BYTES = 65_536

@@ -10,8 +10,10 @@ down as the state grows, which AWS does not, it is mended here: a DynamoDB trans
 copy to roll back to holds copies of the items it names only (moto 5.2 copies the whole
 table, once for each of the transaction's items); sending to a queue reads the one queue
 attribute moto checks (moto counts every message of the queue, three times over, for
-each message sent); and each host's backend is looked up once (moto looks through its
-package's folders for each request).
+each message sent); each host's backend is looked up once (moto looks through its
+package's folders for each request); and connections are kept alive, as AWS keeps them
+(werkzeug's server closes each after one answer: a new connection, and a new thread, for
+every request).
 """
 
 import copy
@@ -27,14 +29,14 @@ import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import unquote
 
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models.table import Table
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.sqs import models as sqs_models
-from werkzeug.serving import BaseWSGIServer, make_server
 
-from devstack.local_http import serve_in_background
+from devstack.local_http import LocalHTTPServer, LocalRequestHandler, serve_in_background, write_answer
 
 # A described stack (provision.publish_stack) holds one resource moto creates nothing for, and moto says so.
 warnings.filterwarnings("ignore", message="Tried to parse AWS::CloudFormation::WaitConditionHandle")
@@ -163,11 +165,53 @@ def _serialized(app: WsgiApp, counter: RequestCounter | None) -> WsgiApp:
     return serialized_app
 
 
-def start_moto(host: str = "127.0.0.1", port: int = 0, counter: RequestCounter | None = None) -> BaseWSGIServer:
+class _WsgiServer(LocalHTTPServer):
+    """Serves a WSGI app over HTTP/1.1 connections kept alive."""
+
+    def __init__(self, address: tuple[str, int], app: WsgiApp) -> None:
+        super().__init__(address, _WsgiHandler)
+        self.app = app
+
+
+class _WsgiHandler(LocalRequestHandler):
+    """One request handed to the server's WSGI app, its answer written with its length (the connection stays)."""
+
+    protocol_version = "HTTP/1.1"
+    server: _WsgiServer
+
+    def answer(self, method: str, body: bytes) -> None:
+        """Call the app with the request's environ; write what it answers."""
+        path, _, query = self.path.partition("?")
+        headers = {name: value for name, value in self.headers.items() if name.lower() != "content-length"}
+        environ = {
+            **{"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()},
+            "REQUEST_METHOD": method,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": unquote(path, encoding="latin-1"),
+            "QUERY_STRING": query,
+            "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+            "CONTENT_LENGTH": str(len(body)),
+            "SERVER_NAME": self.server.server_address[0],
+            "SERVER_PORT": str(self.server.server_address[1]),
+            "SERVER_PROTOCOL": self.request_version,
+            "REMOTE_ADDR": self.client_address[0],
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+        }
+        started: list[Any] = []
+        answer = b"".join(self.server.app(environ, lambda status, headers, *_: started.extend((status, headers))))
+        status, answer_headers = started
+        write_answer(self, int(status.split()[0]), dict(answer_headers), answer)
+
+
+def start_moto(host: str = "127.0.0.1", port: int = 0, counter: RequestCounter | None = None) -> LocalHTTPServer:
     """Start the server in a background thread; stop it with shutdown(). A counter counts what it serves."""
-    app = _Dispatcher(create_backend_app)
-    server = make_server(host, port, _serialized(app, counter), threaded=True, request_handler=MotoRequestHandler)
-    return serve_in_background(server)
+    return serve_in_background(_WsgiServer((host, port), _serialized(_Dispatcher(create_backend_app), counter)))
 
 
 def _point_boto3_at(host: str, port: int) -> None:
@@ -182,7 +226,7 @@ def _point_boto3_at(host: str, port: int) -> None:
     os.environ["AWS_ENDPOINT_URL"] = f"http://{host}:{port}"
 
 
-def start_local_aws(host: str = "127.0.0.1", counter: RequestCounter | None = None) -> BaseWSGIServer:
+def start_local_aws(host: str = "127.0.0.1", counter: RequestCounter | None = None) -> LocalHTTPServer:
     """Start moto in this process (a counter counts what it serves) and point boto3 at it."""
     server = start_moto(host, 0, counter)
     _point_boto3_at(host, server.server_port)
