@@ -94,7 +94,9 @@ class _QueueAttributes:
 
     def __init__(self) -> None:
         self.all_of = vars(sqs_models.Queue)["attributes"].fget
-        self.sending = False  # the server answers one request at a time
+        self.sending = (
+            0  # sends under way (a batch's send sends each message): the server answers one request at a time
+        )
 
     def of(self, queue: Any) -> dict[str, Any]:
         """The queue's attributes (while sending, the one moto's send checks)."""
@@ -106,11 +108,11 @@ class _QueueAttributes:
         """The backend's send, reading the queue's attributes cheaply."""
 
         def sending(*args: Any, **kwargs: Any) -> Any:
-            self.sending = True
+            self.sending += 1
             try:
                 return send(*args, **kwargs)
             finally:
-                self.sending = False
+                self.sending -= 1
 
         return sending
 
@@ -204,7 +206,14 @@ class _WsgiHandler(LocalRequestHandler):
             "wsgi.run_once": False,
         }
         started: list[Any] = []
-        answer = b"".join(self.server.app(environ, lambda status, headers, *_: started.extend((status, headers))))
+
+        def start_response(status: str, headers: list[tuple[str, str]], *_: Any) -> None:
+            started[:] = [status, headers]  # called again (with exc_info) when the app fails after calling it
+
+        try:
+            answer = b"".join(self.server.app(environ, start_response))
+        except Exception as error:  # as werkzeug: a 500, the connection kept
+            answer, started[:] = f"{type(error).__name__}: {error}".encode(), ["500 Internal Server Error", []]
         status, answer_headers = started
         write_answer(self, int(status.split()[0]), dict(answer_headers), answer)
 

@@ -1,8 +1,10 @@
 """The accounts a deployment serves, from Secrets Manager on moto: the primary, the others, and no stranger."""
 
 import json
+from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from devstack.dev_credentials import DEV_CREDENTIALS, SECOND_ACCOUNT, account_secret
 from devstack.provision import LocalStack
@@ -48,12 +50,41 @@ def test_senders_never_seen_cost_one_listing_every_5_minutes_not_one_request_eac
     events = secrets_client().meta.events
     events.register("before-call.secrets-manager", lambda model, **_: calls.append(model.name), unique_id="count")
     try:
-        assert not any(accounts.is_served(str(4337869000 + n)) for n in range(20))
+        assert not any(accounts.listed_as_served(str(4337869000 + n)) for n in range(20))
+        boto3.client("secretsmanager").create_secret(Name=PREFIX + "4337869100", SecretString=json.dumps({}))
+        assert not accounts.listed_as_served("4337869100")  # as the last listing says
+        assert accounts.is_served("4337869100")  # asked of this account: at once (the webhook's question)
         clock[0] += 301
-        assert not accounts.is_served("4337869100")
+        assert accounts.listed_as_served("4337869100")
     finally:
         events.unregister("before-call.secrets-manager", unique_id="count")
-    assert [call for call in calls if call != "GetSecretValue"] == ["ListSecrets", "ListSecrets"]
+    asked = [call for call in calls if call not in ("GetSecretValue", "CreateSecret")]
+    assert asked == ["ListSecrets", "DescribeSecret", "ListSecrets"]
+
+
+def test_a_failed_listing_keeps_the_last_one_a_minute_more(stack: LocalStack) -> None:
+    clock, failing = [0.0], [False]
+    secrets = boto3.client("secretsmanager")
+    secrets.create_secret(Name=PREFIX + SECOND_ACCOUNT.bot_user_id, SecretString=account_secret(SECOND_ACCOUNT, "x"))
+    accounts = directory(stack, clock)
+    assert accounts.listed_as_served(SECOND_ACCOUNT.bot_user_id)
+
+    def throttle(**_: Any) -> None:
+        if failing[0]:
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "ListSecrets")
+
+    events = secrets_client().meta.events
+    events.register("before-call.secrets-manager.ListSecrets", throttle, unique_id="throttle")
+    try:
+        failing[0], clock[0] = True, 301.0
+        assert accounts.listed_as_served(SECOND_ACCOUNT.bot_user_id)  # the last listing stands
+        failing[0], clock[0] = False, 330.0
+        secrets.delete_secret(SecretId=PREFIX + SECOND_ACCOUNT.bot_user_id, ForceDeleteWithoutRecovery=True)
+        assert accounts.listed_as_served(SECOND_ACCOUNT.bot_user_id)  # for a minute
+        clock[0] = 362.0
+        assert not accounts.listed_as_served(SECOND_ACCOUNT.bot_user_id)  # listed again
+    finally:
+        events.unregister("before-call.secrets-manager.ListSecrets", unique_id="throttle")
 
 
 def test_a_secret_with_another_accounts_token_is_never_used(stack: LocalStack) -> None:

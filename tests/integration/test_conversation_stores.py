@@ -1,5 +1,7 @@
 """A conversation's item (opt-out, takeover, the loop breaker), kept menus and the channel's own sends on moto."""
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -7,6 +9,7 @@ import boto3
 from devstack.provision import LocalStack
 from dmchannel.bots.base import Button
 from dmchannel.storage.conversation import Conversations, Loop, Seen
+from dmchannel.storage.credits import CreditsHold
 from dmchannel.storage.kept_menus import KeptMenus
 from dmchannel.storage.own_sends import OwnSend, OwnSends
 from dmchannel.storage.table import Prefix, read_items, write_together
@@ -155,3 +158,25 @@ def test_a_legacy_reply_is_known_by_its_text_links_left_out(stack: LocalStack) -
     write_together(sends.dynamodb, sends.notes("1", OutboundMessage("See https://example.com/a  now"), "dm-1", 0))
     assert sends.sent_by_channel("1", "See https://t.co/xyz now")
     assert not sends.sent_by_channel("1", "Someone else wrote this")
+
+
+def in_another_thread(call: Callable[[], Any]) -> Any:
+    """What call answers when another thread (another conversation of the batch) makes it."""
+    answers: list[Any] = []
+    worker = threading.Thread(target=lambda: answers.append(call()))
+    worker.start()
+    worker.join()
+    return answers[0]
+
+
+def test_a_refusal_while_another_dm_goes_on_keeps_the_credits_hold_read(stack: LocalStack) -> None:
+    clock = [NOW]
+    hold = CreditsHold(boto3.client("dynamodb"), stack.refs["StateTable"], 900, clock=lambda: clock[0])
+    key = hold.key_to_read()
+    assert key is not None and hold.wait_until({}) == 0.0  # nothing held: trusted for a minute
+    assert in_another_thread(hold.key_to_read) is None  # a DM of another conversation begins, reading nothing
+    probe_at = hold.spent()  # X refuses this thread's send for want of credits
+    assert in_another_thread(lambda: hold.wait_until({})) == 0.0  # the other DM goes on (X refuses it too)
+    assert hold.key_to_read() == key  # the next DM reads the hold: the other's going on reopened nothing
+    item = read_items(boto3.client("dynamodb"), stack.refs["StateTable"], [key])
+    assert hold.wait_until(item) == probe_at

@@ -62,11 +62,18 @@ def test_webhook_routes_environment_and_least_privilege() -> None:
         "SECRET_ID": {"Ref": "XCredentialsSecret"},
         "ACCOUNTS_SECRET_PREFIX": {"Fn::Sub": "${AWS::StackName}/accounts/"},
     }
+    accounts = (
+        "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${AWS::StackName}/accounts/*"
+    )
     assert webhook["Policies"] == [
         {"SQSSendMessagePolicy": {"QueueName": {"Fn::GetAtt": ["DmQueue", "QueueName"]}}},
         {"AWSSecretsManagerGetSecretValuePolicy": {"SecretArn": {"Ref": "XCredentialsSecret"}}},
-        # the webhook may learn the names of the accounts' secrets, never read one
-        {"Statement": [{"Effect": "Allow", "Action": "secretsmanager:ListSecrets", "Resource": "*"}]},
+        # the webhook may learn that an account's secret exists, never read it
+        {
+            "Statement": [
+                {"Effect": "Allow", "Action": "secretsmanager:DescribeSecret", "Resource": {"Fn::Sub": accounts}}
+            ]
+        },
     ]
 
 

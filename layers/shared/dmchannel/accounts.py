@@ -6,10 +6,11 @@ access token. Every other account has a secret of its own, named ACCOUNTS_SECRET
 settings of its own (``settings``: DAILY_MESSAGE_LIMIT, DAILY_X_SPEND_LIMIT_USD, BOT_KIND,
 BOT_URL, FAQ_PATH, GREETING). One secret per account scales to hundreds with no template change, keeps
 each token apart (IAM allows only that prefix), and rotates like any secret.
-Which accounts are served is learnt from the names of the secrets under the prefix
-(ListSecrets: never a value), listed at most once every 5 minutes: the webhook never reads
-a token, and the responder asks nothing more of a sender it has not seen before. The
-responder reads the tokens. Both cache what they learn for 5 minutes.
+The webhook only asks whether an account's secret exists (DescribeSecret: it never
+reads a token); the responder reads the tokens. Whether a DM's sender is itself a served
+account (a bot the channel must not answer) is learnt from the names of the secrets under
+the prefix (ListSecrets), listed at most once every 5 minutes: a sender never seen before
+costs no request. All cache what they learn for 5 minutes.
 """
 
 import time
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from dmchannel.credentials import (
     SECRET_MAX_AGE_SECONDS,
@@ -96,16 +98,43 @@ class AccountDirectory:
             return True
         if not self.prefix or not account_id.isdigit():
             return False
+        remembered = self._remembered(account_id)
+        if remembered is not None:
+            return remembered
+        try:
+            secrets_client().describe_secret(SecretId=self.prefix + account_id)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+                raise
+            return self._remember(account_id, False)
+        return self._remember(account_id, True)
+
+    def listed_as_served(self, account_id: str) -> bool:
+        """Whether the account is served, as the last listing of the secrets says (an account added since: soon)."""
+        if account_id == load_credentials(self.secret_id).bot_user_id:
+            return True
+        if not self.prefix or not account_id.isdigit():
+            return False
         return account_id in self._with_secrets() or self._remembered(account_id) is True
 
     def _with_secrets(self) -> frozenset[str]:
-        """The ids of the accounts with a secret under the prefix, as listed in the last 5 minutes."""
+        """The ids of the accounts with a secret under the prefix, listed at most once every 5 minutes.
+
+        A listing that fails keeps the last one for a minute more (none yet: the DM comes back).
+        """
         ids, listed = self._listed
-        if self.clock() - listed >= SECRET_MAX_AGE_SECONDS:
+        if self.clock() - listed < SECRET_MAX_AGE_SECONDS:
+            return ids
+        try:
             names = account_secrets(secrets_client(), self.secret_id, self.prefix)[1:]
-            ids = frozenset(name.removeprefix(self.prefix) for name in names)
-            self._listed = (ids, self.clock())
-        return ids
+        except (BotoCoreError, ClientError) as error:
+            if listed < 0:
+                raise
+            logger.warning("The accounts' secrets could not be listed: the last listing stands", error=str(error))
+            self._listed = (ids, self.clock() - SECRET_MAX_AGE_SECONDS + 60)
+            return ids
+        self._listed = (frozenset(name.removeprefix(self.prefix) for name in names), self.clock())
+        return self._listed[0]
 
     def account(self, account_id: str) -> Account | None:
         """The account with its token, or None when the deployment does not serve it."""

@@ -136,7 +136,7 @@ def fate_of(wiring: Wiring, dm: QueuedDM, message: QueueMessage, remaining_secon
     try:
         if dm.from_account:  # the account's own message: the channel's, or a person's taking over
             return wiring.responder(account, dm, remaining_seconds).observe_own(dm)
-        if wiring.accounts.is_served(dm.sender_id):  # answering would have two bots talk to each other
+        if wiring.accounts.listed_as_served(dm.sender_id):  # answering would have two bots talk to each other
             return _left(wiring, dm, Rule.FROM_SERVED_ACCOUNT)
         responder = wiring.responder(account, dm, remaining_seconds)
     except Ended as ended:  # the surface could not be opened (XChat without keys)

@@ -28,6 +28,7 @@ class _Turn(threading.local):
     """One thread's DM and the hold: the probe time it read, once due, and whether its send is the probe."""
 
     def __init__(self) -> None:
+        self.read = False  # the DM reads the item (nothing was known to be held when it began: it does not)
         self.due = ""  # the probe time read, once it was due: the probe to take before X
         self.probing = False  # this DM's send is the probe
 
@@ -48,7 +49,8 @@ class CreditsHold:
 
     def key_to_read(self) -> Key | None:
         """The item to read with the DM's other reads, unless nothing was held when it was last read, just now."""
-        return self._key() if self.clock() >= self._open_until else None
+        self._turn.read = self.clock() >= self._open_until
+        return self._key() if self._turn.read else None
 
     def wait_until(self, items: dict[str, Item]) -> float:
         """0 when a DM may be planned (nothing held, or a probe is due); else when the next probe may go.
@@ -57,7 +59,7 @@ class CreditsHold:
         DM left by a rule, or by the bot, never spends it.
         """
         now = self.clock()
-        if now < self._open_until or self._turn.probing:
+        if not self._turn.read or self._turn.probing or now < self._open_until:  # open when it began, or a probe since
             return 0.0
         item = items.get(self._key()["pk"]["S"])
         if not item:
