@@ -2,9 +2,9 @@
 
 Lambda's handler, the tests, the drills and `make run` all build responders here, so
 what they run is what is deployed. One ``Stores`` per account lives as long as the
-container, so the ledger reads the closed hours of the 24-hour limit once an hour; one
-per thread, as a batch's conversations are answered side by side and the stores hold
-what the DM being answered read (the ledger's hours).
+container, so the ledger reads the closed hours of the 24-hour limit once an hour. A
+batch's conversations are answered side by side: what the stores keep of the DM being
+answered is its thread's own, and clients are made one at a time.
 """
 
 import threading
@@ -48,13 +48,6 @@ if TYPE_CHECKING:
     from dmchannel.xchat.session import FirstSecret
 
 
-class _ThreadParts(threading.local):
-    """What each thread answering DMs keeps for itself: the stores, which hold the state of the DM it answers."""
-
-    def __init__(self) -> None:
-        self.stores: dict[tuple[str, ResponderSettings], Stores] = {}
-
-
 @dataclass
 class Wiring:
     """The responder function's parts that outlive one DM."""
@@ -68,7 +61,7 @@ class Wiring:
     checkpoint: Callable[[Checkpoint, str], None] = no_checkpoint  # the drills crash here
     sns: Callable[[], Any] | None = None  # makes the SNS client, on the first handover
     bot_override: Bot | None = None  # a test's bot instead of the configured one
-    _own: _ThreadParts = field(default_factory=_ThreadParts, init=False)
+    _stores: dict[tuple[str, ResponderSettings], Stores] = field(default_factory=dict, init=False)
     _making: threading.Lock = field(default_factory=threading.Lock, init=False)  # boto3 makes clients one at a time
     _bots: dict[tuple[ResponderSettings, str, str], Bot] = field(default_factory=dict, init=False)
     _xchat_secrets: "FirstSecret | None" = field(default=None, init=False)  # made on the first XChat DM
@@ -93,29 +86,32 @@ class Wiring:
         return DmRecords(self.dynamodb, self.settings.table_name, account_id, clock=self.now)
 
     def stores(self, account_id: str, own: ResponderSettings) -> Stores:
-        """The account's stores, made once per thread (and per settings, which an account's secret may change)."""
-        key, made = (account_id, own), self._own.stores
-        if key not in made:
-            table, dynamodb, clock = own.table_name, self.dynamodb, self.now
-            ledger = Ledger(
-                dynamodb,
-                table,
-                account_id,
-                daily_limit=own.daily_limit,
-                replies_per_message=own.replies_per_message,
-                reserved=min(own.reserved_for_opt_outs, own.daily_limit // 2),  # a small limit keeps half for answers
-                clock=clock,
-            )
-            made[key] = Stores(
-                ledger=ledger,
-                records=self.records(account_id),
-                window=SendWindow(dynamodb, table, account_id, clock=clock),
-                conversations=Conversations(dynamodb, table, account_id, clock=clock),
-                own_sends=OwnSends(dynamodb, table, account_id, clock=clock),
-                credits=self._credits,
-                spend=self._spend(own, ledger),
-            )
-        return made[key]
+        """The account's stores, made once per container (and per settings, which an account's secret may change)."""
+        key, made = (account_id, own), self._stores
+        with self._making:  # one Stores per account: its caches are the container's
+            if key not in made:
+                table, dynamodb, clock = own.table_name, self.dynamodb, self.now
+                ledger = Ledger(
+                    dynamodb,
+                    table,
+                    account_id,
+                    daily_limit=own.daily_limit,
+                    replies_per_message=own.replies_per_message,
+                    reserved=min(
+                        own.reserved_for_opt_outs, own.daily_limit // 2
+                    ),  # a small limit keeps half for answers
+                    clock=clock,
+                )
+                made[key] = Stores(
+                    ledger=ledger,
+                    records=self.records(account_id),
+                    window=SendWindow(dynamodb, table, account_id, clock=clock),
+                    conversations=Conversations(dynamodb, table, account_id, clock=clock),
+                    own_sends=OwnSends(dynamodb, table, account_id, clock=clock),
+                    credits=self._credits,
+                    spend=self._spend(own, ledger),
+                )
+            return made[key]
 
     def _spend(self, own: ResponderSettings, ledger: Ledger) -> "XSpend | None":
         """The account's X bill, where it has a limit (none: no prices read, no request made)."""

@@ -22,6 +22,7 @@ only a crash inside the call to X can lose a reply.
 """
 
 import random
+import threading
 import time
 from dataclasses import dataclass, field
 from enum import Enum
@@ -66,9 +67,20 @@ class Hours:
         return self.used
 
 
+class _Reading(threading.local):
+    """The hour a thread's DM read with its other reads (``keys_to_read``), and whether the older hours with it."""
+
+    def __init__(self) -> None:
+        self.hour, self.with_older = 0, False
+
+
 @dataclass
 class Ledger(AccountItems):
-    """The reply slots of one bot account (one per account and container, so its hour cache lasts)."""
+    """The reply slots of one bot account (one per account and container, so its hour cache lasts).
+
+    A batch's conversations are answered side by side: what a DM read is its thread's own; the
+    hours' counts are the container's, each replaced whole (never changed in place) as it is learnt.
+    """
 
     daily_limit: int = field(kw_only=True)
     replies_per_message: int = field(kw_only=True)
@@ -77,7 +89,7 @@ class Ledger(AccountItems):
         default_factory=dict, init=False
     )  # hour -> sum of the 23 closed hours before hour - 1
     _last_closed: dict[int, int] = field(default_factory=dict, init=False)  # hour -> hour - 1's count, as last read
-    _reading: tuple[int, bool] = field(default=(0, False), init=False)  # the hour keys_to_read was for; older hours?
+    _reading: _Reading = field(default_factory=_Reading, init=False)
 
     def _hour_key(self, hour: int) -> Key:
         return Prefix.HOUR.key(self.account_id, str(hour))
@@ -98,13 +110,13 @@ class Ledger(AccountItems):
     def keys_to_read(self) -> list[Key]:
         """The hours a DM reads with its other reads: the current and the last closed, the older ones once an hour."""
         hour = int(self.clock() // HOUR_SECONDS)
-        self._reading = (hour, hour not in self._older_hours)
-        older = range(hour - WINDOW_HOURS, hour - 1) if self._reading[1] else range(0)
+        self._reading.hour, self._reading.with_older = hour, hour not in self._older_hours
+        older = range(hour - WINDOW_HOURS, hour - 1) if self._reading.with_older else range(0)
         return [self._hour_key(h) for h in (*older, hour - 1, hour)]
 
     def seen(self, items: dict[str, Item]) -> Hours:
         """The hours as read with the DM (keys_to_read): kept for the reservations, and the 24 hours' count."""
-        hour, with_older = self._reading
+        hour, with_older = self._reading.hour, self._reading.with_older
 
         def used(h: int) -> int:
             return int(items.get(self._hour_key(h)["pk"]["S"], {}).get("used", {}).get("N", "0"))
@@ -116,9 +128,10 @@ class Ledger(AccountItems):
 
     def _older(self, hour: int) -> int:
         """What the closed hours hour-24 .. hour-2 used (they can only shrink: a release gives a slot back)."""
-        if hour not in self._older_hours:
-            self._older_hours = {hour: sum(self._used_in(range(hour - WINDOW_HOURS, hour - 1)).values())}
-        return self._older_hours[hour]
+        older = self._older_hours
+        if hour not in older:
+            self._older_hours = older = {hour: sum(self._used_in(range(hour - WINDOW_HOURS, hour - 1)).values())}
+        return older[hour]
 
     def _transact(self, items: list[Any], what: str) -> list[str] | None:
         """Run a transaction, retrying conflicts; None when it went through, else why each item failed."""
@@ -144,9 +157,10 @@ class Ledger(AccountItems):
         for _ in range(CONFLICT_ATTEMPTS):
             now = self.clock()
             hour = max(int(now // HOUR_SECONDS), floor)
-            if hour not in self._last_closed:
-                self._last_closed = {hour: self._used_in(range(hour - 1, hour))[hour - 1]}
-            last_closed = self._last_closed[hour]
+            closed = self._last_closed
+            if hour not in closed:
+                self._last_closed = closed = {hour: self._used_in(range(hour - 1, hour))[hour - 1]}
+            last_closed = closed[hour]
             room = self.daily_limit - (0 if from_reserve else self.reserved) - self._older(hour) - last_closed
             if room <= 0:
                 return Slot.DAILY_LIMIT
