@@ -116,6 +116,7 @@ def _cold_start(cold: dict[str, Any]) -> str:
 
 def _pipeline(pipe: dict[str, Any]) -> str:
     one, xchat, burst = pipe["one_dm"], pipe["one_xchat_dm"], pipe["burst"]
+    rates = burst.get("rates") or [burst["dms"] / burst["answered_s"]]
     rows = [
         [
             "one DM at a time, from the webhook POST to the answer at X",
@@ -127,9 +128,10 @@ def _pipeline(pipe: dict[str, Any]) -> str:
             f"({xchat['median_ms'] / one['median_ms']:.2f}x a legacy DM's)",
         ],
         [
-            f"a burst of {burst['dms']} DMs from {burst['dms']} users",
+            f"a burst of {burst['dms']} DMs from {burst['dms']} users (the median of {len(rates)})",
             f"the webhook takes them in {burst['posted_s']:.2f} s; all answered after {burst['answered_s']:.1f} s "
-            f"({burst['dms'] / burst['answered_s']:.1f} DMs/s on one responder)",
+            f"({burst['dms'] / burst['answered_s']:.1f} DMs/s on one responder; each burst: "
+            f"{', '.join(f'{rate:.1f}' for rate in rates)} DMs/s)",
         ],
     ]
     return markdown(["what", "result"], rows)
