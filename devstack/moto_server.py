@@ -94,9 +94,7 @@ class _QueueAttributes:
 
     def __init__(self) -> None:
         self.all_of = vars(sqs_models.Queue)["attributes"].fget
-        self.sending = (
-            0  # sends under way (a batch's send sends each message): the server answers one request at a time
-        )
+        self.sending = 0  # sends under way (a batch's send calls the single send); one request at a time
 
     def of(self, queue: Any) -> dict[str, Any]:
         """The queue's attributes (while sending, the one moto's send checks)."""

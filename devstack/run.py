@@ -167,7 +167,7 @@ def state_source(
     return state
 
 
-def answered_source(fake: FakeX | None) -> Any:
+def answered_source(fake: FakeX | None) -> Callable[[dict[str, list[str]]], dict[str, int]]:
     """How many answers to each user X took from an account (legacy DMs; no AWS read, so polling it loads nothing)."""
 
     def answered(query: dict[str, list[str]]) -> dict[str, int]:

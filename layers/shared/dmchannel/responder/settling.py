@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 MAX_VISIBILITY_SECONDS = 43_200 - 900
 # A batch's conversations (up to 10) are answered up to 5 at a time: waits on X, the bot and AWS overlap, and the
 # function's sixth of a vCPU (256 MB) is not fought over by more (locally, 5 answered a burst faster than 1 or 10).
-# The threads last as long as the container, so each keeps its stores (and their caches) from batch to batch.
+# The threads last as long as the container: none is made per batch.
 _SIDE_BY_SIDE = ThreadPoolExecutor(max_workers=5, thread_name_prefix="conversation")
 
 

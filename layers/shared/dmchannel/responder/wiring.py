@@ -62,10 +62,10 @@ class Wiring:
     sns: Callable[[], Any] | None = None  # makes the SNS client, on the first handover
     bot_override: Bot | None = None  # a test's bot instead of the configured one
     _stores: dict[tuple[str, ResponderSettings], Stores] = field(default_factory=dict, init=False)
-    _making: threading.Lock = field(default_factory=threading.Lock, init=False)  # boto3 makes clients one at a time
+    # Stores, bots and clients are made one at a time: once each, and boto3 makes clients safely in one thread only.
+    _making: threading.Lock = field(default_factory=threading.Lock, init=False)
     _bots: dict[tuple[ResponderSettings, str, str], Bot] = field(default_factory=dict, init=False)
     _xchat_secrets: "FirstSecret | None" = field(default=None, init=False)  # made on the first XChat DM
-
     _credits: CreditsHold = field(init=False)
 
     def __post_init__(self) -> None:
@@ -87,31 +87,33 @@ class Wiring:
 
     def stores(self, account_id: str, own: ResponderSettings) -> Stores:
         """The account's stores, made once per container (and per settings, which an account's secret may change)."""
-        key, made = (account_id, own), self._stores
-        with self._making:  # one Stores per account: its caches are the container's
-            if key not in made:
-                table, dynamodb, clock = own.table_name, self.dynamodb, self.now
-                ledger = Ledger(
-                    dynamodb,
-                    table,
-                    account_id,
-                    daily_limit=own.daily_limit,
-                    replies_per_message=own.replies_per_message,
-                    reserved=min(
-                        own.reserved_for_opt_outs, own.daily_limit // 2
-                    ),  # a small limit keeps half for answers
-                    clock=clock,
-                )
-                made[key] = Stores(
-                    ledger=ledger,
-                    records=self.records(account_id),
-                    window=SendWindow(dynamodb, table, account_id, clock=clock),
-                    conversations=Conversations(dynamodb, table, account_id, clock=clock),
-                    own_sends=OwnSends(dynamodb, table, account_id, clock=clock),
-                    credits=self._credits,
-                    spend=self._spend(own, ledger),
-                )
-            return made[key]
+        key = (account_id, own)
+        with self._making:
+            if key not in self._stores:
+                self._stores[key] = self._new_stores(account_id, own)
+            return self._stores[key]
+
+    def _new_stores(self, account_id: str, own: ResponderSettings) -> Stores:
+        """The account's stores, shared by the threads that answer its DMs (each keeps what its own DM read)."""
+        table, dynamodb, clock = own.table_name, self.dynamodb, self.now
+        ledger = Ledger(
+            dynamodb,
+            table,
+            account_id,
+            daily_limit=own.daily_limit,
+            replies_per_message=own.replies_per_message,
+            reserved=min(own.reserved_for_opt_outs, own.daily_limit // 2),  # a small limit keeps half for answers
+            clock=clock,
+        )
+        return Stores(
+            ledger=ledger,
+            records=self.records(account_id),
+            window=SendWindow(dynamodb, table, account_id, clock=clock),
+            conversations=Conversations(dynamodb, table, account_id, clock=clock),
+            own_sends=OwnSends(dynamodb, table, account_id, clock=clock),
+            credits=self._credits,
+            spend=self._spend(own, ledger),
+        )
 
     def _spend(self, own: ResponderSettings, ledger: Ledger) -> "XSpend | None":
         """The account's X bill, where it has a limit (none: no prices read, no request made)."""

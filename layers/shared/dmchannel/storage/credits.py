@@ -86,7 +86,9 @@ class CreditsHold:
                 ExpressionAttributeValues={":next": {"N": next_probe}, ":seen": {"N": seen}},
             )
         )
-        return 0.0 if self._turn.probing else min(float(next_probe), self.clock() + OPEN_CHECK_SECONDS)  # the other's
+        if self._turn.probing:
+            return 0.0
+        return min(float(next_probe), self.clock() + OPEN_CHECK_SECONDS)  # another DM's probe: known by then
 
     def spent(self) -> float:
         """X refused a send for want of credits: every send waits for the next probe; when that is."""
