@@ -30,9 +30,6 @@ from typing import Any
 
 import boto3
 import requests
-from aws_lambda_powertools.utilities import parameters
-from aws_lambda_powertools.utilities.parameters import SecretsProvider
-from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
 from botocore.exceptions import ClientError
 
 from devstack.apigw import http_api_event
@@ -47,6 +44,8 @@ from devstack.moto_server import RequestCounter, start_local_aws
 from devstack.poller import BatchResult, poll_once
 from devstack.provision import LocalStack, provision
 from devstack.xchat_user import XChatUser, bot_identity
+from dmchannel import credentials
+from dmchannel.credentials import SecretCache
 from dmchannel.queued_dm import QueuedDM
 from dmchannel.responder.lifecycle import Checkpoint, Outcome, ReplyState
 from dmchannel.storage.dm_records import DmRecords, record_from_item
@@ -107,7 +106,7 @@ class Harness:
         self, moto_url: str, env: dict[str, str], *, pollers: int = 1, timeout: float = 60.0, xchat: bool = False
     ) -> None:
         requests.post(f"{moto_url}/moto-api/reset", timeout=10).raise_for_status()
-        parameters.clear_caches()  # type: ignore[no-untyped-call]
+        credentials.SECRETS.forget()
         self.clock = SimClock()
         self.stack: LocalStack = provision(
             secret_values={"XCredentialsSecret": json.dumps(DEV_CREDENTIALS.secret_values())}
@@ -167,7 +166,7 @@ class Harness:
         self.logs.close()
         for server in self._servers:
             server.shutdown()
-        DEFAULT_PROVIDERS.pop("secrets", None)  # a drill's own Secrets Manager client goes with it
+        credentials.SECRETS = SecretCache()  # a drill's own Secrets Manager client goes with it
 
     def dm(self, user_id: str, text: str, *, written_at: float | None = None) -> dict[str, Any]:
         """One DM event from a user, tagged (#dN) so that its answers can be traced to it."""
@@ -554,8 +553,7 @@ def _secrets_throttled(harness: Harness, small: bool) -> None:
 
     client = boto3.client("secretsmanager")
     client.meta.events.register("provide-client-params.secrets-manager.GetSecretValue", throttle)
-    parameters.clear_caches()  # type: ignore[no-untyped-call]
-    DEFAULT_PROVIDERS["secrets"] = SecretsProvider(boto3_client=client)
+    credentials.SECRETS = SecretCache(client)
 
 
 def _x_down_for_an_hour(harness: Harness, small: bool) -> None:

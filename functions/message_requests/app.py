@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from dmchannel.accounts import account_secrets
 from dmchannel.credentials import load_credentials
 from dmchannel.observability import logger, metrics
-from dmchannel.settings import MessageRequestSettings
+from dmchannel.scheduled_settings import MessageRequestSettings
 from dmchannel.storage.dm_records import DmRecords
 from dmchannel.webhook.enqueue import enqueue
 from dmchannel.xchat.api import ChatApi

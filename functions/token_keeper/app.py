@@ -7,7 +7,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from dmchannel.accounts import account_secrets
 from dmchannel.observability import logger, metrics
-from dmchannel.settings import TokenKeeperSettings
+from dmchannel.scheduled_settings import TokenKeeperSettings
 from dmchannel.xchat.token_keeper import TokenKeeper
 
 settings = TokenKeeperSettings.from_env()

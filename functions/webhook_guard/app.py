@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from dmchannel.accounts import account_secrets
 from dmchannel.credentials import CredentialsError, load_credentials
 from dmchannel.observability import Metric, count, logger, metrics
-from dmchannel.settings import WebhookCheckSettings
+from dmchannel.scheduled_settings import WebhookCheckSettings
 from dmchannel.x.account_activity import AccountActivity
 from dmchannel.x.errors import XApiError
 from dmchannel.x.webhook_check import WebhookStatus, check_webhook, subscription_gaps

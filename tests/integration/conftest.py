@@ -12,7 +12,6 @@ from typing import Any
 import boto3
 import pytest
 import requests
-from aws_lambda_powertools.utilities import parameters
 
 from devstack.apigw import http_api_event
 from devstack.deliveries import BOT_USER, USER, activity_delivery, dm_delivery, dm_event, encode
@@ -24,6 +23,7 @@ from devstack.local_http import serve_in_background
 from devstack.moto_server import start_moto
 from devstack.poller import BatchResult, poll_once
 from devstack.provision import LocalStack, provision
+from dmchannel import credentials
 from dmchannel.accounts import AccountDirectory
 from dmchannel.bots.base import Bot
 from dmchannel.queued_dm import QueuedDM
@@ -55,7 +55,7 @@ def moto_url() -> Iterator[str]:
 def stack(moto_url: str) -> LocalStack:
     """A fresh copy of the template's resources, the secret holding the dev credentials."""
     requests.post(f"{moto_url}/moto-api/reset", timeout=10).raise_for_status()
-    parameters.clear_caches()
+    credentials.SECRETS.forget()
     return provision(secret_values={"XCredentialsSecret": json.dumps(DEV_CREDENTIALS.secret_values())})
 
 

@@ -12,11 +12,11 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_lambda_powertools.utilities import parameters
 
 from devstack.deliveries import BOT_USER, USER
 from devstack.dev_credentials import SECOND_ACCOUNT, account_secret
 from devstack.local_http import serve_in_background, write_answer
+from dmchannel import credentials
 from dmchannel.bots.base import BotError, Button, Reply, Turn
 from dmchannel.bots.http import HttpBot
 from tests.integration.conftest import Pipeline
@@ -248,7 +248,7 @@ def test_each_account_has_its_own_bot_session_and_its_own_bot_token(
     second = SECOND_ACCOUNT.bot_user_id
     secrets.create_secret(Name=f"x-dm-channel/accounts/{second}", SecretString=account_secret(SECOND_ACCOUNT, "sales"))
     flow.fake.tokens[SECOND_ACCOUNT.access_token] = SECOND_ACCOUNT.access_token_secret
-    parameters.clear_caches()
+    credentials.SECRETS.forget()
     flow.user_says("hello")
     flow.user_says("hello", account=second)
     while flow.poll().delivered:

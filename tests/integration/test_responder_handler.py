@@ -10,9 +10,6 @@ from typing import Any
 import boto3
 import pytest
 import time_machine
-from aws_lambda_powertools.utilities import parameters as powertools_parameters
-from aws_lambda_powertools.utilities.parameters import SecretsProvider
-from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
 from botocore.exceptions import ClientError
 
 from devstack.deliveries import BOT_USER, USER, activity_delivery, dm_delivery, dm_event
@@ -21,7 +18,9 @@ from devstack.fake_x import MARK_READ_PATH, SEND_PATH, TYPING_PATH
 from devstack.lambda_runtime import FunctionDied
 from devstack.provision import LocalStack
 from devstack.sqs_events import sqs_event
+from dmchannel import credentials
 from dmchannel.bots.base import Reply, Turn
+from dmchannel.credentials import SecretCache
 from dmchannel.queued_dm import QueuedDM
 from dmchannel.responder.lifecycle import Checkpoint, Fate, Outcome
 from dmchannel.responder.settling import QueueMessage, failed_before_counting
@@ -443,7 +442,7 @@ def second_account_throttled(flow: Pipeline, monkeypatch: pytest.MonkeyPatch, ti
 
     client = boto3.client("secretsmanager")
     client.meta.events.register("provide-client-params.secrets-manager.GetSecretValue", throttle)
-    monkeypatch.setitem(DEFAULT_PROVIDERS, "secrets", SecretsProvider(boto3_client=client))
+    monkeypatch.setattr(credentials, "SECRETS", SecretCache(client))
     return second, throttled
 
 
@@ -489,7 +488,7 @@ def test_an_account_whose_secret_is_gone_is_no_longer_served_and_its_dms_end_so(
     flow.user_says("hello", account=second)
     flow.poll()
     secrets.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)  # `accounts remove`, then time passes
-    powertools_parameters.clear_caches()
+    credentials.SECRETS.forget()
     dm_id = flow.user_says("hello again", account=second)
     assert flow.poll().failed == []  # not retried: only "not found" un-serves, and it is not found
     assert table_item(flow.stack, f"dm#{second}#{dm_id}")["rule"] == {"S": "account_not_served"}

@@ -9,7 +9,6 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_lambda_powertools.utilities import parameters
 
 from devstack.apigw import http_api_event
 from devstack.deliveries import BOT_USER, USER, activity_delivery, dm_delivery, dm_event, encode
@@ -17,6 +16,7 @@ from devstack.dev_credentials import DEV_CREDENTIALS
 from devstack.lambda_runtime import LocalLambdaContext
 from devstack.provision import LocalStack
 from devstack.sample_events import CRC_TOKEN
+from dmchannel import credentials
 from dmchannel.queued_dm import QueuedDM, Surface
 from dmchannel.webhook.signature import SIGNATURE_HEADER, sign
 from tests.conftest import EVENTS, load_event
@@ -118,7 +118,7 @@ def test_crc_uses_the_rotated_secret_after_the_cache(
         SecretString=json.dumps({**DEV_CREDENTIALS.secret_values(), "consumer_secret": "rotated"}),
     )
     assert invoke(webhook, event, lambda_context)[1]["response_token"] == CRC_ANSWER  # still cached
-    parameters.clear_caches()  # what the cache's expiry does after SECRET_MAX_AGE_SECONDS
+    credentials.SECRETS.forget()  # what the cache's expiry does after SECRET_MAX_AGE_SECONDS
     assert invoke(webhook, event, lambda_context)[1]["response_token"] == sign("rotated", CRC_TOKEN.encode())
 
 

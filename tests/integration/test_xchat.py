@@ -11,9 +11,6 @@ from typing import Any
 import boto3
 import pytest
 import time_machine
-from aws_lambda_powertools.utilities import parameters
-from aws_lambda_powertools.utilities.parameters import SecretsProvider
-from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
 
 from devstack.fake_x import FakeX
 from devstack.fake_xchat import (
@@ -27,7 +24,9 @@ from devstack.fake_xchat import (
 from devstack.local_http import LocalHTTPServer, serve_in_background, write_answer
 from devstack.provision import LocalStack
 from devstack.xchat_user import XChatUser, bot_identity
+from dmchannel import credentials
 from dmchannel.bots.base import Reply, Turn
+from dmchannel.credentials import SecretCache
 from dmchannel.queued_dm import QueuedDM
 from dmchannel.responder.lifecycle import Outcome, Rule
 from dmchannel.storage.dm_records import DmRecords
@@ -63,7 +62,7 @@ def xchat_flow(
     value = json.loads(secrets.get_secret_value(SecretId=secret_id)["SecretString"])
     identity = bot_identity(fake.xchat, BOT_ID)
     secrets.put_secret_value(SecretId=secret_id, SecretString=json.dumps(value | {"xchat": identity}))
-    parameters.clear_caches()
+    credentials.SECRETS.forget()
     chat = XChatFlow(flow, XChatUser(USER_ID, fake.xchat, url), fake)
 
     def deliver(sender: str, recipient: str, event: ChatEvent, key_change: str) -> None:
@@ -425,7 +424,7 @@ def test_material_where_it_was_set_up_before_costs_one_failed_read_not_one_per_d
         "provide-client-params.secrets-manager.GetSecretValue",
         lambda params, **_: asked.append(params["SecretId"]),
     )
-    monkeypatch.setitem(DEFAULT_PROVIDERS, "secrets", SecretsProvider(boto3_client=client))
+    monkeypatch.setattr(credentials, "SECRETS", SecretCache(client))
     for text in ("hello", "what are the limits?", "thanks"):
         xchat.user_says(text)
         assert xchat.flow.poll().failed == []

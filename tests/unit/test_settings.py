@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from dmchannel.responder.settings import ResponderSettings
-from dmchannel.settings import SettingsError, WebhookCheckSettings, WebhookSettings
+from dmchannel.scheduled_settings import WebhookCheckSettings
+from dmchannel.settings import SettingsError, WebhookSettings
 
 BASE = {"TABLE_NAME": "t", "QUEUE_URL": "q", "DEAD_LETTER_QUEUE_URL": "d", "SECRET_ID": "s"}
 HERE = Path("/var/task")

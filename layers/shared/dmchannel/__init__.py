@@ -17,7 +17,8 @@ Package map:
   at most once), the DM records (plan and outcome), and the per-conversation state.
 - ``accounts``: the bot accounts one deployment serves, from Secrets Manager.
 - ``queued_dm``: the one queue message shape between the webhook and the responder.
-- ``settings``: each function's configuration, read and checked at cold start.
-- ``credentials``: the X credentials from Secrets Manager (cached).
+- ``settings``: reading and checking a function's configuration at cold start, and the
+  webhook's; ``scheduled_settings``: the scheduled functions' (the responder's is in ``responder/``).
+- ``credentials``: the X credentials and the other secrets from Secrets Manager (cached).
 - ``observability``: the logger, metrics and tracer; ``metric_names``: the metrics' names.
 """

@@ -18,15 +18,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from botocore.exceptions import BotoCoreError, ClientError
 
 from dmchannel.credentials import (
     SECRET_MAX_AGE_SECONDS,
+    SecretUnreadableError,
     XCredentials,
     load_credentials,
     load_secret,
-    not_found,
     secrets_client,
 )
 from dmchannel.observability import logger
@@ -148,8 +147,8 @@ class AccountDirectory:
         name = self.prefix + account_id
         try:
             value = load_secret(name)
-        except GetParameterError as error:
-            if not not_found(error):
+        except SecretUnreadableError as error:
+            if not error.missing:
                 raise  # throttled, 5xx, KMS, the network: the DM comes back, never taken as "not served"
             self._remember(account_id, False)
             return None

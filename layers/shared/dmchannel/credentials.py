@@ -1,15 +1,19 @@
-"""The X credentials, read from Secrets Manager through Powertools parameters (cached)."""
+"""The X credentials and the other secrets, read from Secrets Manager and kept a few minutes.
 
+A small cache of its own rather than Powertools parameters: that package loads every provider it has
+(SSM, AppConfig, DynamoDB), 5 ms of the webhook's cold start, for the one call used here.
+"""
+
+import json
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.parameters import SecretsProvider
-from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
-from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -48,30 +52,69 @@ class XCredentials:
         return {key: getattr(self, key) for key in CREDENTIAL_KEYS}
 
 
-_PROVIDING = threading.Lock()  # boto3 makes no client safely in two threads at once
+class SecretUnreadableError(Exception):
+    """Secrets Manager gave no value: the secret does not exist (``missing``), or it is throttled, failing or unreachable."""
+
+    def __init__(self, secret_id: str, *, missing: bool) -> None:
+        super().__init__(f"secret {secret_id} {'does not exist' if missing else 'could not be read'}")
+        self.missing = missing
 
 
-def _provider() -> SecretsProvider:
-    """Powertools' own secrets provider (so that its clear_caches() holds for it too), made once whatever the threads."""
-    with _PROVIDING:
-        provider = DEFAULT_PROVIDERS.get("secrets")
-        if provider is None:
-            provider = DEFAULT_PROVIDERS["secrets"] = SecretsProvider(boto_config=SECRETS_CONFIG)
-        return provider
+class SecretCache:
+    """The secrets read through one client, each kept SECRET_MAX_AGE_SECONDS; the container has one (SECRETS)."""
+
+    def __init__(
+        self, client: "SecretsManagerClient | None" = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._client, self._clock = client, clock
+        self._making = threading.Lock()  # boto3 makes no client safely in two threads at once
+        self._read: dict[str, tuple[float, dict[str, Any]]] = {}  # secret id -> (when read, its JSON object)
+
+    def client(self) -> "SecretsManagerClient":
+        """The Secrets Manager client, made on first use."""
+        with self._making:
+            if self._client is None:
+                self._client = boto3.client("secretsmanager", config=SECRETS_CONFIG)
+            return self._client
+
+    def read(self, secret_id: str, *, fresh: bool = False) -> dict[str, Any]:
+        """The secret's JSON object, from the cache unless it is older than SECRET_MAX_AGE_SECONDS or fresh is asked."""
+        now = self._clock()
+        kept = self._read.get(secret_id)
+        if kept is not None and not fresh and now - kept[0] < SECRET_MAX_AGE_SECONDS:
+            return kept[1]
+        try:
+            text = self.client().get_secret_value(SecretId=secret_id).get("SecretString", "")
+        except ClientError as error:
+            missing = error.response.get("Error", {}).get("Code") == "ResourceNotFoundException"
+            raise SecretUnreadableError(secret_id, missing=missing) from error
+        except BotoCoreError as error:
+            raise SecretUnreadableError(secret_id, missing=False) from error
+        try:
+            value = json.loads(text)
+        except ValueError:
+            value = None
+        if not isinstance(value, dict):
+            raise CredentialsError(f"secret {secret_id} is not a JSON object")
+        self._read[secret_id] = (now, value)
+        return value
+
+    def forget(self) -> None:
+        """Read every secret again on its next use (what their age does after SECRET_MAX_AGE_SECONDS)."""
+        self._read = {}
+
+
+SECRETS = SecretCache()
 
 
 def secrets_client() -> "SecretsManagerClient":
     """The Secrets Manager client the secrets are read with (one per container)."""
-    client: SecretsManagerClient = _provider().client
-    return client
+    return SECRETS.client()
 
 
 def load_secret(secret_id: str, *, fresh: bool = False) -> dict[str, Any]:
     """A secret's JSON object (cached for a few minutes; fresh: read again now)."""
-    value = _provider().get(secret_id, transform="json", max_age=SECRET_MAX_AGE_SECONDS, force_fetch=fresh)
-    if not isinstance(value, dict):
-        raise CredentialsError(f"secret {secret_id} is not a JSON object")
-    return value
+    return SECRETS.read(secret_id, fresh=fresh)
 
 
 def load_bot_token(secret_id: str) -> str | None:
@@ -91,9 +134,3 @@ def credentials_from(value: Mapping[str, Any], secret_id: str) -> XCredentials:
 def load_credentials(secret_id: str) -> XCredentials:
     """Return the credentials held in the secret (cached for a few minutes)."""
     return credentials_from(load_secret(secret_id), secret_id)
-
-
-def not_found(error: GetParameterError) -> bool:
-    """Whether Secrets Manager said the secret does not exist (not throttled, failing or unreachable)."""
-    cause = error.__cause__ or error.__context__  # Powertools raises it inside its except, without "from"
-    return isinstance(cause, ClientError) and cause.response.get("Error", {}).get("Code") == "ResourceNotFoundException"

@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
-
-from dmchannel.credentials import load_secret
+from dmchannel.credentials import SecretUnreadableError, load_secret
 from dmchannel.observability import Metric, count, logger
 from dmchannel.queued_dm import QueuedDM, Surface
 from dmchannel.storage.dm_records import DmRecords
@@ -141,7 +139,7 @@ def pick_up_all(
             continue
         try:
             xchat_secret_from(load_secret(secret_id), secret_id)
-        except (XChatSecretError, GetParameterError):
+        except (XChatSecretError, SecretUnreadableError):
             continue  # no XChat here: legacy DMs only
         try:
             done[account_id] = f"{picker.pick_up(api(token_source(secret_id)), account_id)} queued"

@@ -13,9 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
-
-from dmchannel.credentials import SECRET_MAX_AGE_SECONDS, load_secret, not_found
+from dmchannel.credentials import SECRET_MAX_AGE_SECONDS, SecretUnreadableError, load_secret
 from dmchannel.observability import Metric, count, count_by
 from dmchannel.queued_dm import QueuedDM
 from dmchannel.responder.lifecycle import Ended, Rule, dead_letter, retry_later, unanswered
@@ -253,8 +251,8 @@ class FirstSecret:
                 continue
             try:
                 load_secret(secret_id)
-            except GetParameterError as error:
-                if not not_found(error):
+            except SecretUnreadableError as error:
+                if not error.missing:
                     raise
                 self._absent[secret_id] = self.clock()
                 continue
