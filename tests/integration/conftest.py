@@ -30,7 +30,9 @@ from dmchannel.queued_dm import QueuedDM
 from dmchannel.responder.answering import Responder
 from dmchannel.responder.settings import ResponderSettings
 from dmchannel.responder.wiring import Wiring
+from dmchannel.storage.conversation import Conversations, Seen
 from dmchannel.storage.sealing import PLAIN
+from dmchannel.storage.table import read_items
 from dmchannel.webhook.account_activity import dms_to_answer
 from dmchannel.webhook.signature import SIGNATURE_HEADER, sign
 from dmchannel.x.direct_messages import XClient
@@ -125,6 +127,11 @@ def drain(queue_url: str) -> list[dict[str, Any]]:
             Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)],
         )
     return messages
+
+
+def looked(state: Conversations, user: str) -> Seen:
+    """The conversation as a tap on the bot's own buttons reads it (with a DM's other reads): nothing counted."""
+    return state.seen(user, read_items(state.dynamodb, state.table, state.keys_to_read(user)), "", 0.0, tap=True)
 
 
 def queued(event_id: str, text: str = "hi", metadata: str | None = None) -> QueuedDM:

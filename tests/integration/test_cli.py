@@ -19,7 +19,7 @@ from dmchannel.storage.conversation import Conversations
 from dmchannel.storage.dm_records import DmRecords
 from dmchannel.x.account_activity import AccountActivity
 from dmchannel.x.errors import XApiError
-from tests.integration.conftest import Pipeline
+from tests.integration.conftest import Pipeline, looked
 from xdm_cli.main import main
 from xdm_cli.subscriptions import DM_EVENTS
 
@@ -364,7 +364,7 @@ def test_conversations_resume_gives_a_taken_conversation_back_to_the_bot(setup: 
     state.hand_to_person("3001969357", 3_600)
     code, out, _ = setup.run("conversations", "resume", "--account", "4337869213", "--user", "3001969357")
     assert code == 0 and "answers the user 3001969357 on the account 4337869213 again" in out
-    assert not state.read("3001969357").with_person("3001969357")
+    assert not looked(state, "3001969357").with_person("3001969357")
     code, out, _ = setup.run("conversations", "resume", "--account", "4337869213", "--user", "3001969357")
     assert code == 0 and "No person had the conversation" in out
 

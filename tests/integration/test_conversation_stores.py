@@ -14,6 +14,7 @@ from dmchannel.storage.kept_menus import KeptMenus
 from dmchannel.storage.own_sends import OwnSend, OwnSends
 from dmchannel.storage.table import Prefix, read_items, write_together
 from dmchannel.x.message import OutboundMessage
+from tests.integration.conftest import looked
 
 NOW = 1_795_521_600.0
 ACCOUNT = "4337869213"
@@ -23,29 +24,51 @@ def made(kind: Any, stack: LocalStack, clock: list[float]) -> Any:
     return kind(boto3.client("dynamodb"), stack.refs["StateTable"], ACCOUNT, clock=lambda: clock[0])
 
 
+def read(state: Conversations, user: str, dm_id: str = "", at: float = NOW, *, tap: bool = False) -> Seen:
+    """The conversation as a DM's one read finds it, the DM counted in it (not yet written), as the responder reads it."""
+    return state.seen(user, read_items(state.dynamodb, state.table, state.keys_to_read(user)), dm_id, at, tap=tap)
+
+
+def written(seen: Seen) -> Seen:
+    """The DM's count (and the rest of what goes with its plan) written, as the responder does."""
+    if writes := seen.writes():
+        assert write_together(seen.store.dynamodb, writes)
+    return seen
+
+
+def counted(state: Conversations, user: str, dm_id: str, at: float) -> Seen:
+    """A DM read, counted, and its count written with its plan."""
+    return written(read(state, user, dm_id, at))
+
+
 def verdicts(state: Conversations, user: str, dms: list[tuple[str, float]], most: int = 3) -> list[Loop]:
-    """Each DM counted and judged in turn, as the responder does."""
-    return [state.count(user, dm_id, at).verdict(user, dm_id, at, most, 300) for dm_id, at in dms]
+    """Each DM read, judged and counted in turn, as the responder does."""
+    judged = []
+    for dm_id, at in dms:
+        seen = read(state, user, dm_id, at)
+        judged.append(seen.verdict(user, dm_id, at, most, 300))
+        written(seen)
+    return judged
 
 
 def test_opt_out_round_trip(stack: LocalStack) -> None:
     state: Conversations = made(Conversations, stack, [NOW])
-    assert not state.read("1").is_opted_out("1")
+    assert not looked(state, "1").is_opted_out("1")
     assert state.keep_opt_choice("1", True, NOW).is_opted_out("1")
-    assert not state.read("2").is_opted_out("2")
+    assert not looked(state, "2").is_opted_out("2")
     assert state.keep_opt_choice("1", False, NOW - 60).is_opted_out("1")  # an older START, replayed: STOP stands
     assert not state.keep_opt_choice("1", False, NOW + 60).is_opted_out("1")
     assert not state.keep_opt_choice("1", True, NOW).is_opted_out("1")  # the STOP before it, redriven: START stands
-    assert state.count("1", "d1", NOW + 120).opt_at_ms == int((NOW + 60) * 1000)  # counting keeps the choice
+    assert counted(state, "1", "d1", NOW + 120).opt_at_ms == int((NOW + 60) * 1000)  # counting keeps the choice
 
 
 def test_a_conversation_with_an_opt_choice_never_expires_and_one_without_does(stack: LocalStack) -> None:
     clock = [NOW]
     state: Conversations = made(Conversations, stack, clock)
-    state.count("1", "d1", NOW)
+    counted(state, "1", "d1", NOW)
     state.keep_opt_choice("2", True, NOW)
     clock[0] += 86_400
-    state.count("2", "d2", NOW + 86_400)  # a later DM does not bring the expiry back
+    counted(state, "2", "d2", NOW + 86_400)  # a later DM does not bring the expiry back
     items = read_items(state.dynamodb, state.table, [state.key("1"), state.key("2")])
     expiry = {user: float(items[state.key(user)["pk"]["S"]]["expires_at"]["N"]) for user in ("1", "2")}
     assert NOW < expiry["1"] < NOW + 30 * 86_400
@@ -78,14 +101,14 @@ def test_a_backlog_written_slowly_is_not_muted_however_fast_it_arrives(stack: Lo
 
 def test_taps_on_the_bots_buttons_are_never_counted_nor_muted(stack: LocalStack) -> None:
     state: Conversations = made(Conversations, stack, [NOW])
-    taps = [state.read("1").verdict("1", f"t{n}", NOW + n, 3, 300) for n in range(12)]
+    taps = [written(looked(state, "1")).verdict("1", f"t{n}", NOW + n, 3, 300) for n in range(12)]
     assert set(taps) == {Loop.OK}
-    typed = [state.count("1", f"n{n}", NOW + 20 + n).as_tap() for n in range(6)]  # numbers answering the menu
-    assert {seen.verdict("1", f"n{n}", NOW + 20 + n, 3, 300) for n, seen in enumerate(typed)} == {Loop.OK}
-    for seen in typed:  # taken back with each answer's plan
-        assert write_together(state.dynamodb, seen.writes())
+    for n in range(6):  # numbers answering the menu: read as DMs, then found to be taps
+        typed = read(state, "1", f"n{n}", NOW + 20 + n).as_tap()
+        assert typed.verdict("1", f"n{n}", NOW + 20 + n, 3, 300) is Loop.OK
+        written(typed)
     assert verdicts(state, "1", [(f"d{n}", NOW + 30 + n) for n in range(4)]) == [Loop.OK] * 3 + [Loop.NOTICE]
-    assert state.read("1").verdict("1", "t-late", NOW + 40, 3, 300) is Loop.MUTED  # no answer while muted
+    assert looked(state, "1").verdict("1", "t-late", NOW + 40, 3, 300) is Loop.MUTED  # no answer while muted
 
 
 def test_an_earlier_versions_items_are_folded_into_the_conversation_once(stack: LocalStack) -> None:
@@ -105,19 +128,20 @@ def test_an_earlier_versions_items_are_folded_into_the_conversation_once(stack: 
         dynamodb.put_item(TableName=table, Item=item)
 
     def first_dm(user: str) -> Seen:
-        seen = state.count(user, f"d{user}", NOW + 1)
+        items = read_items(dynamodb, table, state.keys_to_read(user))
+        seen = state.seen(user, items, f"d{user}", NOW + 1)
         assert not seen.earlier_read
-        return state.fold(seen, read_items(dynamodb, table, state.earlier_keys(user)))
+        return written(state.fold(seen, items))
 
     assert first_dm("1").is_opted_out("1") and first_dm("2").is_opted_out("2")
     assert first_dm("3").with_person("3")
     assert first_dm("4").verdict("4", "d4", NOW + 1, 3, 300) is Loop.MUTED
-    assert state.count("1", "again", NOW + 2).earlier_read  # folded once: never read again
+    assert read(state, "1", "again", NOW + 2).earlier_read  # folded once: never read again
     assert not state.keep_opt_choice("2", False, NOW + 5).is_opted_out("2")  # START after it still wins
-    assert state.give_back_to_bot("3") and not state.read("3").with_person("3")
-    fresh = state.count("5", "d5", NOW)  # nothing earlier: the plan's writes note that it was looked for
-    assert state.fold(fresh, {}) is fresh and write_together(dynamodb, fresh.writes())
-    assert state.read("5").earlier_read
+    assert state.give_back_to_bot("3") and not looked(state, "3").with_person("3")
+    fresh = read(state, "5", "d5", NOW)  # nothing earlier: the plan's writes note that it was looked for
+    assert state.fold(fresh, {}) is fresh and written(fresh)
+    assert looked(state, "5").earlier_read
 
 
 def test_a_menu_is_forgotten(stack: LocalStack) -> None:

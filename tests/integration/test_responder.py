@@ -19,7 +19,7 @@ from dmchannel.responder.composer import MORE_OPTIONS_LABEL
 from dmchannel.responder.lifecycle import Checkpoint, Fate, Outcome, Rule
 from dmchannel.storage.memory import ConversationMemory
 from dmchannel.webhook.account_activity import dms_to_answer
-from tests.integration.conftest import queued
+from tests.integration.conftest import looked, queued
 
 
 @dataclass
@@ -488,7 +488,7 @@ def test_a_person_answering_from_the_account_takes_the_conversation(
     responder.observe_own(echo("e2", "Hi, Sam from support here."))  # a person, by hand
     responder.handle(queued("3", "great, Sam"))
     assert len(fake_x[0].sent) == 2 and len(bot.turns) == 2
-    assert responder.stores.conversations.read(USER["id"]).with_person(USER["id"])
+    assert looked(responder.stores.conversations, USER["id"]).with_person(USER["id"])
 
 
 def test_an_echo_before_the_send_is_recorded_is_the_channels_own(
@@ -499,7 +499,7 @@ def test_an_echo_before_the_send_is_recorded_is_the_channels_own(
     fake.fail_next(200, delay=0.5)  # X takes the DM, but its answer (and so the record) never comes
     assert responder.handle(queued("1")).outcome is Outcome.RETRY_LATER
     responder.observe_own(echo("e1", "one"))
-    assert not responder.stores.conversations.read(USER["id"]).with_person(USER["id"])
+    assert not looked(responder.stores.conversations, USER["id"]).with_person(USER["id"])
 
 
 def test_stop_at_the_daily_limit_is_still_confirmed_from_the_reserve(
@@ -522,7 +522,7 @@ def test_the_newest_opt_choice_wins_whatever_order_they_come_in(
     responder.handle(replace(queued("1", "STOP"), created_at_ms=int(now * 1000)))
     late_start = replace(queued("2", "START"), created_at_ms=int((now - 60) * 1000))  # older, replayed late
     assert responder.handle(late_start) == Fate(Outcome.UNANSWERED, Rule.SUPERSEDED)  # no "Welcome back" either
-    assert responder.stores.conversations.read(USER["id"]).is_opted_out(USER["id"])
+    assert looked(responder.stores.conversations, USER["id"]).is_opted_out(USER["id"])
     assert responder.handle(queued("3", "hello")) == Fate(Outcome.UNANSWERED, Rule.OPTED_OUT)
     assert [dm.text for dm in fake_x[0].sent] == ["Bye"]
 

@@ -5,12 +5,12 @@ left unanswered gets no read receipt or typing indicator; then the bot, and the 
 The plan is stored before anything is sent, and every later attempt continues it without
 asking the bot again. Every attempt ends in a ``lifecycle.Fate``, written on the DM's record.
 
-Its reads and writes, in order: the DM's record (one update that counts the attempt); its
-conversation (one update that counts the DM for the loop breaker, or keeps STOP or START);
-one read of all else the decision needs (the account's hours of the 24-hour limit, X's send
-window, the app's credits hold, the menu last offered); then the plan, with what goes with it
-(the menus to keep, the note of the reply for its echo), in the transaction that reserves the
-first reply; each reply claimed, sent, recorded; the record's end.
+Its reads and writes, in order: the DM's record (one update that counts the attempt); STOP or
+START kept (one update, those DMs only); one read of all else the decision needs (the
+conversation, the account's hours of the 24-hour limit, X's send window, the app's credits hold,
+the menu last offered); then the plan, with what goes with it (the DM's count for the loop
+breaker, the menus to keep, the note of the reply for its echo), in the transaction that
+reserves the first reply; each reply claimed, sent, recorded; the record's end.
 """
 
 import threading
@@ -255,10 +255,14 @@ class Responder:
             if too_old:  # whatever keeps it from being read (a refused token, X failing), its time is up
                 raise unanswered(Rule.TOO_OLD) from None
             raise
-        seen = self._conversation(dm, created_at, planning=record.plan is None and not too_old)
+        planning = record.plan is None
+        seen = self._opt_choice(dm, created_at)  # always, whatever else happens to the DM
         if too_old:
             raise unanswered(Rule.TOO_OLD)
-        glance = self._glance(dm, seen, planning=record.plan is None)
+        glance = self._glance(dm, seen, planning=planning)
+        if planning and seen is None:  # read with the glance, and counted there
+            tap = dm.button_payload is not None  # a quick reply of the bot's
+            seen = self.stores.conversations.seen(dm.sender_id, glance.items, dm.dm_id, created_at, tap=tap)
         if seen and not seen.earlier_read:
             seen = self.stores.conversations.fold(seen, glance.items)
         self._wait_for_x(glance)
@@ -268,19 +272,12 @@ class Responder:
         planned, along = self._plan(dm, created_at, record.attempts, seen, glance)
         return self._send_plan(dm, planned, created_at, along)
 
-    def _conversation(self, dm: QueuedDM, created_at: float, *, planning: bool) -> Seen | None:
-        """The DM's conversation, read in one request (None when nothing is to be decided).
-
-        STOP or START is kept, by when the user wrote it, always; another DM is counted for the loop
-        breaker (a tap on the bot's own buttons is read, never counted) when its answer is to be planned.
-        """
+    def _opt_choice(self, dm: QueuedDM, created_at: float) -> Seen | None:
+        """STOP or START kept, by when the user wrote it, and the conversation as it is then (None: any other DM)."""
         keyword, settings, conversations = keyword_of(dm.text), self.settings, self.stores.conversations
         seen = None
         if keyword in settings.stop_keywords or keyword in settings.start_keywords:
             seen = conversations.keep_opt_choice(dm.sender_id, keyword in settings.stop_keywords, created_at)
-        elif planning:
-            tap = dm.button_payload is not None  # a quick reply of the bot's
-            seen = conversations.read(dm.sender_id) if tap else conversations.count(dm.sender_id, dm.dm_id, created_at)
         forgets = keyword in settings.stop_keywords | settings.start_over_keywords
         if self.memory and forgets and (seen is None or self._opt_choice_kept(dm, seen, created_at)):
             self.memory.forget(dm.sender_id)
@@ -294,7 +291,7 @@ class Responder:
         return seen.opt_at_ms <= int(created_at * 1000)
 
     def _glance(self, dm: QueuedDM, seen: Seen | None, *, planning: bool) -> Glance:
-        """One read of all else the decision needs: the hours, X's send window, the credits hold, the menu."""
+        """One read of all else the decision needs: the conversation, the hours, X's send window, the credits hold, the menu."""
         stores = self.stores
         keys = [*stores.ledger.keys_to_read(), stores.window.key()]
         credits = stores.credits.key_to_read()
@@ -302,7 +299,9 @@ class Responder:
         menu_key = self.menus.key(offered_key(dm.sender_id))
         if planning and self.x.numbered_choices:
             keys.append(menu_key)
-        if seen and not seen.earlier_read:
+        if planning and seen is None:
+            keys += stores.conversations.keys_to_read(dm.sender_id)
+        elif seen and not seen.earlier_read:
             keys += stores.conversations.earlier_keys(dm.sender_id)
         items = read_items(stores.ledger.dynamodb, stores.ledger.table, keys)
         hours = stores.ledger.seen(items)
@@ -433,8 +432,8 @@ class Responder:
         if decision is None:
             return self._replies(dm, attempt, menu_choice)
         if isinstance(decision, Leave):
-            if seen.uncount:  # left unanswered: its count is taken back now
-                write_together(self.stores.ledger.dynamodb, seen.writes())
+            if writes := seen.writes():  # left unanswered: the DM is counted all the same
+                write_together(self.stores.ledger.dynamodb, writes)
             raise unanswered(decision.rule)
         if decision.metric:
             count(decision.metric)

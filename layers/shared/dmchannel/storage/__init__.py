@@ -24,7 +24,8 @@ Key prefixes (``table.Prefix``), each followed by the bot account's id:
   time and id); ``mute_until``, the mute's ``episode`` and the DM that got its notice (``notice_dm``);
   ``earlier_read``, the items below that an earlier version kept were looked for (and folded in).
 - ``optout#ACCOUNT#USER``: an earlier version's opt choice (``opted_out``, ``at``); with the two below,
-  read once, with the conversation's first DM after an upgrade, and folded into its ``conv#`` item.
+  looked for in each DM's one read (no request of their own) and folded into the ``conv#`` item, once,
+  by the conversation's first DM after an upgrade.
 - ``human#ACCOUNT#USER``: an earlier version's takeover (``until``).
 - ``mute#ACCOUNT#USER``: an earlier version's mute (``until``, ``episode``, ``notice_dm``); none of the
   three is written any more.

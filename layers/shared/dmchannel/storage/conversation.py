@@ -5,15 +5,18 @@ later changes nothing; the item never expires once it holds one), a person's tak
 breaker's count and its mute. The DMs are counted by when the user wrote them (creation time and id,
 so a backlog or a replay is judged as written, and a redelivery counts nothing); over the limit in 60
 seconds mutes the conversation until it has been quiet long enough, and the first DM of a mute gets
-the notice. A DM reads the item in the UpdateItem that counts it; a tap on one of the bot's own buttons
-is read and never counted.
+the notice. A DM reads the item with its other reads (one BatchGetItem) and is counted there, in
+memory; its count is written with its plan, or alone when a rule leaves it unanswered, so a DM whose
+attempt ends before a decision (the bot failing) is counted by the attempt that decides it. A tap on
+one of the bot's own buttons is never counted. A conversation's DMs are answered one at a time (one
+FIFO group), and a DM counts once however often it is read (its entry is its id).
 
 A deployment upgraded in place kept these in items of their own (``optout#``, ``human#``, ``mute#``):
 a conversation's are read with the DM's other reads until its item notes that they were
 (``earlier_read``), and what they hold is folded into it.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -49,9 +52,8 @@ class Seen:
     store: "Conversations"
     user_id: str
     item: Item
-    counted: str = ""  # this DM's entry, when the read counted it
+    counted: str = ""  # this DM's entry, when it is counted (written with its plan)
     tap: bool = False  # the DM answers the bot's own buttons: the loop breaker neither counts nor mutes for it
-    uncount: bool = field(default=False, init=False)  # counted before it was known to be a tap: taken back
 
     @property
     def earlier_read(self) -> bool:
@@ -72,8 +74,8 @@ class Seen:
         return self.item.get("opted_out", {}).get("BOOL") is True
 
     def as_tap(self) -> "Seen":
-        """The DM turned out to answer the offered menu: it is not counted (its count is taken back with the plan)."""
-        self.tap, self.uncount = True, bool(self.counted)
+        """The DM turned out to answer the offered menu: it is not counted."""
+        self.tap, self.counted = True, ""
         return self
 
     def verdict(self, _user_id: str, dm_id: str, created_at: float, max_per_minute: int, quiet_seconds: int) -> Loop:
@@ -99,16 +101,16 @@ class Seen:
         return Loop.NOTICE if first else Loop.MUTED
 
     def writes(self) -> list[Write]:
-        """What goes with the DM's plan: its count taken back (a tap), and that earlier items were looked for."""
-        if self.earlier_read and not self.uncount:
+        """What goes with the DM's plan (or alone, when a rule leaves it unanswered): its count, and that earlier items were looked for."""
+        if self.earlier_read and not self.counted:
             return []
         values: dict[str, Any] = {":exp": {"N": self.store.expiry()}}
         expression = "SET expires_at = if_not_exists(kept_until, :exp)"
         if not self.earlier_read:
             expression += ", earlier_read = :true"
             values[":true"] = {"BOOL": True}
-        if self.uncount:
-            expression += " DELETE written :entry"
+        if self.counted:
+            expression += " ADD written :entry"
             values[":entry"] = {"SS": [self.counted]}
         update = {"TableName": self.store.table, "Key": self.store.key(self.user_id), "UpdateExpression": expression}
         return [{"Update": update | {"ExpressionAttributeValues": values}}]
@@ -141,13 +143,18 @@ class Conversations(AccountItems):
         )
         return dict(answer.get("Attributes", {}))
 
-    def count(self, user_id: str, dm_id: str, created_at: float) -> Seen:
-        """Count the DM by when the user wrote it, and read the conversation, in one request."""
+    def keys_to_read(self, user_id: str) -> list[Key]:
+        """What a DM to be answered reads of its conversation with its other reads: its item, and an earlier version's."""
+        return [self.key(user_id), *self.earlier_keys(user_id)]
+
+    def seen(self, user_id: str, items: dict[str, Item], dm_id: str, created_at: float, *, tap: bool = False) -> Seen:
+        """The conversation as the DM's read found it, the DM counted in it by when the user wrote it (a tap is not)."""
+        item = items.get(self.key(user_id)["pk"]["S"], {})
+        if tap:
+            return Seen(self, user_id, item, tap=True)
         entry = entry_of(dm_id, created_at)
-        item = self._update(user_id, "ADD written :entry", {":entry": {"SS": [entry]}}, after=created_at)
-        seen = Seen(self, user_id, item, counted=entry)
         self._prune(user_id, item, created_at)
-        return seen
+        return Seen(self, user_id, _with_entry(item, entry), counted=entry)
 
     def _prune(self, user_id: str, item: Item, created_at: float) -> None:
         """Remove counted DMs too old to matter, once there are PRUNE_AFTER of them (the item stays small)."""
@@ -160,10 +167,6 @@ class Conversations(AccountItems):
                 UpdateExpression="DELETE written :stale",
                 ExpressionAttributeValues={":stale": {"SS": stale}},
             )
-
-    def read(self, user_id: str) -> Seen:
-        """Read the conversation without counting anything (a tap on the bot's own buttons)."""
-        return Seen(self, user_id, self._get(self.key(user_id)), tap=True)
 
     def keep_opt_choice(self, user_id: str, opted_out: bool, written_at: float) -> Seen:
         """Keep STOP or START, written at written_at (epoch seconds), unless a newer choice is kept; the conversation."""
@@ -239,4 +242,11 @@ class Conversations(AccountItems):
                 sets.append(f"{name} = if_not_exists({name}, :{name})")
                 values[f":{name}"] = mute[name]
         item = self._update(seen.user_id, "SET " + ", ".join(sets), values)
-        return Seen(self, seen.user_id, item, seen.counted, seen.tap)
+        return Seen(self, seen.user_id, _with_entry(item, seen.counted), seen.counted, seen.tap)
+
+
+def _with_entry(item: Item, entry: str) -> Item:
+    """The item with the DM's entry among the counted ones (in memory: it is written with the plan)."""
+    if not entry:
+        return item
+    return item | {"written": {"SS": sorted({*item.get("written", {}).get("SS", []), entry})}}
