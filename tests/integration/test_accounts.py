@@ -112,3 +112,14 @@ def test_a_bots_api_account_is_served_for_xchat_without_an_oauth_1_token(stack: 
     xchat["token_kind"] = "oauth2"  # an ordinary account's secret still needs its own OAuth 1.0a token
     boto3.client("secretsmanager").create_secret(Name=PREFIX + "1960000000000000002", SecretString=json.dumps(value))
     assert directory(stack).account("1960000000000000002") is None
+
+
+def test_an_account_removed_is_not_served_while_its_secret_waits_for_deletion(stack: LocalStack) -> None:
+    name = PREFIX + SECOND_ACCOUNT.bot_user_id
+    secrets = boto3.client("secretsmanager")
+    secrets.create_secret(Name=name, SecretString=account_secret(SECOND_ACCOUNT, "salesbot"))
+    secrets.delete_secret(SecretId=name, RecoveryWindowInDays=7)  # what `x-dm-channel accounts remove` does
+    accounts = directory(stack)
+    assert not accounts.is_served(SECOND_ACCOUNT.bot_user_id)  # the webhook's question
+    assert directory(stack).account(SECOND_ACCOUNT.bot_user_id) is None  # the responder's: not served, never failing
+    assert not accounts.listed_as_served(SECOND_ACCOUNT.bot_user_id)

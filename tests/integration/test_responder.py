@@ -387,6 +387,31 @@ def test_taps_on_the_bots_own_buttons_never_mute_the_user_typing_that_fast_does(
     assert fake_x[0].sent[-1].text == responder.settings.loop_notice
 
 
+@dataclass
+class DownFor:
+    """A bot whose back end fails on one question, and answers the others."""
+
+    text: str
+
+    def answer(self, turn: Turn) -> list[Reply]:
+        if turn.text == self.text:
+            raise BotError("down", retryable=True)
+        return [Reply("ok")]
+
+
+def test_a_dm_that_fails_before_any_decision_still_counts_for_the_loop_breaker(
+    make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
+) -> None:
+    responder = make_responder(DownFor("third"), loop_max_per_minute=3, bot_attempts=99, bot_apology="Sorry!")
+    for text in ("first", "second"):
+        assert responder.handle(queued(text, text)).outcome is Outcome.ANSWERED
+    third = queued("third", "third")
+    fates = [responder.handle(third) for _ in range(5)]  # back from the queue until it has failed
+    assert fates[-1].outcome is Outcome.FAILED and fake_x[0].sent[-1].text == "Sorry!"
+    # Four DMs written within a minute, over the 3 allowed: the fourth is muted, as if the bot had answered.
+    assert responder.handle(queued("fourth", "fourth")).rule is Rule.MUTED
+
+
 def test_a_dm_replayed_many_times_after_its_answer_sends_nothing_and_is_never_dead_lettered(
     make_responder: Callable[..., Responder], fake_x: tuple[FakeX, str]
 ) -> None:

@@ -24,6 +24,7 @@ from dmchannel.credentials import (
     SECRET_MAX_AGE_SECONDS,
     SecretUnreadableError,
     XCredentials,
+    gone,
     load_credentials,
     load_secret,
     secrets_client,
@@ -101,12 +102,12 @@ class AccountDirectory:
         if remembered is not None:
             return remembered
         try:
-            secrets_client().describe_secret(SecretId=self.prefix + account_id)
+            described = secrets_client().describe_secret(SecretId=self.prefix + account_id)
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+            if not gone(error):
                 raise
             return self._remember(account_id, False)
-        return self._remember(account_id, True)
+        return self._remember(account_id, "DeletedDate" not in described)  # `accounts remove` keeps it 7 days
 
     def listed_as_served(self, account_id: str) -> bool:
         """Whether the account is served, as the last listing of the secrets says (an account added since: soon)."""

@@ -53,7 +53,7 @@ class XCredentials:
 
 
 class SecretUnreadableError(Exception):
-    """Secrets Manager gave no value: the secret does not exist (``missing``), or it is throttled, failing or unreachable."""
+    """Secrets Manager gave no value: the secret is gone (``missing``), or it is throttled, failing or unreachable."""
 
     def __init__(self, secret_id: str, *, missing: bool) -> None:
         super().__init__(f"secret {secret_id} {'does not exist' if missing else 'could not be read'}")
@@ -63,9 +63,7 @@ class SecretUnreadableError(Exception):
 class SecretCache:
     """The secrets read through one client, each kept SECRET_MAX_AGE_SECONDS; the container has one (SECRETS)."""
 
-    def __init__(
-        self, client: "SecretsManagerClient | None" = None, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, client: "SecretsManagerClient | None" = None, clock: Callable[[], float] = time.time) -> None:
         self._client, self._clock = client, clock
         self._making = threading.Lock()  # boto3 makes no client safely in two threads at once
         self._read: dict[str, tuple[float, dict[str, Any]]] = {}  # secret id -> (when read, its JSON object)
@@ -86,8 +84,7 @@ class SecretCache:
         try:
             text = self.client().get_secret_value(SecretId=secret_id).get("SecretString", "")
         except ClientError as error:
-            missing = error.response.get("Error", {}).get("Code") == "ResourceNotFoundException"
-            raise SecretUnreadableError(secret_id, missing=missing) from error
+            raise SecretUnreadableError(secret_id, missing=gone(error)) from error
         except BotoCoreError as error:
             raise SecretUnreadableError(secret_id, missing=False) from error
         try:
@@ -96,7 +93,9 @@ class SecretCache:
             value = None
         if not isinstance(value, dict):
             raise CredentialsError(f"secret {secret_id} is not a JSON object")
-        self._read[secret_id] = (now, value)
+        kept = self._read.get(secret_id)
+        if kept is None or kept[0] <= now:  # a read begun later (a fresh one) keeps its newer value
+            self._read[secret_id] = (now, value)
         return value
 
     def forget(self) -> None:
@@ -105,6 +104,13 @@ class SecretCache:
 
 
 SECRETS = SecretCache()
+
+
+def gone(error: ClientError) -> bool:
+    """Whether Secrets Manager said the secret does not exist, or is scheduled for deletion (`accounts remove`)."""
+    details = error.response.get("Error", {})
+    code, message = details.get("Code"), details.get("Message", "").lower()
+    return code == "ResourceNotFoundException" or (code == "InvalidRequestException" and "delet" in message)
 
 
 def secrets_client() -> "SecretsManagerClient":

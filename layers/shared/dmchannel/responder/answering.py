@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
+from botocore.exceptions import BotoCoreError, ClientError
 
 from dmchannel.bots.base import Bot, BotError, Button, Reply, Turn
 from dmchannel.observability import Metric, count, count_by, logger
@@ -265,12 +266,17 @@ class Responder:
             seen = self.stores.conversations.seen(dm.sender_id, glance.items, dm.dm_id, created_at, tap=tap)
         if seen and not seen.earlier_read:
             seen = self.stores.conversations.fold(seen, glance.items)
-        self._wait_for_x(glance)
         if record.plan:
+            self._wait_for_x(glance)
             return self._send_plan(dm, record.plan, created_at)
         assert seen is not None  # read when planning
-        planned, along = self._plan(dm, created_at, record.attempts, seen, glance)
-        return self._send_plan(dm, planned, created_at, along)
+        try:
+            self._wait_for_x(glance)
+            planned, along = self._plan(dm, created_at, record.attempts, seen, glance)
+        except Exception:  # held, left unanswered, the bot failing: the DM was read for a decision, so it counts
+            self._count_alone(seen)
+            raise
+        return self._send_plan(dm, planned, created_at, along)  # its count goes with the plan
 
     def _opt_choice(self, dm: QueuedDM, created_at: float) -> Seen | None:
         """STOP or START kept, by when the user wrote it, and the conversation as it is then (None: any other DM)."""
@@ -282,6 +288,15 @@ class Responder:
         if self.memory and forgets and (seen is None or self._opt_choice_kept(dm, seen, created_at)):
             self.memory.forget(dm.sender_id)
         return seen
+
+    def _count_alone(self, seen: Seen) -> None:
+        """Write what would have gone with the plan (the DM's count for the loop breaker) when no plan is made."""
+        writes = seen.writes()
+        try:
+            if writes:
+                write_together(self.stores.ledger.dynamodb, writes)
+        except (BotoCoreError, ClientError) as error:  # the attempt's own end matters more: the next one counts it
+            logger.warning("The DM's count for the loop breaker was not written", error=str(error))
 
     def _opt_choice_kept(self, dm: QueuedDM, seen: Seen, created_at: float) -> bool:
         """False for a STOP or START older than the user's newest choice (a replay, a redrive)."""
@@ -432,8 +447,6 @@ class Responder:
         if decision is None:
             return self._replies(dm, attempt, menu_choice)
         if isinstance(decision, Leave):
-            if writes := seen.writes():  # left unanswered: the DM is counted all the same
-                write_together(self.stores.ledger.dynamodb, writes)
             raise unanswered(decision.rule)
         if decision.metric:
             count(decision.metric)

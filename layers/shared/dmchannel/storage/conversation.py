@@ -6,14 +6,14 @@ breaker's count and its mute. The DMs are counted by when the user wrote them (c
 so a backlog or a replay is judged as written, and a redelivery counts nothing); over the limit in 60
 seconds mutes the conversation until it has been quiet long enough, and the first DM of a mute gets
 the notice. A DM reads the item with its other reads (one BatchGetItem) and is counted there, in
-memory; its count is written with its plan, or alone when a rule leaves it unanswered, so a DM whose
-attempt ends before a decision (the bot failing) is counted by the attempt that decides it. A tap on
-one of the bot's own buttons is never counted. A conversation's DMs are answered one at a time (one
-FIFO group), and a DM counts once however often it is read (its entry is its id).
+memory; its count is written with its plan, or alone when its attempt ends without one (a rule leaves
+it unanswered, it is held, the bot fails). A tap on one of the bot's own buttons is never counted. A
+conversation's DMs are answered one at a time (one FIFO group), and a DM counts once however often
+it is read (its entry is its id).
 
 A deployment upgraded in place kept these in items of their own (``optout#``, ``human#``, ``mute#``):
-a conversation's are read with the DM's other reads until its item notes that they were
-(``earlier_read``), and what they hold is folded into it.
+they are looked for in each DM's one read, and what they hold is folded into the conversation's item
+once (``earlier_read`` notes it).
 """
 
 from dataclasses import dataclass
