@@ -3,7 +3,7 @@
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -459,7 +459,7 @@ def test_dead_letters_are_listed_without_their_text_and_redriven_once(
 def test_redrive_all_moves_every_dead_letter_of_a_long_conversation(setup: Setup, stack: LocalStack) -> None:
     sqs = boto3.client("sqs")
     for dm in queued_dms(15):  # one conversation: SQS hands out ten of it at a time
-        fresh = replace(dm, created_at_ms=int(time.time() * 1000))
+        fresh = dm._replace(created_at_ms=int(time.time() * 1000))
         sqs.send_message(
             QueueUrl=stack.refs["DmDeadLetterQueue"],
             MessageBody=fresh.to_body(),

@@ -3,7 +3,7 @@
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import boto3
 import pytest
@@ -544,8 +544,8 @@ def test_the_newest_opt_choice_wins_whatever_order_they_come_in(
 ) -> None:
     responder = make_responder(ScriptedBot([Reply("answer")]), stop_reply="Bye", start_reply="Welcome back")
     now = time.time()
-    responder.handle(replace(queued("1", "STOP"), created_at_ms=int(now * 1000)))
-    late_start = replace(queued("2", "START"), created_at_ms=int((now - 60) * 1000))  # older, replayed late
+    responder.handle(queued("1", "STOP")._replace(created_at_ms=int(now * 1000)))
+    late_start = queued("2", "START")._replace(created_at_ms=int((now - 60) * 1000))  # older, replayed late
     assert responder.handle(late_start) == Fate(Outcome.UNANSWERED, Rule.SUPERSEDED)  # no "Welcome back" either
     assert looked(responder.stores.conversations, USER["id"]).is_opted_out(USER["id"])
     assert responder.handle(queued("3", "hello")) == Fate(Outcome.UNANSWERED, Rule.OPTED_OUT)

@@ -1,6 +1,5 @@
 """SendMessageBatch's per-entry retry and failures, against botocore's Stubber."""
 
-from dataclasses import replace
 from typing import Any
 
 import boto3
@@ -75,7 +74,7 @@ def test_a_failed_call_counts_as_every_entry_failed() -> None:
 def test_batches_keep_within_ten_dms_and_sqss_bytes_in_order() -> None:
     small = queued_dms(12)
     assert [len(batch) for batch in batches(small)] == [10, 2]
-    big = [replace(dm, text="😀" * 10_000, text_with_links="😀" * 20_000) for dm in queued_dms(10)]  # ~120 KB each
+    big = [dm._replace(text="😀" * 10_000, text_with_links="😀" * 20_000) for dm in queued_dms(10)]  # ~120 KB each
     grouped = batches(big)
     assert all(sum(len(dm.to_body().encode()) for dm in batch) <= 1_000_000 for batch in grouped)
     assert [dm for batch in grouped for dm in batch] == big and len(grouped) > 1

@@ -1,7 +1,6 @@
 """The queued DM's JSON: the one place that writes and reads it, in a round trip."""
 
 import json
-from dataclasses import replace
 
 import pytest
 
@@ -21,14 +20,13 @@ FULL = QueuedDM(
     created_at_ms=1795521600000,
 )
 MINIMAL = QueuedDM(Surface.ACCOUNT_ACTIVITY, "4337869213", "7", "3001969357", "")
-LINKED_VIDEO = replace(
-    FULL,
+LINKED_VIDEO = FULL._replace(
     text="see https://t.co/abc",
     text_with_links="see https://example.com/a?b=1&c=2",
     attachment_type="video",
     attachment_url="https://video.twimg.com/dm_video/1/vid/1280x720/x.mp4",
 )
-LOCATION = replace(MINIMAL, attachment_type="location", latitude=0.0, longitude=-122.443893, place_name="Null Island")
+LOCATION = MINIMAL._replace(attachment_type="location", latitude=0.0, longitude=-122.443893, place_name="Null Island")
 # What the first version's to_body() wrote: a body queued before a deploy must still read after it.
 FIRST_VERSION_BODY = (
     '{"v":1,"surface":"activity_api","account_id":"4337869213","dm_id":"1795521600000000004",'
@@ -69,7 +67,7 @@ def test_body_is_compact_unicode_json_with_its_version() -> None:
 
 def test_the_body_holds_only_characters_sqs_accepts() -> None:
     # SQS takes #x9, #xA, #xD, #x20 to #xD7FF, #xE000 to #xFFFD and #x10000 to #x10FFFF; JSON escapes the rest.
-    dm = replace(FULL, text="\x00\x1f\x7f \ufffe\uffff \U0001f44b", sender_name="\uffff")
+    dm = FULL._replace(text="\x00\x1f\x7f \ufffe\uffff \U0001f44b", sender_name="\uffff")
     body = dm.to_body()
     refused = [
         c for c in body if not (c in "\t\n\r" or " " <= c <= "\ud7ff" or "\ue000" <= c <= "\ufffd" or c >= "\U00010000")

@@ -41,7 +41,7 @@ class Table:
 
 def conversation(text: str, table: Table, *, remembers: bool = False) -> Conversation:
     (dm,) = queued_dms(1)
-    return Conversation(replace(dm, text=text), 1_795_521_600.0, SETTINGS, remembers, table, table, table, table)
+    return Conversation(dm._replace(text=text), 1_795_521_600.0, SETTINGS, remembers, table, table, table, table)
 
 
 def texts(decision: Answer | Leave | None) -> list[str]:
@@ -150,7 +150,7 @@ def test_a_stop_or_start_older_than_the_users_newest_choice_is_superseded() -> N
     (dm,) = queued_dms(1)
     for keyword in ("STOP", "START"):
         table = Table()
-        stale = Conversation(replace(dm, text=keyword), 0.0, SETTINGS, False, table, table, table, table, False)
+        stale = Conversation(dm._replace(text=keyword), 0.0, SETTINGS, False, table, table, table, table, False)
         assert decide(stale) == Leave(Rule.SUPERSEDED)
 
 

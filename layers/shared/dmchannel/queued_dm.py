@@ -5,9 +5,8 @@ else knows that JSON. Each surface's parser on the webhook side yields QueuedDMs
 """
 
 import json
-from dataclasses import asdict, dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 REASON_ATTRIBUTE = "reason"  # the message attribute a dead-lettered DM carries: why (never its text)
 
@@ -41,9 +40,12 @@ class MalformedQueuedDMError(ValueError):
     """A queue message that is not a queued DM."""
 
 
-@dataclass(frozen=True)
-class QueuedDM:
-    """A DM a user sent to a bot account, as the responder needs it: text already HTML-unescaped, ids as strings."""
+class QueuedDM(NamedTuple):
+    """A DM a user sent to a bot account, as the responder needs it: text already HTML-unescaped, ids as strings.
+
+    A NamedTuple (``_replace`` makes a changed copy): a frozen dataclass of this size costs the webhook's
+    cold start 2 ms to make.
+    """
 
     surface: Surface
     account_id: str  # the bot account the DM was sent to
@@ -90,7 +92,7 @@ class QueuedDM:
         """The queue message body (compact JSON, with its format's version)."""
         fields = {
             name: value
-            for name, value in asdict(self).items()
+            for name, value in self._asdict().items()
             if name not in OPTIONAL_FIELDS or value not in (None, "")
         }
         body = json.dumps({"v": BODY_VERSION, **fields}, ensure_ascii=False, separators=(",", ":"))

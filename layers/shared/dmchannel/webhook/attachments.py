@@ -1,8 +1,7 @@
 """What a DM carries besides its text (``message_data.attachment``): a photo, a GIF or video, or a shared location."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from dmchannel.webhook.json_values import as_list, as_mapping, as_number, as_text
 
@@ -12,9 +11,8 @@ LOCATION = "location"
 MAX_LONGITUDE, MAX_LATITUDE = 180, 90
 
 
-@dataclass(frozen=True)
-class Attachment:
-    """An attachment as the queued DM keeps it (all empty when the DM has none)."""
+class Attachment(NamedTuple):
+    """An attachment as the queued DM keeps it (all empty when the DM has none); a NamedTuple, cheap to make at cold start."""
 
     kind: str | None = None  # X's media type (photo, animated_gif, video), or location
     url: str | None = None  # a photo's image; a GIF's or a video's best MP4 (else its still preview)

@@ -9,8 +9,7 @@ bytes; a list is ``(element type, items)``, a map ``(key type, value type, [(key
 import base64
 import binascii
 import struct
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 STOP, BOOL, BYTE, DOUBLE, I16, I32, I64, STRING, STRUCT, MAP, SET, LIST = 0, 2, 3, 4, 6, 8, 10, 11, 12, 13, 14, 15
 Struct = dict[int, tuple[int, Any]]
@@ -104,9 +103,8 @@ MESSAGE_ID, SENDER_ID, CONVERSATION_ID, CREATED_AT_MS, DETAIL = 2, 3, 4, 6, 7
 MESSAGE_CREATE = 1  # the detail's union field of a message (others: key changes, failures, typing, ...)
 
 
-@dataclass(frozen=True)
-class SignedIds:
-    """What a message's envelope says of it: the ids the signature covers, and when it was written."""
+class SignedIds(NamedTuple):
+    """What a message's envelope says of it: the ids the signature covers, and when it was written (a NamedTuple: cheap at cold start)."""
 
     message_id: str
     sender_id: str

@@ -10,7 +10,7 @@ the user sees one message (the SDK mints the message id inside the signature).
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from dmchannel.credentials import SECRET_MAX_AGE_SECONDS, SecretUnreadableError, load_secret
@@ -166,7 +166,7 @@ class XChatSession:
         self._opened = _Opened(
             dm.sender_id, conversation_id, sequence_id, dm.encoded_event, text[:PREVIEW_CHARS], dm.key_version
         )
-        return replace(dm, text=text, button_payload=_button_payload(content))
+        return dm._replace(text=text, button_payload=_button_payload(content))
 
     @staticmethod
     def _one_to_one(conversation_id: str, dm: QueuedDM) -> bool:
