@@ -101,7 +101,7 @@ class Seen:
         return Loop.NOTICE if first else Loop.MUTED
 
     def writes(self) -> list[Write]:
-        """What goes with the DM's plan (or alone, when a rule leaves it unanswered): its count, and that earlier items were looked for."""
+        """What goes with the DM's plan (alone when none is made): its count, and that earlier items were looked for."""
         if self.earlier_read and not self.counted:
             return []
         values: dict[str, Any] = {":exp": {"N": self.store.expiry()}}
