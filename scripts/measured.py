@@ -116,7 +116,7 @@ def _cold_start(cold: dict[str, Any]) -> str:
 
 def _pipeline(pipe: dict[str, Any]) -> str:
     one, xchat, burst = pipe["one_dm"], pipe["one_xchat_dm"], pipe["burst"]
-    rates = burst.get("rates") or [burst["dms"] / burst["answered_s"]]
+    rates = burst["rates"]
     rows = [
         [
             "one DM at a time, from the webhook POST to the answer at X",
